@@ -1,0 +1,84 @@
+//! The HTTP API (warp). Each resource has its own file exposing
+//! `routes(state)`; this module mounts them under `/api` behind the API key,
+//! adds the open routes (health, inbound media), CORS and the one `recover`
+//! that turns every error into the JSON error shape.
+
+mod auth;
+mod body;
+mod common;
+mod error;
+mod forwards;
+mod ghl;
+mod health;
+mod instances;
+mod messages;
+mod send;
+mod sim;
+pub mod state;
+mod wa;
+
+pub use error::ApiError;
+pub use state::{AppState, InboundTestLog};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use warp::filters::BoxedFilter;
+use warp::{Filter, Reply};
+
+/// Every route of the gateway.
+pub fn routes(
+    state: AppState,
+    api_key: Arc<str>,
+    media_dir: PathBuf,
+) -> BoxedFilter<(warp::reply::Response,)> {
+    let cors_origin = state.settings.raw.cors_origin.clone();
+    let api = warp::path("api")
+        .and(auth::require_key(api_key))
+        .and(api_routes(state.clone()));
+    let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
+    let all = health::routes(state)
+        .or(api)
+        .or(media)
+        .recover(error::recover)
+        .map(Reply::into_response)
+        .with(warp::trace::request())
+        .map(Reply::into_response);
+    match cors(cors_origin.as_deref()) {
+        Some(cors) => all.with(cors).map(Reply::into_response).boxed(),
+        None => all.boxed(),
+    }
+}
+
+fn api_routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
+    let core = instances::routes(state.clone())
+        .or(wa::routes(state.clone()))
+        .or(send::routes(state.clone()))
+        .or(messages::routes(state.clone()))
+        .or(ghl::routes(state.clone()))
+        .or(forwards::routes(state.clone()))
+        .map(Reply::into_response)
+        .boxed();
+    match state.sim.clone() {
+        Some(sim) => core
+            .or(sim::routes(state, sim).map(Reply::into_response))
+            .unify()
+            .boxed(),
+        None => core,
+    }
+}
+
+/// CORS from CORS_ORIGIN: `*` or a comma-separated list of origins.
+fn cors(origins: Option<&str>) -> Option<warp::filters::cors::Builder> {
+    let origins = origins?.trim();
+    if origins.is_empty() {
+        return None;
+    }
+    let builder = warp::cors()
+        .allow_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+        .allow_headers(["content-type", "x-api-key", "authorization", "idempotency-key"]);
+    Some(if origins == "*" {
+        builder.allow_any_origin()
+    } else {
+        builder.allow_origins(origins.split(',').map(str::trim).filter(|o| !o.is_empty()))
+    })
+}

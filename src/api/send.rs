@@ -1,0 +1,200 @@
+//! Queueing sends: `POST /api/send` (and the GHL workflow route, which
+//! shares [`accept`]). A send is validated, stored as queued with its
+//! WhatsApp id, and answered 202; the instance's sender does the rest.
+
+use super::body::{json_body, JsonBody};
+use super::common::{ok, parse_instance_id, success, with_state, ApiResult};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::clock::now_ms;
+use crate::domain::{new_message_id, InstanceId, MessageKind, Phone, PhoneError};
+use crate::store::NewOutbound;
+use crate::wa::InstanceStatus;
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::{Filter, Reply};
+
+/// WhatsApp's own limit on a text message's length, in characters.
+const MAX_TEXT_CHARS: usize = 65_536;
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
+    let limit = state.settings.raw.max_body_bytes;
+    let send = warp::path!("send")
+        .and(warp::post())
+        .and(with_state(state.clone()))
+        .and(idempotency_key())
+        .and(json_body(limit))
+        .and_then(|state: AppState, key, body: JsonBody| async move {
+            let request = SendRequest::from_body(&body, &state)?;
+            accept(&state, request, key).await
+        });
+    let stats = warp::path!("send" / "stats")
+        .and(warp::get())
+        .and(with_state(state))
+        .and_then(stats);
+    send.or(stats).boxed()
+}
+
+/// The `Idempotency-Key` header: the same key twice queues once.
+pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
+    warp::header::optional::<String>("idempotency-key").and_then(|key: Option<String>| async move {
+        match key.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
+            Some(k) if k.len() > MAX_IDEMPOTENCY_KEY => Err(warp::reject::custom(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                format!("Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters"),
+            ))),
+            other => Ok(other),
+        }
+    })
+}
+
+/// A send, checked field by field.
+pub struct SendRequest {
+    pub instance: InstanceId,
+    pub to: Phone,
+    pub kind: MessageKind,
+    pub text: String,
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+}
+
+impl SendRequest {
+    pub fn from_body(body: &JsonBody, state: &AppState) -> Result<Self, ApiError> {
+        let instance = parse_instance_id(&body.required("instanceId")?)?;
+        let to = parse_phone("to", &body.required("to")?, state)?;
+        let kind = match body.text("type")? {
+            Some(raw) => {
+                MessageKind::parse_sendable(&raw).map_err(|e| ApiError::invalid("type", e.to_string()))?
+            }
+            None => MessageKind::Text,
+        };
+        let text = body.text("message")?;
+        let media_url = body.text("mediaUrl")?;
+        let caption = body.text("caption")?;
+        Self::build(instance, to, kind, text, media_url, caption)
+    }
+
+    pub fn build(
+        instance: InstanceId,
+        to: Phone,
+        kind: MessageKind,
+        text: Option<String>,
+        media_url: Option<String>,
+        caption: Option<String>,
+    ) -> Result<Self, ApiError> {
+        if kind.is_media() {
+            let url = media_url.ok_or_else(|| ApiError::missing("mediaUrl"))?;
+            check_media_url(&url)?;
+            let caption = caption.or(text);
+            return Ok(Self {
+                instance,
+                to,
+                kind,
+                text: String::new(),
+                media_url: Some(url),
+                caption,
+            });
+        }
+        let text = text.ok_or_else(|| ApiError::missing("message"))?;
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(ApiError::invalid(
+                "message",
+                format!("message is longer than {MAX_TEXT_CHARS} characters"),
+            ));
+        }
+        Ok(Self {
+            instance,
+            to,
+            kind,
+            text,
+            media_url: None,
+            caption: None,
+        })
+    }
+}
+
+/// A phone number from a field: 400 when it is not a number, 422 when it
+/// lacks a country code and no DEFAULT_COUNTRY is set.
+pub fn parse_phone(field: &'static str, raw: &str, state: &AppState) -> Result<Phone, ApiError> {
+    Phone::parse(raw, state.settings.default_country).map_err(|e| {
+        let status = match e {
+            PhoneError::NoCountryCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError {
+            status,
+            code: "invalid_phone",
+            message: e.to_string(),
+            field: Some(field),
+        }
+    })
+}
+
+fn check_media_url(url: &str) -> Result<(), ApiError> {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+        _ => Err(ApiError::invalid("mediaUrl", "mediaUrl must be an http(s) URL")),
+    }
+}
+
+/// Stores the send for its instance's queue and answers 202.
+pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>) -> ApiResult {
+    let record = state
+        .stores
+        .instances
+        .instance(&request.instance)
+        .await
+        .map_err(ApiError::from)?;
+    let record = record.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
+    let view = state.sessions.start(&record.id, record.phone.clone()).view();
+    if view.phone.is_none() && view.status != InstanceStatus::Online {
+        let why = format!(
+            "instance {} is not linked to WhatsApp (it is {}); scan its QR first",
+            record.id,
+            view.status.as_str()
+        );
+        return Err(ApiError::conflict("instance_not_linked", why).into());
+    }
+    let message = NewOutbound {
+        id: new_message_id(),
+        instance: request.instance.clone(),
+        to: request.to.e164().to_owned(),
+        kind: request.kind,
+        text: request.text,
+        media_url: request.media_url,
+        caption: request.caption,
+        created_at_ms: now_ms(),
+    };
+    let enqueued = state
+        .stores
+        .queue
+        .enqueue(message, key)
+        .await
+        .map_err(ApiError::from)?;
+    if !enqueued.duplicate {
+        state.wakeups.wake(&request.instance);
+    }
+    Ok(success(
+        StatusCode::ACCEPTED,
+        json!({
+            "message": "queued",
+            "id": enqueued.id,
+            "jobId": enqueued.id,
+            "instanceId": request.instance,
+            "type": request.kind,
+            "status": "queued",
+            "duplicate": enqueued.duplicate,
+        }),
+    ))
+}
+
+async fn stats(state: AppState) -> ApiResult {
+    let mut stats = state.stores.queue.stats().await.map_err(ApiError::from)?;
+    stats.active = state.in_flight.load(Ordering::Relaxed);
+    stats.waiting = stats.waiting.saturating_sub(stats.active);
+    ok(json!({ "stats": stats }))
+}

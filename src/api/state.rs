@@ -1,0 +1,54 @@
+//! What request handlers share: settings, stores, the session manager, the
+//! sim network when it runs, and the built-in inbound test receiver.
+
+use crate::config::Settings;
+use crate::queue::Wakeups;
+use crate::store::Stores;
+use crate::wa::manager::SessionManager;
+use crate::wa::sim::SimNetwork;
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub stores: Stores,
+    pub sessions: Arc<SessionManager>,
+    pub wakeups: Arc<Wakeups>,
+    /// Sends in flight, for `/api/send/stats`.
+    pub in_flight: Arc<AtomicU64>,
+    /// Present only with `WA_BACKEND=sim`.
+    pub sim: Option<Arc<SimNetwork>>,
+    pub inbound_test: Arc<InboundTestLog>,
+    /// Wakes the forwarder when a dead letter is put back.
+    pub forwarder_wakeup: Arc<tokio::sync::Notify>,
+}
+
+/// The last requests `/api/ghl/inbound-test` received, newest last.
+#[derive(Default)]
+pub struct InboundTestLog {
+    entries: Mutex<VecDeque<serde_json::Value>>,
+}
+
+/// How many received requests the test receiver keeps.
+const INBOUND_TEST_KEEP: usize = 100;
+
+impl InboundTestLog {
+    pub fn record(&self, entry: serde_json::Value) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() == INBOUND_TEST_KEEP {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    pub fn list(&self) -> Vec<serde_json::Value> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}

@@ -1,0 +1,245 @@
+//! Settings: every one a clap flag with an environment variable of the same
+//! meaning (the original Node gateway's names stay valid), checked at start
+//! so a bad value stops the gateway with a clear message.
+
+use crate::domain::parse_country;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaBackendKind {
+    /// Real WhatsApp through whatsapp-rust.
+    Whatsapp,
+    /// The in-process simulated network, for tests and demos.
+    Sim,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+    /// Port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// The key every /api route needs. Unset: one is made and kept in SESSION_DIR/api-key.
+    #[arg(long, env = "API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Where auth state and the embedded database live (mount it as a volume).
+    #[arg(long, env = "SESSION_DIR", default_value = "./sessions")]
+    pub session_dir: PathBuf,
+    /// Redis for scale-out. Unset: the embedded SQLite store.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Pause between two text sends of one instance, in ms.
+    #[arg(long, env = "TEXT_DELAY_MS", default_value_t = 3500)]
+    pub text_delay_ms: u64,
+    /// Shortest pause before a media send, in ms.
+    #[arg(long, env = "MEDIA_DELAY_MS_MIN", default_value_t = 6000)]
+    pub media_delay_ms_min: u64,
+    /// Longest pause before a media send, in ms.
+    #[arg(long, env = "MEDIA_DELAY_MS_MAX", default_value_t = 9000)]
+    pub media_delay_ms_max: u64,
+    /// Origins allowed by CORS (comma-separated, or *). Unset: no CORS headers.
+    #[arg(long, env = "CORS_ORIGIN")]
+    pub cors_origin: Option<String>,
+    /// Where inbound WhatsApp messages are POSTed (a GHL inbound webhook URL).
+    #[arg(long, env = "GHL_INBOUND_URL")]
+    pub ghl_inbound_url: Option<String>,
+    /// The gateway's public URL, used in links to stored inbound media.
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+    /// Old name of PUBLIC_BASE_URL.
+    #[arg(long, env = "NGROK_BASE_URL", hide = true)]
+    pub ngrok_base_url: Option<String>,
+    /// Which WhatsApp backend to run.
+    #[arg(long, env = "WA_BACKEND", value_enum, default_value = "whatsapp")]
+    pub wa_backend: WaBackendKind,
+    /// Log lines as text or JSON.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// ISO country assumed for numbers written without a country code (e.g. BR). Unset: refuse them.
+    #[arg(long, env = "DEFAULT_COUNTRY")]
+    pub default_country: Option<String>,
+    /// Let mediaUrl point at loopback or private addresses (off: refused, against SSRF).
+    #[arg(long, env = "ALLOW_PRIVATE_MEDIA_URLS", default_value_t = false)]
+    pub allow_private_media_urls: bool,
+    /// Largest media file fetched for a send, in bytes.
+    #[arg(long, env = "MEDIA_MAX_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub media_max_bytes: u64,
+    /// Time limit for fetching a media file, in ms.
+    #[arg(long, env = "MEDIA_FETCH_TIMEOUT_MS", default_value_t = 20_000)]
+    pub media_fetch_timeout_ms: u64,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: u64,
+    /// Tries of a send that fails for a passing cause before it is marked failed.
+    #[arg(long, env = "SEND_MAX_ATTEMPTS", default_value_t = 5)]
+    pub send_max_attempts: u32,
+    /// First pause before retrying a failed send, in ms (doubles each time).
+    #[arg(long, env = "SEND_RETRY_BASE_MS", default_value_t = 2000)]
+    pub send_retry_base_ms: u64,
+    /// Tries of a forward to GHL before it becomes a dead letter.
+    #[arg(long, env = "FORWARD_MAX_ATTEMPTS", default_value_t = 8)]
+    pub forward_max_attempts: u32,
+    /// First pause before retrying a forward, in ms (doubles each time, with jitter).
+    #[arg(long, env = "FORWARD_RETRY_BASE_MS", default_value_t = 1000)]
+    pub forward_retry_base_ms: u64,
+    /// Longest pause between two tries of a forward, in ms.
+    #[arg(long, env = "FORWARD_RETRY_MAX_MS", default_value_t = 300_000)]
+    pub forward_retry_max_ms: u64,
+    /// Time limit of one forward request, in ms.
+    #[arg(long, env = "FORWARD_TIMEOUT_MS", default_value_t = 10_000)]
+    pub forward_timeout_ms: u64,
+    /// How long a connection may stay down before the gateway builds a fresh client, in ms.
+    #[arg(long, env = "RECONNECT_WATCHDOG_MS", default_value_t = 120_000)]
+    pub reconnect_watchdog_ms: u64,
+    /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
+    #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
+    pub sim_receipt_delay_ms: u64,
+}
+
+/// Settings checked and turned into the types the gateway uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub raw: Config,
+    pub public_base_url: Option<String>,
+    pub default_country: Option<phonenumber::country::Id>,
+}
+
+/// The settings alone, as a command line (for tests and tools).
+#[derive(Debug, clap::Parser)]
+#[command(name = "wagate", args_override_self = true)]
+struct SettingsOnly {
+    #[command(flatten)]
+    config: Config,
+}
+
+impl Config {
+    /// Reads settings from command-line style arguments (the first is the
+    /// program name) and the environment.
+    pub fn from_args<I, T>(args: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        <SettingsOnly as clap::Parser>::try_parse_from(args).map(|s| s.config)
+    }
+
+    /// Checks every value; the error is a sentence naming the variable.
+    pub fn validate(self) -> Result<Settings, String> {
+        if self.media_delay_ms_min > self.media_delay_ms_max {
+            return Err(format!(
+                "MEDIA_DELAY_MS_MIN ({}) is larger than MEDIA_DELAY_MS_MAX ({})",
+                self.media_delay_ms_min, self.media_delay_ms_max
+            ));
+        }
+        if self.redis_url.is_some() {
+            return Err(
+                "REDIS_URL is set, but this build keeps its state in the embedded store only; \
+                        unset REDIS_URL"
+                    .into(),
+            );
+        }
+        if matches!(&self.api_key, Some(key) if key.trim().len() < 8) {
+            return Err("API_KEY must be at least 8 characters".into());
+        }
+        check_url("GHL_INBOUND_URL", self.ghl_inbound_url.as_deref())?;
+        let public = self
+            .public_base_url
+            .clone()
+            .or_else(|| self.ngrok_base_url.clone());
+        check_url("PUBLIC_BASE_URL", public.as_deref())?;
+        let default_country = self
+            .default_country
+            .as_deref()
+            .map(parse_country)
+            .transpose()
+            .map_err(|e| format!("DEFAULT_COUNTRY: {e}"))?;
+        positive("SEND_MAX_ATTEMPTS", self.send_max_attempts.into())?;
+        positive("FORWARD_MAX_ATTEMPTS", self.forward_max_attempts.into())?;
+        positive("MAX_BODY_BYTES", self.max_body_bytes)?;
+        positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
+        let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());
+        Ok(Settings {
+            raw: self,
+            public_base_url,
+            default_country,
+        })
+    }
+}
+
+fn check_url(name: &str, value: Option<&str>) -> Result<(), String> {
+    let Some(value) = value else { return Ok(()) };
+    match reqwest::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
+        _ => Err(format!("{name} must be an http(s) URL (got {value:?})")),
+    }
+}
+
+fn positive(name: &str, value: u64) -> Result<(), String> {
+    if value == 0 {
+        return Err(format!("{name} must be greater than 0"));
+    }
+    Ok(())
+}
+
+impl Settings {
+    pub fn text_delay(&self) -> Duration {
+        Duration::from_millis(self.raw.text_delay_ms)
+    }
+
+    pub fn media_delay_range(&self) -> (Duration, Duration) {
+        (
+            Duration::from_millis(self.raw.media_delay_ms_min),
+            Duration::from_millis(self.raw.media_delay_ms_max),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, String> {
+        let mut full = vec!["wagate"];
+        full.extend_from_slice(args);
+        Config::from_args(full).map_err(|e| e.to_string())?.validate()
+    }
+
+    #[test]
+    fn defaults_match_the_original_gateway() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.raw.port, 8080);
+        assert_eq!(s.raw.text_delay_ms, 3500);
+        assert_eq!((s.raw.media_delay_ms_min, s.raw.media_delay_ms_max), (6000, 9000));
+        assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        let err = parse(&["--media-delay-ms-min", "10", "--media-delay-ms-max", "5"]).unwrap_err();
+        assert!(err.contains("MEDIA_DELAY_MS_MIN"), "{err}");
+        assert!(parse(&["--ghl-inbound-url", "ftp://x"])
+            .unwrap_err()
+            .contains("GHL_INBOUND_URL"));
+        assert!(parse(&["--default-country", "Narnia"])
+            .unwrap_err()
+            .contains("DEFAULT_COUNTRY"));
+        assert!(parse(&["--port", "notaport"]).is_err());
+        assert!(parse(&["--api-key", "short"]).unwrap_err().contains("API_KEY"));
+    }
+
+    #[test]
+    fn the_ngrok_name_still_sets_the_public_url() {
+        let s = parse(&["--ngrok-base-url", "https://abc.ngrok.app/"]).unwrap();
+        assert_eq!(s.public_base_url.as_deref(), Some("https://abc.ngrok.app"));
+    }
+}

@@ -1,0 +1,164 @@
+//! Message kinds (text and media types) and the life cycle of a message's
+//! status, which only ever moves forward: queued → sent → delivered → read,
+//! or to failed.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    Text,
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("type must be one of text, image, video, audio, document (got {0:?})")]
+pub struct UnknownMessageKind(pub String);
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Audio => "audio",
+            Self::Document => "document",
+            Self::Sticker => "sticker",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn is_media(self) -> bool {
+        !matches!(self, Self::Text | Self::Other)
+    }
+
+    /// The kinds a client may ask the gateway to send.
+    pub fn parse_sendable(raw: &str) -> Result<Self, UnknownMessageKind> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "text" | "chat" => Ok(Self::Text),
+            "image" => Ok(Self::Image),
+            "video" => Ok(Self::Video),
+            "audio" => Ok(Self::Audio),
+            "document" | "file" => Ok(Self::Document),
+            _ => Err(UnknownMessageKind(raw.chars().take(40).collect())),
+        }
+    }
+}
+
+impl FromStr for MessageKind {
+    type Err = UnknownMessageKind;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "sticker" => Ok(Self::Sticker),
+            "other" => Ok(Self::Other),
+            _ => Self::parse_sendable(raw),
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+    /// An inbound message, stored as it arrived.
+    Received,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Failed => "failed",
+            Self::Received => "received",
+        }
+    }
+
+    /// Receipts arrive out of order and twice; a status may only advance.
+    pub fn can_advance_to(self, next: MessageStatus) -> bool {
+        use MessageStatus::*;
+        matches!(
+            (self, next),
+            (Queued, Sent | Delivered | Read | Failed) | (Sent, Delivered | Read) | (Delivered, Read)
+        )
+    }
+}
+
+impl FromStr for MessageStatus {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Ok(match raw {
+            "queued" => Self::Queued,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "read" => Self::Read,
+            "failed" => Self::Failed,
+            "received" => Self::Received,
+            other => return Err(format!("unknown message status {other:?}")),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_only_moves_forward() {
+        use MessageStatus::*;
+        assert!(Queued.can_advance_to(Sent));
+        assert!(Sent.can_advance_to(Read));
+        assert!(Delivered.can_advance_to(Read));
+        assert!(!Read.can_advance_to(Delivered));
+        assert!(!Delivered.can_advance_to(Sent));
+        assert!(!Failed.can_advance_to(Sent));
+        assert!(!Sent.can_advance_to(Sent));
+    }
+
+    #[test]
+    fn sendable_kinds_parse_with_the_original_aliases() {
+        assert_eq!(MessageKind::parse_sendable("").unwrap(), MessageKind::Text);
+        assert_eq!(MessageKind::parse_sendable("IMAGE").unwrap(), MessageKind::Image);
+        assert_eq!(
+            MessageKind::parse_sendable("file").unwrap(),
+            MessageKind::Document
+        );
+        assert!(MessageKind::parse_sendable("sticker").is_err());
+        assert!(MessageKind::parse_sendable("bogus").is_err());
+    }
+}

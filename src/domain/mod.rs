@@ -1,0 +1,11 @@
+//! Gateway vocabulary: identifiers and values that parse once at the edge
+//! (`InstanceId`, `Phone`, message kinds and statuses) so the rest of the
+//! program never handles raw, unchecked strings.
+
+mod ids;
+mod message;
+mod phone;
+
+pub use ids::{new_message_id, InstanceId, InvalidInstanceId};
+pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
+pub use phone::{parse_country, Phone, PhoneError};

@@ -1,0 +1,11 @@
+//! Inbound forwarding: each inbound WhatsApp message is stored with its
+//! forward (the outbox) before anything else, then POSTed to
+//! GHL_INBOUND_URL by the forwarder, with retries and dead letters.
+
+mod forwarder;
+mod intake;
+mod payload;
+
+pub use forwarder::{Forwarder, ForwarderSettings};
+pub use intake::Intake;
+pub use payload::InboundPayload;

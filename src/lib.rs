@@ -1,0 +1,18 @@
+//! wagate: a WhatsApp gateway appliance for GoHighLevel agencies. GHL sends
+//! go into durable per-instance queues and out over WhatsApp, paced against
+//! bans; inbound WhatsApp messages are stored, then forwarded to GHL with
+//! retries. `app::run` starts the whole gateway on a listener.
+
+pub mod api;
+pub mod api_key;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod forward;
+pub mod media_store;
+pub mod qr;
+pub mod queue;
+pub mod retry;
+pub mod store;
+pub mod wa;

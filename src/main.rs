@@ -1,0 +1,88 @@
+//! The `wagate` binary: parse settings, set up logging, serve until
+//! SIGINT/SIGTERM. `wagate api-key` prints the API key.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use wagate::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(name = "wagate", version, about = "WhatsApp gateway for GoHighLevel")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the gateway (the default).
+    Serve,
+    /// Print the API key (API_KEY, or the one kept in SESSION_DIR/api-key).
+    ApiKey,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::ApiKey => print_api_key(&cli.config),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let settings = config
+        .validate()
+        .map_err(|message| anyhow::anyhow!("invalid configuration: {message}"))?;
+    let address = format!("{}:{}", settings.raw.host, settings.raw.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    wagate::app::run(settings, listener, shutdown).await?;
+    Ok(())
+}
+
+fn print_api_key(config: &Config) -> anyhow::Result<()> {
+    if let Some(key) = &config.api_key {
+        println!("{}", key.trim());
+        return Ok(());
+    }
+    let path = wagate::api_key::key_file(&config.session_dir);
+    let key = wagate::api_key::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let key = key.with_context(|| {
+        format!(
+            "no key yet in {}: start the gateway once to create it",
+            path.display()
+        )
+    })?;
+    println!("{key}");
+    Ok(())
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! { _ = interrupt => {}, _ = terminate.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    shutdown.cancel();
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whatsapp_rust=warn,wacore=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,155 @@
+//! The sender of one instance: takes the oldest queued message, waits until
+//! the instance is online and the pacing gap has passed, hands it to the
+//! instance's actor with its stored WhatsApp id, and records the outcome.
+
+use super::{Pacing, Wakeups};
+use crate::domain::{MessageStatus, Phone};
+use crate::retry::RetrySchedule;
+use crate::store::{MessageRecord, SendQueue};
+use crate::wa::manager::{Companion, SessionHandle};
+use crate::wa::{InstanceStatus, OutgoingMessage, SendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Starts an [`InstanceSender`] beside every instance's actor.
+pub struct SenderCompanion {
+    pub queue: Arc<dyn SendQueue>,
+    pub wakeups: Arc<Wakeups>,
+    pub pacing: Pacing,
+    pub retry: RetrySchedule,
+    /// Sends in flight across all instances, for the stats.
+    pub in_flight: Arc<AtomicU64>,
+}
+
+impl Companion for SenderCompanion {
+    fn start(&self, handle: &SessionHandle, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let sender = InstanceSender {
+            handle: handle.clone(),
+            queue: self.queue.clone(),
+            wakeups: self.wakeups.clone(),
+            pacing: self.pacing,
+            retry: self.retry,
+            in_flight: self.in_flight.clone(),
+            last_send: None,
+        };
+        tokio::spawn(sender.run(stop))
+    }
+}
+
+pub struct InstanceSender {
+    handle: SessionHandle,
+    queue: Arc<dyn SendQueue>,
+    wakeups: Arc<Wakeups>,
+    pacing: Pacing,
+    retry: RetrySchedule,
+    in_flight: Arc<AtomicU64>,
+    last_send: Option<Instant>,
+}
+
+/// Pause after the store failed to answer, before asking again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
+
+impl InstanceSender {
+    pub async fn run(mut self, stop: CancellationToken) {
+        let wakeup = self.wakeups.for_instance(&self.handle.id);
+        while !stop.is_cancelled() {
+            let notified = wakeup.notified();
+            let head = match self.queue.head(&self.handle.id).await {
+                Ok(head) => head,
+                Err(e) => {
+                    tracing::error!(instance = %self.handle.id, error = %e, "cannot read the send queue");
+                    pause(&stop, STORE_RETRY).await;
+                    continue;
+                }
+            };
+            match head {
+                Some(message) => self.deliver(message, &stop).await,
+                None => tokio::select! { _ = notified => {}, _ = stop.cancelled() => {} },
+            }
+        }
+    }
+
+    /// Sends one message when the instance is ready; records the outcome.
+    async fn deliver(&mut self, message: MessageRecord, stop: &CancellationToken) {
+        if !self.wait_until_online(stop).await {
+            return;
+        }
+        if let Some(last) = self.last_send {
+            let gap = self.pacing.gap_before(message.kind);
+            tokio::select! { _ = tokio::time::sleep_until(last + gap) => {}, _ = stop.cancelled() => return }
+        }
+        let Some(outgoing) = outgoing(&message) else {
+            self.settle(
+                &message.id,
+                MessageStatus::Failed,
+                Some("the stored recipient is not a phone number"),
+            )
+            .await;
+            return;
+        };
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let result = self.handle.send(outgoing).await;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        match result {
+            Ok(()) => {
+                self.last_send = Some(Instant::now());
+                self.settle(&message.id, MessageStatus::Sent, None).await;
+            }
+            Err(SendError::Permanent(reason)) => {
+                self.settle(&message.id, MessageStatus::Failed, Some(&reason))
+                    .await
+            }
+            Err(SendError::Transient(reason)) => self.retry_later(&message, &reason, stop).await,
+        }
+    }
+
+    async fn retry_later(&self, message: &MessageRecord, reason: &str, stop: &CancellationToken) {
+        let failed_attempts = message.attempts + 1;
+        if !self.retry.allows_another(failed_attempts) {
+            let why = format!("gave up after {failed_attempts} attempts: {reason}");
+            self.settle(&message.id, MessageStatus::Failed, Some(&why)).await;
+            return;
+        }
+        tracing::info!(instance = %self.handle.id, attempt = failed_attempts, %reason, "send failed, will retry");
+        if let Err(e) = self.queue.record_attempt(&message.id, reason).await {
+            tracing::error!(instance = %self.handle.id, error = %e, "could not record a send attempt");
+        }
+        pause(stop, self.retry.delay(failed_attempts, None)).await;
+    }
+
+    async fn settle(&self, id: &str, status: MessageStatus, error: Option<&str>) {
+        // The outcome must be stored, or the message would be sent again.
+        while let Err(e) = self.queue.advance(id, status, error).await {
+            tracing::error!(instance = %self.handle.id, error = %e, "could not store a send outcome; retrying");
+            tokio::time::sleep(STORE_RETRY).await;
+        }
+    }
+
+    /// Waits until the instance is online; false when stopped first.
+    async fn wait_until_online(&self, stop: &CancellationToken) -> bool {
+        let mut view = self.handle.watch();
+        tokio::select! {
+            ready = view.wait_for(|v| v.status == InstanceStatus::Online) => ready.is_ok(),
+            _ = stop.cancelled() => false,
+        }
+    }
+}
+
+async fn pause(stop: &CancellationToken, how_long: Duration) {
+    tokio::select! { _ = tokio::time::sleep(how_long) => {}, _ = stop.cancelled() => {} }
+}
+
+fn outgoing(message: &MessageRecord) -> Option<OutgoingMessage> {
+    let to = Phone::from_whatsapp_digits(message.to.as_deref()?.trim_start_matches('+'))?;
+    Some(OutgoingMessage {
+        id: message.id.clone(),
+        to,
+        kind: message.kind,
+        text: message.text.clone(),
+        media_url: message.media_url.clone(),
+        caption: message.caption.clone(),
+    })
+}

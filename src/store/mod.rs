@@ -1,0 +1,105 @@
+//! Durable state: the instance registry, the message log with its
+//! per-instance send queue, idempotency keys, and the forwarding outbox.
+//! Traits here; backends beside them. The backend is chosen in one place
+//! ([`open`]), and nothing above this module knows which one runs.
+
+mod records;
+pub mod sqlite;
+
+pub use records::{
+    Enqueued, ForwardRecord, ForwardStatus, HistoryQuery, InboundRecord, InstanceRecord, MessageRecord,
+    NewOutbound, QueueStats,
+};
+
+use crate::domain::{InstanceId, MessageStatus};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which instances exist, with what they should survive a restart with.
+#[async_trait]
+pub trait InstanceRegistry: Send + Sync {
+    async fn save_instance(&self, record: &InstanceRecord) -> StoreResult<()>;
+    async fn instance(&self, id: &InstanceId) -> StoreResult<Option<InstanceRecord>>;
+    async fn instances(&self) -> StoreResult<Vec<InstanceRecord>>;
+    async fn remove_instance(&self, id: &InstanceId) -> StoreResult<()>;
+}
+
+/// Outbound messages, kept in arrival order per instance: the queued ones
+/// form each instance's send queue.
+#[async_trait]
+pub trait SendQueue: Send + Sync {
+    /// Stores a new message as queued, unless `idempotency_key` was seen
+    /// before: then the earlier message's id is returned, nothing is stored.
+    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued>;
+    /// The oldest queued message of the instance: the next to send.
+    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>>;
+    /// Counts one more send attempt and remembers the error that caused it.
+    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()>;
+    /// Moves a message forward (sent, delivered, read, failed). Backwards
+    /// moves are ignored, since receipts arrive late and twice.
+    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()>;
+    /// Fails every queued message of the instance with `reason`.
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64>;
+    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>>;
+    async fn stats(&self) -> StoreResult<QueueStats>;
+}
+
+/// Every message of the log, both directions, for lookups and history.
+#[async_trait]
+pub trait MessageLog: Send + Sync {
+    async fn message(&self, id: &str) -> StoreResult<Option<MessageRecord>>;
+    async fn history(&self, query: &HistoryQuery) -> StoreResult<Vec<MessageRecord>>;
+}
+
+/// Inbound messages and their forwards to GHL: stored first, forwarded
+/// after, retried until delivered or dead.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Stores an inbound message with its forward payload in one step.
+    /// Returns false when this WhatsApp message id was stored before.
+    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool>;
+    /// Pending forwards due at or before `now_ms`, oldest first.
+    async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>>;
+    /// When the next pending forward falls due, if any is pending.
+    async fn next_forward_due(&self) -> StoreResult<Option<i64>>;
+    async fn forward_delivered(&self, id: &str) -> StoreResult<()>;
+    async fn forward_retry_at(&self, id: &str, due_ms: i64, error: &str) -> StoreResult<()>;
+    async fn forward_dead(&self, id: &str, error: &str) -> StoreResult<()>;
+    async fn forwards(&self, status: Option<ForwardStatus>, limit: usize) -> StoreResult<Vec<ForwardRecord>>;
+    /// Puts a forward back to pending, due now, with its attempts reset.
+    /// Returns false when there is no such forward.
+    async fn requeue_forward(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// The store as the rest of the gateway holds it.
+#[derive(Clone)]
+pub struct Stores {
+    pub instances: Arc<dyn InstanceRegistry>,
+    pub queue: Arc<dyn SendQueue>,
+    pub log: Arc<dyn MessageLog>,
+    pub outbox: Arc<dyn Outbox>,
+}
+
+impl Stores {
+    /// Opens the embedded SQLite store in `session_dir`. (The single place
+    /// where a backend is chosen.)
+    pub fn open_embedded(session_dir: &std::path::Path) -> StoreResult<Self> {
+        let db = Arc::new(sqlite::SqliteStore::open(&session_dir.join("wagate.db"))?);
+        Ok(Self {
+            instances: db.clone(),
+            queue: db.clone(),
+            log: db.clone(),
+            outbox: db,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The rows the stores keep, shared by every backend.
+
+use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
+use serde::Serialize;
+
+/// An instance as it must survive a restart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRecord {
+    pub id: InstanceId,
+    /// A friendly name the agency gave the number.
+    pub alias: Option<String>,
+    /// The linked account's own number, once paired; `None` until then.
+    pub phone: Option<String>,
+    pub created_at_ms: i64,
+    pub last_connected_at_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl InstanceRecord {
+    pub fn new(id: InstanceId, alias: Option<String>, now_ms: i64) -> Self {
+        Self {
+            id,
+            alias,
+            phone: None,
+            created_at_ms: now_ms,
+            last_connected_at_ms: None,
+            last_error: None,
+        }
+    }
+}
+
+/// A send accepted by the API, before it is stored.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    /// WhatsApp-shaped id chosen at acceptance; also the API's message id.
+    pub id: String,
+    pub instance: InstanceId,
+    /// E.164 recipient.
+    pub to: String,
+    pub kind: MessageKind,
+    pub text: String,
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enqueued {
+    pub id: String,
+    /// True when the idempotency key had been used: nothing new was queued.
+    pub duplicate: bool,
+}
+
+/// One message of the log, either direction.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRecord {
+    pub id: String,
+    pub instance_id: InstanceId,
+    #[serde(rename = "type")]
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: String,
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+    pub status: MessageStatus,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// An inbound message and the forward that carries it to GHL.
+#[derive(Debug, Clone)]
+pub struct InboundRecord {
+    /// WhatsApp's message id: the de-duplication key.
+    pub wa_id: String,
+    pub instance: InstanceId,
+    pub kind: MessageKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: String,
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+    pub received_at_ms: i64,
+    /// The forward's id, given to the receiver so it can de-duplicate.
+    pub forward_id: String,
+    /// The exact JSON body to POST to GHL_INBOUND_URL.
+    pub forward_body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForwardStatus {
+    Pending,
+    Delivered,
+    Dead,
+}
+
+impl ForwardStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "dead" => Some(Self::Dead),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardRecord {
+    pub id: String,
+    pub instance_id: InstanceId,
+    /// The inbound WhatsApp message this forward carries.
+    pub message_id: String,
+    pub status: ForwardStatus,
+    pub attempts: u32,
+    pub next_attempt_at_ms: i64,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+    #[serde(skip)]
+    pub body: String,
+}
+
+/// Filters for the message history listing.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub instance: Option<InstanceId>,
+    pub direction: Option<Direction>,
+    pub since_ms: Option<i64>,
+    pub limit: usize,
+}
+
+/// Counts in the original gateway's BullMQ vocabulary.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct QueueStats {
+    pub waiting: u64,
+    pub active: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub delayed: u64,
+    pub total: u64,
+}

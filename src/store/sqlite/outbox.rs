@@ -1,0 +1,138 @@
+//! Inbound messages and the forwarding outbox. An inbound message and its
+//! forward are written in one transaction, keyed by WhatsApp's message id,
+//! so a message WhatsApp replays is stored and forwarded once.
+
+use super::{rows, SqliteStore};
+use crate::clock::now_ms;
+use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, Outbox, StoreResult};
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn record_inbound(&self, m: InboundRecord) -> StoreResult<bool> {
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO messages (id, instance_id, direction, kind, from_phone, to_phone, text,
+                        media_url, caption, status, created_at, updated_at)
+                 VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9)",
+                params![
+                    m.wa_id,
+                    m.instance.as_str(),
+                    m.kind.as_str(),
+                    m.from,
+                    m.to,
+                    m.text,
+                    m.media_url,
+                    m.caption,
+                    m.received_at_ms
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO forwards (id, instance_id, message_id, status, attempts, next_attempt_at, created_at, body)
+                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?5)",
+                params![m.forward_id, m.instance.as_str(), m.wa_id, m.received_at_ms, m.forward_body],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM forwards WHERE status = 'pending' AND next_attempt_at <= ?1
+                 ORDER BY next_attempt_at, created_at LIMIT ?2",
+                rows::FORWARD_COLUMNS
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let due = stmt
+                .query_map(params![now_ms, limit as i64], rows::forward)?
+                .collect();
+            due
+        })
+        .await
+    }
+
+    async fn next_forward_due(&self) -> StoreResult<Option<i64>> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT MIN(next_attempt_at) FROM forwards WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+        })
+        .await
+    }
+
+    async fn forward_delivered(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE forwards SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                [id],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn forward_retry_at(&self, id: &str, due_ms: i64, error: &str) -> StoreResult<()> {
+        let (id, error) = (id.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE forwards SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, due_ms, error],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn forward_dead(&self, id: &str, error: &str) -> StoreResult<()> {
+        let (id, error) = (id.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE forwards SET status = 'dead', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, error],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn forwards(&self, status: Option<ForwardStatus>, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM forwards WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC LIMIT ?2",
+                rows::FORWARD_COLUMNS
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let found = stmt.query_map(
+                params![status.map(ForwardStatus::as_str), limit as i64],
+                rows::forward,
+            )?;
+            found.collect()
+        })
+        .await
+    }
+
+    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE forwards SET status = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )
+            .map(|changed| changed > 0)
+        })
+        .await
+    }
+}

@@ -1,0 +1,206 @@
+//! Outbound messages: the per-instance send queue (queued rows in arrival
+//! order), their status, idempotency keys, and history lookups.
+
+use super::{rows, SqliteStore};
+use crate::clock::now_ms;
+use crate::domain::{Direction, InstanceId, MessageStatus};
+use crate::store::{
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult,
+};
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+fn insert_outbound(tx: &Transaction<'_>, m: &NewOutbound) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO messages (id, instance_id, direction, kind, to_phone, text, media_url, caption,
+                               status, created_at, updated_at)
+         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
+        params![
+            m.id,
+            m.instance.as_str(),
+            m.kind.as_str(),
+            m.to,
+            m.text,
+            m.media_url,
+            m.caption,
+            m.created_at_ms
+        ],
+    )
+    .map(drop)
+}
+
+/// The statuses from which a message may move to `next`.
+fn predecessors(next: MessageStatus) -> String {
+    use MessageStatus::*;
+    [Queued, Sent, Delivered, Read, Failed]
+        .into_iter()
+        .filter(|from| from.can_advance_to(next))
+        .map(|from| format!("'{}'", from.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[async_trait]
+impl SendQueue for SqliteStore {
+    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            if let Some(key) = &idempotency_key {
+                let earlier: Option<String> = tx
+                    .query_row(
+                        "SELECT message_id FROM idempotency_keys WHERE key = ?1",
+                        [key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = earlier {
+                    return Ok(Enqueued { id, duplicate: true });
+                }
+                tx.execute(
+                    "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3)",
+                    params![key, message.id, message.created_at_ms],
+                )?;
+            }
+            insert_outbound(&tx, &message)?;
+            tx.commit()?;
+            Ok(Enqueued {
+                id: message.id,
+                duplicate: false,
+            })
+        })
+        .await
+    }
+
+    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
+        let instance = instance.clone();
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM messages WHERE instance_id = ?1 AND status = 'queued' ORDER BY seq LIMIT 1",
+                rows::MESSAGE_COLUMNS
+            );
+            conn.query_row(&sql, [instance.as_str()], rows::message)
+                .optional()
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
+        let (id, error) = (id.to_owned(), error.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE messages SET attempts = attempts + 1, error = ?2, updated_at = ?3
+                 WHERE id = ?1 AND direction = 'outbound'",
+                params![id, error, now_ms()],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
+        let (id, error) = (id.to_owned(), error.map(str::to_owned));
+        self.with(move |conn| {
+            let sql = format!(
+                "UPDATE messages SET status = ?2, error = COALESCE(?3, error), updated_at = ?4,
+                        attempts = attempts + (CASE WHEN ?2 IN ('sent', 'failed') AND status = 'queued' THEN 1 ELSE 0 END)
+                 WHERE id = ?1 AND direction = 'outbound' AND status IN ({})",
+                predecessors(status)
+            );
+            conn.execute(&sql, params![id, status.as_str(), error, now_ms()]).map(drop)
+        })
+        .await
+    }
+
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+        let (instance, reason) = (instance.clone(), reason.to_owned());
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE messages SET status = 'failed', error = ?2, updated_at = ?3
+                 WHERE instance_id = ?1 AND status = 'queued'",
+                params![instance.as_str(), reason, now_ms()],
+            )
+            .map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT instance_id, COUNT(*) FROM messages WHERE status = 'queued' GROUP BY instance_id",
+            )?;
+            let depths = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .filter_map(|row| match row {
+                    Ok((id, n)) => InstanceId::parse(&id).ok().map(|id| Ok((id, n))),
+                    Err(e) => Some(Err(e)),
+                })
+                .collect();
+            depths
+        })
+        .await
+    }
+
+    async fn stats(&self) -> StoreResult<QueueStats> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT
+                    COALESCE(SUM(status = 'queued' AND attempts = 0), 0),
+                    COALESCE(SUM(status IN ('sent', 'delivered', 'read')), 0),
+                    COALESCE(SUM(status = 'failed'), 0),
+                    COALESCE(SUM(status = 'queued' AND attempts > 0), 0),
+                    COUNT(*)
+                 FROM messages WHERE direction = 'outbound'",
+                [],
+                |r| {
+                    Ok(QueueStats {
+                        waiting: r.get::<_, i64>(0)? as u64,
+                        active: 0,
+                        completed: r.get::<_, i64>(1)? as u64,
+                        failed: r.get::<_, i64>(2)? as u64,
+                        delayed: r.get::<_, i64>(3)? as u64,
+                        total: r.get::<_, i64>(4)? as u64,
+                    })
+                },
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl MessageLog for SqliteStore {
+    async fn message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM messages WHERE id = ?1 ORDER BY direction = 'outbound' DESC LIMIT 1",
+                rows::MESSAGE_COLUMNS
+            );
+            conn.query_row(&sql, [id], rows::message).optional()
+        })
+        .await
+    }
+
+    async fn history(&self, query: &HistoryQuery) -> StoreResult<Vec<MessageRecord>> {
+        let q = query.clone();
+        self.with(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM messages
+                 WHERE (?1 IS NULL OR instance_id = ?1) AND (?2 IS NULL OR direction = ?2)
+                   AND (?3 IS NULL OR created_at >= ?3)
+                 ORDER BY seq DESC LIMIT ?4",
+                rows::MESSAGE_COLUMNS
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let instance = q.instance.as_ref().map(InstanceId::as_str);
+            let direction = q.direction.map(Direction::as_str);
+            let found = stmt.query_map(
+                params![instance, direction, q.since_ms, q.limit as i64],
+                rows::message,
+            )?;
+            found.collect()
+        })
+        .await
+    }
+}

@@ -1,0 +1,110 @@
+//! Behaviour of the embedded store that the rest of the gateway relies on.
+
+use super::SqliteStore;
+use crate::domain::{InstanceId, MessageKind, MessageStatus};
+use crate::store::{ForwardStatus, InboundRecord, NewOutbound, Outbox, SendQueue};
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    (dir, store)
+}
+
+fn wa01() -> InstanceId {
+    InstanceId::parse("wa-01").unwrap()
+}
+
+fn outbound(id: &str) -> NewOutbound {
+    NewOutbound {
+        id: id.into(),
+        instance: wa01(),
+        to: "+5511999999999".into(),
+        kind: MessageKind::Text,
+        text: format!("text {id}"),
+        media_url: None,
+        caption: None,
+        created_at_ms: 1,
+    }
+}
+
+fn inbound(wa_id: &str) -> InboundRecord {
+    InboundRecord {
+        wa_id: wa_id.into(),
+        instance: wa01(),
+        kind: MessageKind::Text,
+        from: Some("+5511999999999".into()),
+        to: None,
+        text: "hi".into(),
+        media_url: None,
+        caption: None,
+        received_at_ms: 10,
+        forward_id: format!("fwd-{wa_id}"),
+        forward_body: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_queue_hands_out_messages_in_arrival_order() {
+    let (_dir, db) = store();
+    for id in ["a", "b", "c"] {
+        db.enqueue(outbound(id), None).await.unwrap();
+    }
+    assert_eq!(db.head(&wa01()).await.unwrap().unwrap().id, "a");
+    db.advance("a", MessageStatus::Sent, None).await.unwrap();
+    assert_eq!(db.head(&wa01()).await.unwrap().unwrap().id, "b");
+    let depths = db.queue_depths().await.unwrap();
+    assert_eq!(depths, vec![(wa01(), 2)]);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_queues_once() {
+    let (_dir, db) = store();
+    let first = db.enqueue(outbound("a"), Some("k1".into())).await.unwrap();
+    let again = db.enqueue(outbound("b"), Some("k1".into())).await.unwrap();
+    assert!(!first.duplicate);
+    assert!(again.duplicate);
+    assert_eq!(again.id, "a");
+    assert_eq!(db.stats().await.unwrap().total, 1);
+}
+
+#[tokio::test]
+async fn status_never_moves_backwards() {
+    let (_dir, db) = store();
+    db.enqueue(outbound("a"), None).await.unwrap();
+    db.advance("a", MessageStatus::Sent, None).await.unwrap();
+    db.advance("a", MessageStatus::Read, None).await.unwrap();
+    db.advance("a", MessageStatus::Delivered, None).await.unwrap();
+    let log: &dyn crate::store::MessageLog = &db;
+    let record = log.message("a").await.unwrap().unwrap();
+    assert_eq!(record.status, MessageStatus::Read);
+    assert_eq!(record.attempts, 1);
+}
+
+#[tokio::test]
+async fn an_inbound_message_is_stored_and_forwarded_once() {
+    let (_dir, db) = store();
+    assert!(db.record_inbound(inbound("w1")).await.unwrap());
+    assert!(!db.record_inbound(inbound("w1")).await.unwrap());
+    let due = db.due_forwards(10, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].message_id, "w1");
+}
+
+#[tokio::test]
+async fn forwards_go_from_retry_to_dead_to_requeued() {
+    let (_dir, db) = store();
+    db.record_inbound(inbound("w1")).await.unwrap();
+    db.forward_retry_at("fwd-w1", 500, "503").await.unwrap();
+    assert!(db.due_forwards(100, 10).await.unwrap().is_empty());
+    assert_eq!(db.next_forward_due().await.unwrap(), Some(500));
+    db.forward_dead("fwd-w1", "gave up").await.unwrap();
+    let dead = db.forwards(Some(ForwardStatus::Dead), 10).await.unwrap();
+    assert_eq!(dead[0].attempts, 2);
+    assert_eq!(dead[0].last_error.as_deref(), Some("gave up"));
+    assert!(db.requeue_forward("fwd-w1").await.unwrap());
+    assert!(!db.requeue_forward("nope").await.unwrap());
+    assert_eq!(
+        db.forwards(Some(ForwardStatus::Pending), 10).await.unwrap()[0].attempts,
+        0
+    );
+}

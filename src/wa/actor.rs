@@ -1,0 +1,230 @@
+//! One actor task per instance: the only owner of that instance's WhatsApp
+//! session. It opens the session, turns its events into state, stored
+//! receipts and inbound messages, rebuilds the client when the connection
+//! stays down, and carries out commands (send, pair, reconnect, clear,
+//! logout, stop) one at a time, so two clients never share a store.
+
+mod events;
+
+use super::{InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
+use crate::domain::{InstanceId, Phone};
+use crate::store::Stores;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+/// What the API and the panel see of an instance, kept current by its actor.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceView {
+    pub status: InstanceStatus,
+    /// The QR code text to show while pairing.
+    pub qr: Option<String>,
+    /// When the shown QR code stops being valid, ms since the epoch.
+    pub qr_expires_at_ms: Option<i64>,
+    pub pair_code: Option<String>,
+    /// The linked account's own number.
+    pub phone: Option<String>,
+    pub last_error: Option<String>,
+    pub last_connected_at_ms: Option<i64>,
+}
+
+pub enum Command {
+    Send {
+        message: OutgoingMessage,
+        reply: oneshot::Sender<Result<(), SendError>>,
+    },
+    PairCode {
+        phone: Phone,
+        reply: oneshot::Sender<Result<String, WaError>>,
+    },
+    /// Throw the client away and build a fresh one.
+    Reconnect,
+    /// Forget the auth state and start a fresh pairing.
+    Clear { reply: oneshot::Sender<()> },
+    /// Unlink from the phone and forget the auth state.
+    Logout { reply: oneshot::Sender<()> },
+    /// Close the session and end the actor.
+    Stop { reply: oneshot::Sender<()> },
+}
+
+/// What an actor needs from the rest of the gateway.
+pub struct ActorContext {
+    pub backend: Arc<dyn WaBackend>,
+    pub stores: Stores,
+    pub inbound: Arc<dyn super::manager::InboundSink>,
+    /// How long a connection that the client retries itself may stay down
+    /// before the actor builds a fresh client.
+    pub watchdog: Duration,
+}
+
+pub(super) struct Actor {
+    id: InstanceId,
+    ctx: Arc<ActorContext>,
+    view: watch::Sender<InstanceView>,
+    session: Option<Box<dyn WaSession>>,
+    events: Option<mpsc::Receiver<WaEvent>>,
+    /// When to throw the session away and open a new one.
+    reopen_at: Option<Instant>,
+    /// Consecutive failed openings, for the reopen backoff.
+    failures: u32,
+}
+
+const EVENT_BUFFER: usize = 256;
+const REOPEN_BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+impl Actor {
+    pub(super) fn new(id: InstanceId, ctx: Arc<ActorContext>, view: watch::Sender<InstanceView>) -> Self {
+        Self {
+            id,
+            ctx,
+            view,
+            session: None,
+            events: None,
+            reopen_at: None,
+            failures: 0,
+        }
+    }
+
+    pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        self.open().await;
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Stop { reply }) => { self.close().await; let _ = reply.send(()); return; }
+                    Some(command) => self.handle_command(command).await,
+                    None => { self.close().await; return; }
+                },
+                event = next_event(&mut self.events) => match event {
+                    Some(event) => self.handle_event(event).await,
+                    None => self.lost_session().await,
+                },
+                _ = sleep_until(self.reopen_at) => self.reopen().await,
+            }
+        }
+    }
+
+    async fn handle_command(&mut self, command: Command) {
+        match command {
+            Command::Send { message, reply } => {
+                let _ = reply.send(self.send(&message).await);
+            }
+            Command::PairCode { phone, reply } => {
+                let _ = reply.send(self.pair_code(&phone).await);
+            }
+            Command::Reconnect => self.reopen().await,
+            Command::Clear { reply } => {
+                self.forget().await;
+                self.reopen().await;
+                let _ = reply.send(());
+            }
+            Command::Logout { reply } => {
+                if let Some(session) = &self.session {
+                    if let Err(e) = session.logout().await {
+                        tracing::warn!(instance = %self.id, error = %e, "logout was not confirmed by WhatsApp");
+                    }
+                }
+                self.logged_out("logged out through the gateway").await;
+                let _ = reply.send(());
+            }
+            Command::Stop { .. } => unreachable!("handled by the run loop"),
+        }
+    }
+
+    async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
+        let status = self.view.borrow().status;
+        match (&self.session, status) {
+            (Some(session), InstanceStatus::Online) => session.send(message).await,
+            (_, status) => Err(SendError::Transient(format!("instance is {}", status.as_str()))),
+        }
+    }
+
+    async fn pair_code(&mut self, phone: &Phone) -> Result<String, WaError> {
+        let session = self
+            .session
+            .as_ref()
+            .ok_or_else(|| WaError::PairCode("no session is running".into()))?;
+        let code = session.pair_with_code(phone).await?;
+        self.update(|v| v.pair_code = Some(code.clone()));
+        Ok(code)
+    }
+
+    /// Opens a new session; on failure, tries again after a backoff.
+    async fn open(&mut self) {
+        self.reopen_at = None;
+        let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+        self.update(|v| {
+            v.status = InstanceStatus::Connecting;
+            v.qr = None;
+            v.qr_expires_at_ms = None;
+            v.pair_code = None;
+        });
+        match self.ctx.backend.open(&self.id, tx).await {
+            Ok(session) => {
+                self.session = Some(session);
+                self.events = Some(rx);
+            }
+            Err(e) => {
+                tracing::warn!(instance = %self.id, error = %e, "could not open the WhatsApp session");
+                self.update(|v| {
+                    v.status = InstanceStatus::Offline;
+                    v.last_error = Some(e.to_string());
+                });
+                let wait = self.backoff();
+                self.schedule_reopen(wait);
+            }
+        }
+    }
+
+    async fn reopen(&mut self) {
+        self.close().await;
+        self.open().await;
+    }
+
+    /// Shuts the session down and waits until its client is gone.
+    async fn close(&mut self) {
+        self.events = None;
+        self.reopen_at = None;
+        if let Some(session) = self.session.take() {
+            session.shutdown().await;
+        }
+    }
+
+    async fn lost_session(&mut self) {
+        self.events = None;
+        self.update(|v| v.status = InstanceStatus::Reconnecting);
+        let wait = self.backoff();
+        self.schedule_reopen(wait);
+    }
+
+    fn schedule_reopen(&mut self, after: Duration) {
+        self.reopen_at = Some(Instant::now() + after);
+    }
+
+    /// 1 s, 2 s, 4 s, ... up to a minute, as openings keep failing.
+    fn backoff(&mut self) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let secs = 1u64 << self.failures.saturating_sub(1).min(6);
+        Duration::from_secs(secs).min(REOPEN_BACKOFF_MAX)
+    }
+
+    fn update(&self, change: impl FnOnce(&mut InstanceView)) {
+        self.view.send_modify(change);
+    }
+}
+
+async fn next_event(events: &mut Option<mpsc::Receiver<WaEvent>>) -> Option<WaEvent> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

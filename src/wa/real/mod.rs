@@ -1,0 +1,112 @@
+//! The real WhatsApp backend, on whatsapp-rust: one client per instance,
+//! with its auth state in `SESSION_DIR/<instance>/whatsapp.db`. It owns
+//! opening and forgetting that store; `session` runs the client, `mapping`
+//! translates its events, `outgoing` builds what it sends and `numbers`
+//! finds who to send it to.
+
+mod mapping;
+mod numbers;
+mod outgoing;
+mod session;
+#[cfg(test)]
+mod tests;
+
+use crate::domain::InstanceId;
+use crate::wa::media::MediaFetcher;
+use crate::wa::{WaBackend, WaError, WaEvent, WaSession};
+use async_trait::async_trait;
+use session::RealSession;
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+use whatsapp_rust::bot::Bot;
+use whatsapp_rust::store::SqliteStore;
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+
+/// The store file in an instance's folder; SQLite adds `-wal`, `-shm` and
+/// `-journal` files next to it.
+const STORE_FILE: &str = "whatsapp.db";
+
+/// Opens whatsapp-rust sessions, one store per instance under `session_dir`.
+pub struct RealBackend {
+    session_dir: PathBuf,
+    media: MediaFetcher,
+    ws_url: Option<String>,
+}
+
+impl RealBackend {
+    /// `media` fetches the media URLs of outgoing messages, and its size
+    /// limit also caps inbound media downloads.
+    pub fn new(session_dir: PathBuf, media: MediaFetcher) -> Self {
+        Self {
+            session_dir,
+            media,
+            ws_url: None,
+        }
+    }
+
+    /// Connects clients to this WebSocket URL instead of WhatsApp's own
+    /// (`wss://web.whatsapp.com/ws/chat`): a relay that forwards to WhatsApp,
+    /// or an address that refuses connections in tests.
+    pub fn with_ws_url(mut self, url: impl Into<String>) -> Self {
+        self.ws_url = Some(url.into());
+        self
+    }
+
+    fn instance_dir(&self, instance: &InstanceId) -> PathBuf {
+        self.session_dir.join(instance.as_str())
+    }
+
+    /// A client on the instance's store, not yet started.
+    async fn build_bot(&self, instance: &InstanceId) -> Result<Bot, WaError> {
+        let dir = self.instance_dir(instance);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| WaError::Store(format!("cannot create {}: {e}", dir.display())))?;
+        let file = dir.join(STORE_FILE);
+        let path = file
+            .to_str()
+            .ok_or_else(|| WaError::Store(format!("{} is not a UTF-8 path", file.display())))?;
+        let store = SqliteStore::new(path)
+            .await
+            .map_err(|e| WaError::Store(format!("{path}: {e}")))?;
+        let mut builder = Bot::builder().with_backend(store).skip_history_sync();
+        if let Some(url) = &self.ws_url {
+            builder =
+                builder.with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url.clone()));
+        }
+        builder.build().await.map_err(|e| WaError::Start(e.to_string()))
+    }
+}
+
+#[async_trait]
+impl WaBackend for RealBackend {
+    async fn open(
+        &self,
+        instance: &InstanceId,
+        events: mpsc::Sender<WaEvent>,
+    ) -> Result<Box<dyn WaSession>, WaError> {
+        let bot = self.build_bot(instance).await?;
+        tracing::info!(%instance, "starting WhatsApp client");
+        Ok(Box::new(RealSession::start(bot, events, self.media.clone())))
+    }
+
+    /// Deletes only the store files; other files in the folder stay.
+    async fn forget(&self, instance: &InstanceId) -> Result<(), WaError> {
+        let dir = self.instance_dir(instance);
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(WaError::Store(format!("cannot read {}: {e}", dir.display()))),
+        };
+        let failed = |e: std::io::Error| WaError::Store(format!("cannot clear {}: {e}", dir.display()));
+        while let Some(entry) = entries.next_entry().await.map_err(failed)? {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name == STORE_FILE || name.starts_with(&format!("{STORE_FILE}-")) {
+                tokio::fs::remove_file(entry.path()).await.map_err(failed)?;
+            }
+        }
+        tracing::info!(%instance, "WhatsApp auth state deleted");
+        Ok(())
+    }
+}

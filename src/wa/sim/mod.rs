@@ -1,0 +1,150 @@
+//! The sim backend (`WA_BACKEND=sim`): sessions on the in-process simulated
+//! network. A new instance shows rotating QR codes of random refs until the
+//! sim is told the phone scanned; sends land in the network's record and
+//! come back as delivered and read receipts.
+
+mod network;
+mod record;
+
+pub use network::{SimError, SimNetwork};
+pub use record::SentEntry;
+
+use super::{OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
+use crate::domain::{InstanceId, Phone};
+use async_trait::async_trait;
+use rand::distributions::{Alphanumeric, DistString};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How long each simulated QR code stays valid before the next one.
+const QR_ROTATION: Duration = Duration::from_secs(20);
+
+pub struct SimBackend {
+    network: Arc<SimNetwork>,
+}
+
+impl SimBackend {
+    pub fn new(network: Arc<SimNetwork>) -> Self {
+        Self { network }
+    }
+}
+
+#[async_trait]
+impl WaBackend for SimBackend {
+    async fn open(
+        &self,
+        instance: &InstanceId,
+        events: mpsc::Sender<WaEvent>,
+    ) -> Result<Box<dyn WaSession>, WaError> {
+        let (generation, linked) = self.network.attach(instance, events.clone());
+        let qr_rotation = match linked {
+            Some(phone) => {
+                let phone = Phone::from_whatsapp_digits(phone.trim_start_matches('+'));
+                let _ = events.send(WaEvent::Connected { phone }).await;
+                None
+            }
+            None => Some(tokio::spawn(rotate_qr_codes(
+                self.network.clone(),
+                instance.clone(),
+                generation,
+                events,
+            ))),
+        };
+        let session = SimSession {
+            network: self.network.clone(),
+            instance: instance.clone(),
+            generation,
+            qr_rotation,
+        };
+        Ok(Box::new(session))
+    }
+
+    async fn forget(&self, instance: &InstanceId) -> Result<(), WaError> {
+        match self.network.unlink(instance) {
+            Ok(_) | Err(SimError::NotLinked(_)) => Ok(()),
+            Err(e) => Err(WaError::Store(e.to_string())),
+        }
+    }
+}
+
+/// Shows a fresh random QR ref every [`QR_ROTATION`] until the instance is
+/// linked or the session ends.
+async fn rotate_qr_codes(
+    network: Arc<SimNetwork>,
+    id: InstanceId,
+    generation: u64,
+    events: mpsc::Sender<WaEvent>,
+) {
+    while network.is_attached(&id, generation) && network.linked(&id).is_none() {
+        let code = format!(
+            "2@{},sim",
+            Alphanumeric.sample_string(&mut rand::thread_rng(), 44)
+        );
+        if events
+            .send(WaEvent::Qr {
+                code,
+                valid_for: QR_ROTATION,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(QR_ROTATION).await;
+    }
+}
+
+struct SimSession {
+    network: Arc<SimNetwork>,
+    instance: InstanceId,
+    /// Which attachment this session is; a dropped one no longer sends.
+    generation: u64,
+    qr_rotation: Option<JoinHandle<()>>,
+}
+
+#[async_trait]
+impl WaSession for SimSession {
+    async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
+        if !self.network.is_current(&self.instance, self.generation) {
+            return Err(SendError::Transient(
+                "not connected to the simulated network".into(),
+            ));
+        }
+        let entry = SentEntry {
+            id: message.id.clone(),
+            to: message.to.e164().to_owned(),
+            kind: message.kind.as_str().to_owned(),
+            text: message.text.clone(),
+            media_url: message.media_url.clone(),
+            caption: message.caption.clone(),
+            at: crate::clock::now_ms(),
+            attempts: 1,
+        };
+        self.network
+            .receive(&self.instance, entry)
+            .map_err(|e| SendError::Transient(e.to_string()))
+    }
+
+    async fn pair_with_code(&self, _phone: &Phone) -> Result<String, WaError> {
+        let raw = Alphanumeric
+            .sample_string(&mut rand::thread_rng(), 8)
+            .to_ascii_uppercase();
+        Ok(format!("{}-{}", &raw[..4], &raw[4..]))
+    }
+
+    async fn logout(&self) -> Result<(), WaError> {
+        match self.network.unlink(&self.instance) {
+            Ok(_) | Err(SimError::NotLinked(_)) => Ok(()),
+            Err(e) => Err(WaError::Logout(e.to_string())),
+        }
+    }
+
+    async fn shutdown(self: Box<Self>) {
+        if let Some(rotation) = &self.qr_rotation {
+            rotation.abort();
+        }
+        self.network.detach(&self.instance, self.generation);
+    }
+}

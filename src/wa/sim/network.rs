@@ -1,0 +1,203 @@
+//! The simulated WhatsApp network: per instance, the link, the record of
+//! what arrived, and the one live connection (if any) whose events go to
+//! the gateway. Tests and demos steer it through `/api/sim/*`.
+
+use super::record::{self, SentEntry, SentLog};
+use crate::domain::{InstanceId, Phone};
+use crate::wa::{ReceiptKind, WaEvent};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SimError {
+    #[error("instance {0} has no running session")]
+    NotRunning(InstanceId),
+    #[error("instance {0} is already linked")]
+    AlreadyLinked(InstanceId),
+    #[error("instance {0} is not linked")]
+    NotLinked(InstanceId),
+    #[error("could not write the simulated network's record: {0}")]
+    Io(String),
+}
+
+/// The connection the gateway holds right now.
+struct Live {
+    generation: u64,
+    events: mpsc::Sender<WaEvent>,
+}
+
+#[derive(Default)]
+struct SimInstance {
+    linked: Option<String>,
+    sent: SentLog,
+    live: Option<Live>,
+}
+
+pub struct SimNetwork {
+    session_dir: PathBuf,
+    receipt_delay: Duration,
+    instances: Mutex<HashMap<InstanceId, SimInstance>>,
+    generations: std::sync::atomic::AtomicU64,
+}
+
+impl SimNetwork {
+    pub fn new(session_dir: PathBuf, receipt_delay: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            session_dir,
+            receipt_delay,
+            instances: Mutex::new(HashMap::new()),
+            generations: Default::default(),
+        })
+    }
+
+    fn dir(&self, id: &InstanceId) -> PathBuf {
+        self.session_dir.join(id.as_str())
+    }
+
+    /// Runs `f` on the instance's state, loading it from disk the first time.
+    fn with<T>(&self, id: &InstanceId, f: impl FnOnce(&mut SimInstance) -> T) -> T {
+        let mut all = self.instances.lock().unwrap_or_else(|p| p.into_inner());
+        let state = all.entry(id.clone()).or_insert_with(|| SimInstance {
+            linked: record::load_link(&self.dir(id)),
+            sent: record::load_sent(&self.dir(id)),
+            live: None,
+        });
+        f(state)
+    }
+
+    /// Attaches a new connection; returns its generation and the linked phone.
+    pub(super) fn attach(&self, id: &InstanceId, events: mpsc::Sender<WaEvent>) -> (u64, Option<String>) {
+        let generation = self
+            .generations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        self.with(id, |s| {
+            s.live = Some(Live { generation, events });
+            (generation, s.linked.clone())
+        })
+    }
+
+    /// Detaches the connection if it is still the one of `generation`.
+    pub(super) fn detach(&self, id: &InstanceId, generation: u64) {
+        self.with(id, |s| {
+            if s.live.as_ref().is_some_and(|l| l.generation == generation) {
+                s.live = None;
+            }
+        })
+    }
+
+    pub(super) fn is_attached(&self, id: &InstanceId, generation: u64) -> bool {
+        self.with(id, |s| {
+            s.live.as_ref().is_some_and(|l| l.generation == generation)
+        })
+    }
+
+    /// Attached and linked: able to carry messages.
+    pub(super) fn is_current(&self, id: &InstanceId, generation: u64) -> bool {
+        self.is_attached(id, generation) && self.linked(id).is_some()
+    }
+
+    fn live_events(&self, id: &InstanceId) -> Result<mpsc::Sender<WaEvent>, SimError> {
+        self.with(id, |s| s.live.as_ref().map(|l| l.events.clone()))
+            .ok_or_else(|| SimError::NotRunning(id.clone()))
+    }
+
+    /// The phone scans the QR code: the instance becomes linked to `phone`.
+    pub async fn scan(&self, id: &InstanceId, phone: Phone) -> Result<(), SimError> {
+        let events = self.live_events(id)?;
+        let dir = self.dir(id);
+        self.with(id, |s| {
+            if s.linked.is_some() {
+                return Err(SimError::AlreadyLinked(id.clone()));
+            }
+            record::save_link(&dir, Some(phone.e164())).map_err(|e| SimError::Io(e.to_string()))?;
+            s.linked = Some(phone.e164().to_owned());
+            Ok(())
+        })?;
+        let _ = events.send(WaEvent::Connected { phone: Some(phone) }).await;
+        Ok(())
+    }
+
+    /// A contact writes to the instance.
+    pub async fn deliver_inbound(&self, id: &InstanceId, event: WaEvent) -> Result<(), SimError> {
+        let events = self.live_events(id)?;
+        if self.linked(id).is_none() {
+            return Err(SimError::NotLinked(id.clone()));
+        }
+        let _ = events.send(event).await;
+        Ok(())
+    }
+
+    /// Cuts the connection; the gateway has to open a new one by itself.
+    pub async fn drop_connection(&self, id: &InstanceId) -> Result<(), SimError> {
+        let live = self
+            .with(id, |s| s.live.take())
+            .ok_or_else(|| SimError::NotRunning(id.clone()))?;
+        let reason = "connection dropped by the simulated network".to_owned();
+        let _ = live
+            .events
+            .send(WaEvent::Disconnected {
+                reason,
+                will_retry: false,
+            })
+            .await;
+        Ok(())
+    }
+
+    /// The phone unlinks the device.
+    pub async fn logout(&self, id: &InstanceId) -> Result<(), SimError> {
+        let live = self.unlink(id)?;
+        if let Some(events) = live {
+            let reason = "device removed on the phone".to_owned();
+            let _ = events.send(WaEvent::LoggedOut { reason }).await;
+        }
+        Ok(())
+    }
+
+    /// Forgets the link and detaches any live connection.
+    pub(super) fn unlink(&self, id: &InstanceId) -> Result<Option<mpsc::Sender<WaEvent>>, SimError> {
+        let dir = self.dir(id);
+        self.with(id, |s| {
+            if s.linked.is_none() && s.live.is_none() {
+                return Err(SimError::NotLinked(id.clone()));
+            }
+            record::save_link(&dir, None).map_err(|e| SimError::Io(e.to_string()))?;
+            s.linked = None;
+            Ok(s.live.take().map(|l| l.events))
+        })
+    }
+
+    pub fn linked(&self, id: &InstanceId) -> Option<String> {
+        self.with(id, |s| s.linked.clone())
+    }
+
+    pub fn sent(&self, id: &InstanceId) -> Vec<SentEntry> {
+        self.with(id, |s| s.sent.entries().to_vec())
+    }
+
+    /// Records an arrival and schedules its delivered and read receipts.
+    pub(super) fn receive(self: &Arc<Self>, id: &InstanceId, entry: SentEntry) -> Result<(), SimError> {
+        record::append_sent(&self.dir(id), &entry).map_err(|e| SimError::Io(e.to_string()))?;
+        let message_id = entry.id.clone();
+        self.with(id, |s| s.sent.add(entry));
+        let network = Arc::clone(self);
+        let id = id.clone();
+        tokio::spawn(async move {
+            for kind in [ReceiptKind::Delivered, ReceiptKind::Read] {
+                tokio::time::sleep(network.receipt_delay).await;
+                let Ok(events) = network.live_events(&id) else {
+                    return;
+                };
+                let receipt = WaEvent::Receipt {
+                    message_ids: vec![message_id.clone()],
+                    kind,
+                };
+                let _ = events.send(receipt).await;
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! What the simulated network keeps on disk under SESSION_DIR/<instance>/:
+//! the link (`sim-link.json`) and every message received from the gateway
+//! (`sim-sent.jsonl`, one line per delivery attempt, folded by message id).
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// One message as the simulated network received it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SentEntry {
+    pub id: String,
+    pub to: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    #[serde(rename = "mediaUrl")]
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+    /// When it first arrived, ms since the epoch.
+    pub at: i64,
+    /// How many times the gateway delivered this id.
+    #[serde(default = "one")]
+    pub attempts: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Link {
+    phone: String,
+}
+
+/// An instance's record: ordered entries, one per message id.
+#[derive(Debug, Default)]
+pub struct SentLog {
+    entries: Vec<SentEntry>,
+    index: HashMap<String, usize>,
+}
+
+impl SentLog {
+    pub fn entries(&self) -> &[SentEntry] {
+        &self.entries
+    }
+
+    /// Adds an arrival; a known id only raises that entry's attempts.
+    pub fn add(&mut self, entry: SentEntry) {
+        match self.index.get(&entry.id) {
+            Some(&at) => self.entries[at].attempts += 1,
+            None => {
+                self.index.insert(entry.id.clone(), self.entries.len());
+                self.entries.push(SentEntry { attempts: 1, ..entry });
+            }
+        }
+    }
+}
+
+fn link_path(dir: &Path) -> PathBuf {
+    dir.join("sim-link.json")
+}
+
+fn sent_path(dir: &Path) -> PathBuf {
+    dir.join("sim-sent.jsonl")
+}
+
+pub fn load_link(dir: &Path) -> Option<String> {
+    let raw = std::fs::read(link_path(dir)).ok()?;
+    serde_json::from_slice::<Link>(&raw).ok().map(|l| l.phone)
+}
+
+pub fn save_link(dir: &Path, phone: Option<&str>) -> std::io::Result<()> {
+    match phone {
+        Some(phone) => {
+            std::fs::create_dir_all(dir)?;
+            let body = serde_json::to_vec(&Link {
+                phone: phone.to_owned(),
+            })?;
+            let tmp = dir.join("sim-link.json.tmp");
+            std::fs::write(&tmp, body)?;
+            std::fs::rename(tmp, link_path(dir))
+        }
+        None => match std::fs::remove_file(link_path(dir)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+    }
+}
+
+pub fn load_sent(dir: &Path) -> SentLog {
+    let mut log = SentLog::default();
+    let Ok(file) = std::fs::File::open(sent_path(dir)) else {
+        return log;
+    };
+    for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+        if let Ok(entry) = serde_json::from_str::<SentEntry>(&line) {
+            log.add(entry);
+        }
+    }
+    log
+}
+
+pub fn append_sent(dir: &Path, entry: &SentEntry) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut line = serde_json::to_vec(entry)?;
+    line.push(b'\n');
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(sent_path(dir))?;
+    file.write_all(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> SentEntry {
+        SentEntry {
+            id: id.into(),
+            to: "+1".into(),
+            kind: "text".into(),
+            text: "t".into(),
+            media_url: None,
+            caption: None,
+            at: 1,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn a_resend_raises_attempts_and_survives_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        for id in ["a", "b", "a"] {
+            append_sent(dir.path(), &entry(id)).unwrap();
+        }
+        let log = load_sent(dir.path());
+        let ids: Vec<_> = log
+            .entries()
+            .iter()
+            .map(|e| (e.id.as_str(), e.attempts))
+            .collect();
+        assert_eq!(ids, vec![("a", 2), ("b", 1)]);
+    }
+
+    #[test]
+    fn the_link_is_saved_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load_link(dir.path()), None);
+        save_link(dir.path(), Some("+15550000001")).unwrap();
+        assert_eq!(load_link(dir.path()).as_deref(), Some("+15550000001"));
+        save_link(dir.path(), None).unwrap();
+        save_link(dir.path(), None).unwrap();
+        assert_eq!(load_link(dir.path()), None);
+    }
+}

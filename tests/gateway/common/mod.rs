@@ -1,0 +1,160 @@
+//! Test harness: starts the real gateway on 127.0.0.1:0 with the sim
+//! backend, and a local receiver standing in for GHL.
+
+pub mod receiver;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use wagate::config::Config;
+
+pub const KEY: &str = "test-api-key-0123";
+
+/// A running gateway.
+pub struct Gateway {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Settings for a test gateway: sim backend, short delays, our API key.
+pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
+    let mut args = vec![
+        "wagate".to_owned(),
+        "--wa-backend=sim".into(),
+        format!("--api-key={KEY}"),
+        format!("--session-dir={}", session_dir.display()),
+        "--text-delay-ms=0".into(),
+        "--media-delay-ms-min=0".into(),
+        "--media-delay-ms-max=0".into(),
+        "--sim-receipt-delay-ms=50".into(),
+        "--forward-retry-base-ms=50".into(),
+        "--forward-retry-max-ms=200".into(),
+        "--forward-timeout-ms=2000".into(),
+        "--send-retry-base-ms=50".into(),
+    ];
+    args.extend(extra.iter().map(|(flag, value)| format!("--{flag}={value}")));
+    args
+}
+
+impl Gateway {
+    pub async fn start(session_dir: &Path, extra: &[(&str, String)]) -> Self {
+        let config = Config::from_args(args(session_dir, extra)).expect("test settings parse");
+        let settings = config.validate().expect("test settings are valid");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let task = tokio::spawn(async move {
+            wagate::app::run(settings, listener, stop)
+                .await
+                .expect("the gateway runs");
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Self {
+            addr,
+            http,
+            shutdown,
+            task,
+        }
+    }
+
+    /// Stops the gateway as SIGTERM would and waits until it is down.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(40), self.task)
+            .await
+            .expect("the gateway stops")
+            .unwrap();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Calls the API with the key; returns the status and the JSON body.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(path)).header("x-api-key", KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn status_of(&self, instance: &str) -> String {
+        let (_, body) = self.get(&format!("/api/wa/status/{instance}")).await;
+        body["status"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Creates an instance, waits for its QR, scans it and waits for ONLINE.
+    pub async fn linked_instance(&self, instance: &str, phone: &str) {
+        let (status, _) = self
+            .post("/api/instances", json!({ "instanceId": instance }))
+            .await;
+        assert!(status.is_success(), "create {instance}: {status}");
+        eventually(&format!("{instance} shows a QR"), || async {
+            self.get(&format!("/api/wa/qr/{instance}")).await.1["qr"].is_string()
+        })
+        .await;
+        let (status, body) = self
+            .post(&format!("/api/sim/{instance}/scan"), json!({ "phone": phone }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        self.wait_status(instance, "ONLINE").await;
+    }
+
+    pub async fn wait_status(&self, instance: &str, wanted: &str) {
+        eventually(&format!("{instance} becomes {wanted}"), || async {
+            self.status_of(instance).await == wanted
+        })
+        .await;
+    }
+
+    pub async fn sim_sent(&self, instance: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/api/sim/{instance}/sent")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn send_text(&self, instance: &str, to: &str, text: &str) -> String {
+        let body = json!({ "instanceId": instance, "to": to, "message": text });
+        let (status, reply) = self.post("/api/send", body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+        reply["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Polls `check` until it holds; fails the test after 15 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

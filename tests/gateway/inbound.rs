@@ -1,0 +1,161 @@
+//! Inbound: forwarded with the right fields, once; retried while the
+//! receiver fails; a dead letter after the last try, and sent again on demand.
+
+use crate::common::receiver::Receiver;
+use crate::common::{eventually, Gateway};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn gateway_with(receiver: &Receiver, dir: &std::path::Path, attempts: u32) -> Gateway {
+    let extra = [
+        ("ghl-inbound-url", receiver.url()),
+        ("forward-max-attempts", attempts.to_string()),
+    ];
+    let gw = Gateway::start(dir, &extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    gw
+}
+
+#[tokio::test]
+async fn an_inbound_message_reaches_the_receiver_with_every_field_once() {
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = gateway_with(&receiver, dir.path(), 5).await;
+    let message = json!({ "from": "+5511999999999", "text": "hi there", "id": "WAID1", "pushName": "Ana" });
+    assert_eq!(
+        gw.post("/api/sim/wa-01/inbound", message.clone()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(gw.post("/api/sim/wa-01/inbound", message).await.0, StatusCode::OK);
+    eventually("the receiver got it", || async { receiver.received().len() == 1 }).await;
+    let got = &receiver.received()[0];
+    let body = &got.body;
+    assert_eq!(body["instanceId"], "wa-01");
+    assert_eq!(body["from"], "+5511999999999");
+    assert_eq!(body["to"], "+15550000001");
+    assert_eq!(body["text"], "hi there");
+    assert_eq!(body["messageId"], "WAID1");
+    assert_eq!(body["type"], "text");
+    assert_eq!(body["pushName"], "Ana");
+    assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(got.forward_id.as_deref(), body["forwardId"].as_str());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "a replayed message id is forwarded once"
+    );
+    let (_, history) = gw
+        .get("/api/messages/history?instanceId=wa-01&type=inbound")
+        .await;
+    assert_eq!(history["count"], 1);
+    assert_eq!(history["messages"][0]["from"], "+5511999999999");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn media_messages_carry_url_and_caption() {
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = gateway_with(&receiver, dir.path(), 5).await;
+    let message = json!({ "from": "+5511999999999", "type": "image", "text": "a photo", "mediaUrl": "https://example.com/p.jpg" });
+    gw.post("/api/sim/wa-01/inbound", message).await;
+    eventually("the receiver got it", || async { receiver.received().len() == 1 }).await;
+    let body = &receiver.received()[0].body;
+    assert_eq!(
+        (body["type"].as_str(), body["caption"].as_str()),
+        (Some("image"), Some("a photo"))
+    );
+    assert_eq!(body["mediaUrl"], "https://example.com/p.jpg");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_receiver_is_retried_until_it_takes_the_message() {
+    let receiver = Receiver::start().await;
+    receiver.answer_next(&[503, 500, 429]);
+    let dir = tempfile::tempdir().unwrap();
+    let gw = gateway_with(&receiver, dir.path(), 8).await;
+    gw.post(
+        "/api/sim/wa-01/inbound",
+        json!({ "from": "+5511999999999", "text": "retry me" }),
+    )
+    .await;
+    eventually("delivered after three failures", || async {
+        receiver.received().len() == 1
+    })
+    .await;
+    assert_eq!(receiver.attempts(), 4);
+    let (_, delivered) = gw.get("/api/forwards?status=delivered").await;
+    assert_eq!(delivered["forwards"][0]["attempts"], 4);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn after_the_last_try_a_forward_is_dead_until_retried() {
+    let receiver = Receiver::start().await;
+    receiver.answer_always(Some(500));
+    let dir = tempfile::tempdir().unwrap();
+    let gw = gateway_with(&receiver, dir.path(), 3).await;
+    gw.post(
+        "/api/sim/wa-01/inbound",
+        json!({ "from": "+5511999999999", "text": "doomed" }),
+    )
+    .await;
+    eventually("the forward is dead", || async {
+        gw.get("/api/forwards?status=dead").await.1["count"] == 1
+    })
+    .await;
+    assert_eq!(receiver.attempts(), 3);
+    let (_, dead) = gw.get("/api/forwards?status=dead").await;
+    let forward = &dead["forwards"][0];
+    assert!(forward["lastError"].as_str().unwrap().contains("500"));
+    assert_eq!(forward["payload"]["text"], "doomed");
+
+    receiver.answer_always(None);
+    let id = forward["id"].as_str().unwrap();
+    let (status, _) = gw.post(&format!("/api/forwards/{id}/retry"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("the retried forward is delivered", || async {
+        receiver.received().len() == 1
+    })
+    .await;
+    assert_eq!(gw.get("/api/forwards?status=dead").await.1["count"], 0);
+    assert_eq!(
+        gw.post("/api/forwards/nope/retry", json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_gets_the_message_when_it_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let extra = [
+        ("ghl-inbound-url", format!("http://127.0.0.1:{port}/hook")),
+        ("forward-max-attempts", "50".into()),
+    ];
+    let gw = Gateway::start(dir.path(), &extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    gw.post(
+        "/api/sim/wa-01/inbound",
+        json!({ "from": "+5511999999999", "text": "wait for me" }),
+    )
+    .await;
+    eventually("a failed try is recorded", || async {
+        gw.get("/api/forwards?status=pending").await.1["forwards"][0]["attempts"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1
+    })
+    .await;
+    let receiver = Receiver::start_on(port).await;
+    eventually("delivered once the receiver is up", || async {
+        receiver.received().len() == 1
+    })
+    .await;
+    gw.stop().await;
+}

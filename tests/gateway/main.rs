@@ -1,0 +1,10 @@
+//! Integration tests: the real gateway on 127.0.0.1:0 with the sim
+//! WhatsApp backend and a local receiver standing in for GHL.
+
+mod common;
+mod compat;
+mod inbound;
+mod linking;
+mod restart;
+mod sending;
+mod validation;
