@@ -49,7 +49,12 @@ pub async fn run(
     let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
         .map_err(AppError::ApiKey)?
         .into();
-    let stores = Stores::open_embedded(&session_dir)?;
+    let redis = settings
+        .raw
+        .redis_url
+        .as_deref()
+        .map(|url| (url, settings.raw.redis_prefix.as_str()));
+    let stores = Stores::open(&session_dir, redis).await?;
     let local = listener.local_addr().map_err(AppError::Listener)?;
     let base_url = settings
         .public_base_url

@@ -38,6 +38,9 @@ pub struct Config {
     /// Redis for scale-out. Unset: the embedded SQLite store.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// The start of every Redis key this gateway writes.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "wagate:")]
+    pub redis_prefix: String,
     /// Pause between two text sends of one instance, in ms.
     #[arg(long, env = "TEXT_DELAY_MS", default_value_t = 3500)]
     pub text_delay_ms: u64,
@@ -141,12 +144,10 @@ impl Config {
                 self.media_delay_ms_min, self.media_delay_ms_max
             ));
         }
-        if self.redis_url.is_some() {
-            return Err(
-                "REDIS_URL is set, but this build keeps its state in the embedded store only; \
-                        unset REDIS_URL"
-                    .into(),
-            );
+        if let Some(url) = &self.redis_url {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+                return Err("REDIS_URL must start with redis:// or rediss://".into());
+            }
         }
         if matches!(&self.api_key, Some(key) if key.trim().len() < 8) {
             return Err("API_KEY must be at least 8 characters".into());

@@ -4,6 +4,7 @@
 //! ([`open`]), and nothing above this module knows which one runs.
 
 mod records;
+pub mod redis;
 pub mod sqlite;
 
 pub use records::{
@@ -91,15 +92,29 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// Opens the embedded SQLite store in `session_dir`. (The single place
-    /// where a backend is chosen.)
-    pub fn open_embedded(session_dir: &std::path::Path) -> StoreResult<Self> {
-        let db = Arc::new(sqlite::SqliteStore::open(&session_dir.join("wagate.db"))?);
-        Ok(Self {
-            instances: db.clone(),
-            queue: db.clone(),
-            log: db.clone(),
-            outbox: db,
-        })
+    /// The one place where a backend is chosen: Redis when `redis` names
+    /// one (URL and key prefix), else the embedded SQLite file in
+    /// `session_dir`.
+    pub async fn open(session_dir: &std::path::Path, redis: Option<(&str, &str)>) -> StoreResult<Self> {
+        match redis {
+            Some((url, prefix)) => Ok(Self::from_backend(Arc::new(
+                redis::RedisStore::open(url, prefix).await?,
+            ))),
+            None => Ok(Self::from_backend(Arc::new(sqlite::SqliteStore::open(
+                &session_dir.join("wagate.db"),
+            )?))),
+        }
+    }
+
+    fn from_backend<B>(backend: Arc<B>) -> Self
+    where
+        B: InstanceRegistry + SendQueue + MessageLog + Outbox + 'static,
+    {
+        Self {
+            instances: backend.clone(),
+            queue: backend.clone(),
+            log: backend.clone(),
+            outbox: backend,
+        }
     }
 }

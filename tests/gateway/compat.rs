@@ -1,13 +1,16 @@
 //! The original gateway's paths and envelopes keep working.
 
-use crate::common::{eventually, Gateway};
+use crate::common::{eventually, TestEnv};
 use reqwest::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_original_paths_answer_in_the_original_shapes() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+crate::both_backends!(
+    the_original_paths_answer_in_the_original_shapes,
+    the_inbound_test_receiver_records_what_it_gets,
+);
+
+async fn the_original_paths_answer_in_the_original_shapes(env: TestEnv) {
+    let gw = env.start(&[]).await;
     let (status, body) = gw
         .post("/api/wa/instances", json!({ "instanceId": "wa-01" }))
         .await;
@@ -71,10 +74,8 @@ async fn the_original_paths_answer_in_the_original_shapes() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn the_inbound_test_receiver_records_what_it_gets() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn the_inbound_test_receiver_records_what_it_gets(env: TestEnv) {
+    let gw = env.start(&[]).await;
     let (status, _) = gw.post("/api/ghl/inbound-test", json!({ "hello": "ghl" })).await;
     assert_eq!(status, StatusCode::OK);
     let (_, list) = gw.get("/api/ghl/inbound-test").await;

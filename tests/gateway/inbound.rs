@@ -2,25 +2,31 @@
 //! receiver fails; a dead letter after the last try, and sent again on demand.
 
 use crate::common::receiver::Receiver;
-use crate::common::{eventually, Gateway};
+use crate::common::{eventually, Gateway, TestEnv};
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn gateway_with(receiver: &Receiver, dir: &std::path::Path, attempts: u32) -> Gateway {
+crate::both_backends!(
+    an_inbound_message_reaches_the_receiver_with_every_field_once,
+    media_messages_carry_url_and_caption,
+    a_failing_receiver_is_retried_until_it_takes_the_message,
+    after_the_last_try_a_forward_is_dead_until_retried,
+    a_receiver_that_is_down_gets_the_message_when_it_comes_back,
+);
+
+async fn gateway_with(receiver: &Receiver, env: &TestEnv, attempts: u32) -> Gateway {
     let extra = [
         ("ghl-inbound-url", receiver.url()),
         ("forward-max-attempts", attempts.to_string()),
     ];
-    let gw = Gateway::start(dir, &extra).await;
+    let gw = env.start(&extra).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw
 }
 
-#[tokio::test]
-async fn an_inbound_message_reaches_the_receiver_with_every_field_once() {
+async fn an_inbound_message_reaches_the_receiver_with_every_field_once(env: TestEnv) {
     let receiver = Receiver::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let gw = gateway_with(&receiver, dir.path(), 5).await;
+    let gw = gateway_with(&receiver, &env, 5).await;
     let message = json!({ "from": "+5511999999999", "text": "hi there", "id": "WAID1", "pushName": "Ana" });
     assert_eq!(
         gw.post("/api/sim/wa-01/inbound", message.clone()).await.0,
@@ -53,11 +59,9 @@ async fn an_inbound_message_reaches_the_receiver_with_every_field_once() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn media_messages_carry_url_and_caption() {
+async fn media_messages_carry_url_and_caption(env: TestEnv) {
     let receiver = Receiver::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let gw = gateway_with(&receiver, dir.path(), 5).await;
+    let gw = gateway_with(&receiver, &env, 5).await;
     let message = json!({ "from": "+5511999999999", "type": "image", "text": "a photo", "mediaUrl": "https://example.com/p.jpg" });
     gw.post("/api/sim/wa-01/inbound", message).await;
     eventually("the receiver got it", || async { receiver.received().len() == 1 }).await;
@@ -70,12 +74,10 @@ async fn media_messages_carry_url_and_caption() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn a_failing_receiver_is_retried_until_it_takes_the_message() {
+async fn a_failing_receiver_is_retried_until_it_takes_the_message(env: TestEnv) {
     let receiver = Receiver::start().await;
     receiver.answer_next(&[503, 500, 429]);
-    let dir = tempfile::tempdir().unwrap();
-    let gw = gateway_with(&receiver, dir.path(), 8).await;
+    let gw = gateway_with(&receiver, &env, 8).await;
     gw.post(
         "/api/sim/wa-01/inbound",
         json!({ "from": "+5511999999999", "text": "retry me" }),
@@ -91,12 +93,10 @@ async fn a_failing_receiver_is_retried_until_it_takes_the_message() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn after_the_last_try_a_forward_is_dead_until_retried() {
+async fn after_the_last_try_a_forward_is_dead_until_retried(env: TestEnv) {
     let receiver = Receiver::start().await;
     receiver.answer_always(Some(500));
-    let dir = tempfile::tempdir().unwrap();
-    let gw = gateway_with(&receiver, dir.path(), 3).await;
+    let gw = gateway_with(&receiver, &env, 3).await;
     gw.post(
         "/api/sim/wa-01/inbound",
         json!({ "from": "+5511999999999", "text": "doomed" }),
@@ -128,9 +128,7 @@ async fn after_the_last_try_a_forward_is_dead_until_retried() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn a_receiver_that_is_down_gets_the_message_when_it_comes_back() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_receiver_that_is_down_gets_the_message_when_it_comes_back(env: TestEnv) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
@@ -138,7 +136,7 @@ async fn a_receiver_that_is_down_gets_the_message_when_it_comes_back() {
         ("ghl-inbound-url", format!("http://127.0.0.1:{port}/hook")),
         ("forward-max-attempts", "50".into()),
     ];
-    let gw = Gateway::start(dir.path(), &extra).await;
+    let gw = env.start(&extra).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw.post(
         "/api/sim/wa-01/inbound",

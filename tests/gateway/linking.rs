@@ -1,14 +1,19 @@
 //! Linking a number: create, QR (JSON and PNG), scan, ONLINE; reconnect
 //! after a dropped connection; logout from the phone; auth.
 
-use crate::common::{eventually, Gateway, KEY};
+use crate::common::{eventually, TestEnv, KEY};
 use reqwest::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn create_then_qr_png_then_scan_makes_the_instance_online() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+crate::both_backends!(
+    create_then_qr_png_then_scan_makes_the_instance_online,
+    a_dropped_connection_comes_back_by_itself,
+    a_logout_on_the_phone_shows_logged_out_and_clear_offers_a_new_qr,
+    every_api_route_needs_the_key_but_health_does_not,
+);
+
+async fn create_then_qr_png_then_scan_makes_the_instance_online(env: TestEnv) {
+    let gw = env.start(&[]).await;
     let (status, body) = gw
         .post(
             "/api/instances",
@@ -49,10 +54,8 @@ async fn create_then_qr_png_then_scan_makes_the_instance_online() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn a_dropped_connection_comes_back_by_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn a_dropped_connection_comes_back_by_itself(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let (status, _) = gw.post("/api/sim/wa-01/drop", json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -65,10 +68,8 @@ async fn a_dropped_connection_comes_back_by_itself() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn a_logout_on_the_phone_shows_logged_out_and_clear_offers_a_new_qr() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn a_logout_on_the_phone_shows_logged_out_and_clear_offers_a_new_qr(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw.post("/api/sim/wa-01/logout", json!({})).await;
     gw.wait_status("wa-01", "LOGGED_OUT").await;
@@ -85,10 +86,8 @@ async fn a_logout_on_the_phone_shows_logged_out_and_clear_offers_a_new_qr() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn every_api_route_needs_the_key_but_health_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn every_api_route_needs_the_key_but_health_does_not(env: TestEnv) {
+    let gw = env.start(&[]).await;
     let none = gw.http.get(gw.url("/api/instances")).send().await.unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = none.json().await.unwrap();

@@ -1,13 +1,13 @@
 //! A restart: linked instances come back ONLINE without a scan, and what
 //! was queued is sent after it, each message once.
 
-use crate::common::{eventually, Gateway};
+use crate::common::{eventually, TestEnv};
 
-#[tokio::test]
-async fn after_a_restart_instances_reconnect_and_queued_messages_go_out() {
-    let dir = tempfile::tempdir().unwrap();
+crate::both_backends!(after_a_restart_instances_reconnect_and_queued_messages_go_out,);
+
+async fn after_a_restart_instances_reconnect_and_queued_messages_go_out(env: TestEnv) {
     let slow = [("text-delay-ms", "600000".to_owned())];
-    let gw = Gateway::start(dir.path(), &slow).await;
+    let gw = env.start(&slow).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let mut ids = Vec::new();
     for n in 0..4 {
@@ -19,7 +19,7 @@ async fn after_a_restart_instances_reconnect_and_queued_messages_go_out() {
     .await;
     gw.stop().await;
 
-    let gw = Gateway::start(dir.path(), &[]).await;
+    let gw = env.start(&[]).await;
     gw.wait_status("wa-01", "ONLINE").await;
     eventually("the queued ones go out after the restart", || async {
         gw.sim_sent("wa-01").await.len() == 4

@@ -1,13 +1,19 @@
 //! Sending: order, pacing, receipts, idempotency, media.
 
-use crate::common::{eventually, Gateway};
+use crate::common::{eventually, TestEnv};
 use reqwest::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn sends_arrive_in_order_with_their_accepted_ids_and_get_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+crate::both_backends!(
+    sends_arrive_in_order_with_their_accepted_ids_and_get_read,
+    texts_and_media_are_paced_by_their_delays,
+    instances_do_not_wait_on_each_other,
+    the_same_idempotency_key_queues_once,
+    the_ghl_workflow_route_queues_a_send,
+);
+
+async fn sends_arrive_in_order_with_their_accepted_ids_and_get_read(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let mut ids = Vec::new();
     for n in 0..5 {
@@ -43,15 +49,13 @@ async fn sends_arrive_in_order_with_their_accepted_ids_and_get_read() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn texts_and_media_are_paced_by_their_delays() {
-    let dir = tempfile::tempdir().unwrap();
+async fn texts_and_media_are_paced_by_their_delays(env: TestEnv) {
     let extra = [
         ("text-delay-ms", "300".to_owned()),
         ("media-delay-ms-min", "500".to_owned()),
         ("media-delay-ms-max", "700".to_owned()),
     ];
-    let gw = Gateway::start(dir.path(), &extra).await;
+    let gw = env.start(&extra).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw.send_text("wa-01", "+5511999999999", "first").await;
     gw.send_text("wa-01", "+5511999999999", "second").await;
@@ -72,10 +76,8 @@ async fn texts_and_media_are_paced_by_their_delays() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn instances_do_not_wait_on_each_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[("text-delay-ms", "60000".to_owned())]).await;
+async fn instances_do_not_wait_on_each_other(env: TestEnv) {
+    let gw = env.start(&[("text-delay-ms", "60000".to_owned())]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw.linked_instance("wa-02", "+15550000002").await;
     gw.send_text("wa-01", "+5511999999999", "a1").await;
@@ -91,10 +93,8 @@ async fn instances_do_not_wait_on_each_other() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn the_same_idempotency_key_queues_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn the_same_idempotency_key_queues_once(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": "once" });
     let mut answers = Vec::new();
@@ -125,10 +125,8 @@ async fn the_same_idempotency_key_queues_once() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn the_ghl_workflow_route_queues_a_send() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn the_ghl_workflow_route_queues_a_send(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let (status, body) = gw
         .post(

@@ -1,8 +1,14 @@
 //! Bad input gets a clear JSON error naming the field, with the right status.
 
-use crate::common::{Gateway, KEY};
+use crate::common::{Gateway, TestEnv, KEY};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+crate::both_backends!(
+    bad_sends_are_refused_field_by_field,
+    broken_json_oversized_bodies_and_unknown_routes_get_json_errors,
+    sending_through_an_unlinked_instance_is_a_conflict,
+);
 
 async fn expect_error(gw: &Gateway, body: Value, status: StatusCode, code: &str, field: Option<&str>) {
     let (got, reply) = gw.post("/api/send", body.clone()).await;
@@ -13,10 +19,8 @@ async fn expect_error(gw: &Gateway, body: Value, status: StatusCode, code: &str,
     assert!(reply["error"].as_str().unwrap().len() > 5);
 }
 
-#[tokio::test]
-async fn bad_sends_are_refused_field_by_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn bad_sends_are_refused_field_by_field(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let ok = |extra: Value| {
         let mut body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": "hi" });
@@ -120,10 +124,8 @@ async fn bad_sends_are_refused_field_by_field() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn broken_json_oversized_bodies_and_unknown_routes_get_json_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[("max-body-bytes", "1024".into())]).await;
+async fn broken_json_oversized_bodies_and_unknown_routes_get_json_errors(env: TestEnv) {
+    let gw = env.start(&[("max-body-bytes", "1024".into())]).await;
     let send = |body: String| {
         gw.http
             .post(gw.url("/api/send"))
@@ -156,10 +158,8 @@ async fn broken_json_oversized_bodies_and_unknown_routes_get_json_errors() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn sending_through_an_unlinked_instance_is_a_conflict() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
+async fn sending_through_an_unlinked_instance_is_a_conflict(env: TestEnv) {
+    let gw = env.start(&[]).await;
     gw.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
     let body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": "hi" });
     let (status, reply) = gw.post("/api/send", body).await;

@@ -22,6 +22,86 @@ pub struct Gateway {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Where a test gateway keeps its state: a fresh SESSION_DIR, and either
+/// the embedded store or Redis under a key prefix of its own.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    redis_prefix: Option<String>,
+}
+
+/// Runs each named scenario (`async fn(TestEnv)`) twice: on the embedded
+/// store and on Redis (REDIS_URL, else 127.0.0.1:6379).
+#[macro_export]
+macro_rules! both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn embedded() {
+                super::$scenario($crate::common::TestEnv::embedded()).await
+            }
+            #[tokio::test]
+            async fn redis() {
+                let env = $crate::common::TestEnv::redis();
+                let prefix = env.prefix();
+                super::$scenario(env).await;
+                $crate::common::remove_redis_keys(&prefix).await;
+            }
+        }
+    )*};
+}
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+impl TestEnv {
+    pub fn embedded() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            redis_prefix: None,
+        }
+    }
+
+    pub fn redis() -> Self {
+        let prefix = format!("wagate-test:{}:", uuid::Uuid::new_v4().simple());
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            redis_prefix: Some(prefix),
+        }
+    }
+
+    pub fn prefix(&self) -> String {
+        self.redis_prefix.clone().unwrap_or_default()
+    }
+
+    pub async fn start(&self, extra: &[(&str, String)]) -> Gateway {
+        let mut all: Vec<(&str, String)> = extra.to_vec();
+        if let Some(prefix) = &self.redis_prefix {
+            all.push(("redis-url", redis_url()));
+            all.push(("redis-prefix", prefix.clone()));
+        }
+        Gateway::start(self.dir.path(), &all).await
+    }
+}
+
+/// Deletes a finished test's Redis keys.
+pub async fn remove_redis_keys(prefix: &str) {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        redis::cmd("DEL")
+            .arg(keys)
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
 /// Settings for a test gateway: sim backend, short delays, our API key.
 pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
     let mut args = vec![

@@ -1,0 +1,76 @@
+//! Records as Redis hash fields and back. Absent optional values are
+//! absent fields.
+
+use crate::domain::{Direction, InstanceId};
+use crate::store::{ForwardRecord, ForwardStatus, MessageRecord, StoreError, StoreResult};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+pub type Fields = HashMap<String, String>;
+
+/// Field/value pairs to write, skipping absent values.
+pub fn pairs(values: &[(&str, Option<String>)]) -> Fields {
+    values
+        .iter()
+        .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_owned(), v)))
+        .collect()
+}
+
+fn text(f: &Fields, key: &str) -> StoreResult<String> {
+    f.get(key)
+        .cloned()
+        .ok_or_else(|| StoreError::Corrupt(format!("a stored record lacks {key}")))
+}
+
+fn parsed<T: FromStr>(f: &Fields, key: &str) -> StoreResult<T> {
+    let raw = text(f, key)?;
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("stored {key} {raw:?} does not parse")))
+}
+
+fn direction(f: &Fields) -> StoreResult<Direction> {
+    match text(f, "direction")?.as_str() {
+        "inbound" => Ok(Direction::Inbound),
+        "outbound" => Ok(Direction::Outbound),
+        other => Err(StoreError::Corrupt(format!("stored direction {other:?}"))),
+    }
+}
+
+fn instance(f: &Fields, key: &str) -> StoreResult<InstanceId> {
+    InstanceId::parse(&text(f, key)?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn message(f: &Fields) -> StoreResult<MessageRecord> {
+    Ok(MessageRecord {
+        id: text(f, "id")?,
+        instance_id: instance(f, "instance_id")?,
+        direction: direction(f)?,
+        kind: parsed(f, "kind")?,
+        from: f.get("from").cloned(),
+        to: f.get("to").cloned(),
+        text: f.get("text").cloned().unwrap_or_default(),
+        media_url: f.get("media_url").cloned(),
+        caption: f.get("caption").cloned(),
+        status: parsed(f, "status")?,
+        error: f.get("error").cloned(),
+        attempts: parsed(f, "attempts")?,
+        created_at_ms: parsed(f, "created_at")?,
+        updated_at_ms: parsed(f, "updated_at")?,
+    })
+}
+
+pub fn forward(f: &Fields) -> StoreResult<ForwardRecord> {
+    let status = ForwardStatus::parse(&text(f, "status")?)
+        .ok_or_else(|| StoreError::Corrupt("stored forward status does not parse".into()))?;
+    Ok(ForwardRecord {
+        id: text(f, "id")?,
+        instance_id: instance(f, "instance_id")?,
+        message_id: text(f, "message_id")?,
+        status,
+        attempts: parsed(f, "attempts")?,
+        next_attempt_at_ms: parsed(f, "next_attempt_at")?,
+        last_error: f.get("last_error").cloned(),
+        created_at_ms: parsed(f, "created_at")?,
+        body: text(f, "body")?,
+    })
+}

@@ -1,0 +1,91 @@
+//! Key names, all under one prefix so several gateways (or tests) can share
+//! a Redis without touching each other's data.
+
+use crate::domain::{Direction, InstanceId};
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Hash: instance id → the instance record as JSON.
+    pub fn instances(&self) -> String {
+        format!("{}instances", self.prefix)
+    }
+
+    /// Hash: one outbound message.
+    pub fn outbound(&self, id: &str) -> String {
+        format!("{}msg:out:{id}", self.prefix)
+    }
+
+    /// Hash: one inbound message.
+    pub fn inbound(&self, instance: &InstanceId, wa_id: &str) -> String {
+        format!("{}msg:in:{instance}:{wa_id}", self.prefix)
+    }
+
+    /// String: an inbound WhatsApp id → `instance:id`, for lookups by id.
+    pub fn inbound_index(&self, wa_id: &str) -> String {
+        format!("{}in-id:{wa_id}", self.prefix)
+    }
+
+    /// List: the instance's queued message ids, oldest first.
+    pub fn queue(&self, instance: &InstanceId) -> String {
+        format!("{}queue:{instance}", self.prefix)
+    }
+
+    pub fn idempotency(&self, key: &str) -> String {
+        format!("{}idem:{key}", self.prefix)
+    }
+
+    /// Hash of counters: total, completed, failed.
+    pub fn stats(&self) -> String {
+        format!("{}stats", self.prefix)
+    }
+
+    /// Sorted sets of message references by time, per filter.
+    pub fn log(&self, instance: Option<&InstanceId>, direction: Option<Direction>) -> String {
+        let mut key = format!("{}log", self.prefix);
+        if let Some(instance) = instance {
+            key.push_str(&format!(":i:{instance}"));
+        }
+        if let Some(direction) = direction {
+            key.push_str(&format!(":d:{}", direction.as_str()));
+        }
+        key
+    }
+
+    /// The four log sets a message of `instance` and `direction` is in.
+    pub fn logs_of(&self, instance: &InstanceId, direction: Direction) -> [String; 4] {
+        [
+            self.log(None, None),
+            self.log(Some(instance), None),
+            self.log(None, Some(direction)),
+            self.log(Some(instance), Some(direction)),
+        ]
+    }
+
+    pub fn forward(&self, id: &str) -> String {
+        format!("{}fwd:{id}", self.prefix)
+    }
+
+    /// Sorted set: pending forward ids by due time.
+    pub fn forwards_due(&self) -> String {
+        format!("{}fwd-due", self.prefix)
+    }
+
+    /// Sorted set: every forward id by creation time.
+    pub fn forwards_all(&self) -> String {
+        format!("{}fwd-all", self.prefix)
+    }
+}

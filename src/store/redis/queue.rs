@@ -1,0 +1,217 @@
+//! Outbound messages: a hash per message, a list of queued ids per instance
+//! (a message stays in it until its outcome is stored, so a crash loses
+//! nothing), idempotency keys, counters, and the history sets.
+
+use super::fields::{self, pairs, Fields};
+use super::{scripts, unavailable, RedisStore};
+use crate::clock::now_ms;
+use crate::domain::{Direction, InstanceId, MessageStatus};
+use crate::store::{
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult,
+};
+use async_trait::async_trait;
+use redis::AsyncCommands;
+
+fn outbound_fields(m: &NewOutbound) -> Fields {
+    pairs(&[
+        ("id", Some(m.id.clone())),
+        ("instance_id", Some(m.instance.to_string())),
+        ("direction", Some("outbound".into())),
+        ("kind", Some(m.kind.as_str().into())),
+        ("to", Some(m.to.clone())),
+        ("text", Some(m.text.clone())),
+        ("media_url", m.media_url.clone()),
+        ("caption", m.caption.clone()),
+        ("status", Some("queued".into())),
+        ("attempts", Some("0".into())),
+        ("created_at", Some(m.created_at_ms.to_string())),
+        ("updated_at", Some(m.created_at_ms.to_string())),
+    ])
+}
+
+/// The statuses from which a message may move to `next`, as ",a,b,".
+fn predecessors(next: MessageStatus) -> String {
+    use MessageStatus::*;
+    let allowed: Vec<&str> = [Queued, Sent, Delivered, Read, Failed]
+        .into_iter()
+        .filter(|s| s.can_advance_to(next))
+        .map(|s| s.as_str())
+        .collect();
+    format!(",{},", allowed.join(","))
+}
+
+impl RedisStore {
+    /// Reads message hashes by key, skipping any that vanished.
+    pub(super) async fn messages_at(&self, keys: &[String]) -> StoreResult<Vec<MessageRecord>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn().await?;
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.hgetall(key);
+        }
+        let found: Vec<Fields> = pipe.query_async(&mut conn).await.map_err(unavailable)?;
+        found
+            .iter()
+            .filter(|f| !f.is_empty())
+            .map(fields::message)
+            .collect()
+    }
+
+    /// A history member (`out:<id>` or `in:<instance>:<id>`) → its hash key.
+    fn member_key(&self, member: &str) -> String {
+        format!("{}msg:{member}", self.keys.prefix())
+    }
+}
+
+#[async_trait]
+impl SendQueue for RedisStore {
+    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+        let mut conn = self.conn().await?;
+        let mut script = scripts::ENQUEUE.prepare_invoke();
+        script
+            .key(self.keys.outbound(&message.id))
+            .key(self.keys.queue(&message.instance))
+            .key(
+                idempotency_key
+                    .map(|k| self.keys.idempotency(&k))
+                    .unwrap_or_default(),
+            )
+            .key(self.keys.stats());
+        for log in self.keys.logs_of(&message.instance, Direction::Outbound) {
+            script.key(log);
+        }
+        let fields = serde_json::to_string(&outbound_fields(&message)).expect("plain data serialises");
+        script
+            .arg(&message.id)
+            .arg(message.created_at_ms)
+            .arg(fields)
+            .arg(format!("out:{}", message.id));
+        let (id, duplicate): (String, i64) = script.invoke_async(&mut conn).await.map_err(unavailable)?;
+        Ok(Enqueued {
+            id,
+            duplicate: duplicate == 1,
+        })
+    }
+
+    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
+        let mut conn = self.conn().await?;
+        let id: Option<String> = conn
+            .lindex(self.keys.queue(instance), 0)
+            .await
+            .map_err(unavailable)?;
+        let Some(id) = id else { return Ok(None) };
+        Ok(self.messages_at(&[self.keys.outbound(&id)]).await?.pop())
+    }
+
+    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let key = self.keys.outbound(id);
+        redis::pipe()
+            .atomic()
+            .hincr(&key, "attempts", 1)
+            .hset(&key, "error", error)
+            .hset(&key, "updated_at", now_ms())
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        scripts::ADVANCE
+            .key(self.keys.outbound(id))
+            .key(self.keys.stats())
+            .arg(status.as_str())
+            .arg(predecessors(status))
+            .arg(error.unwrap_or(""))
+            .arg(now_ms())
+            .arg(self.keys.prefix())
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        scripts::FAIL_QUEUED
+            .key(self.keys.queue(instance))
+            .key(self.keys.stats())
+            .arg(reason)
+            .arg(now_ms())
+            .arg(self.keys.prefix())
+            .invoke_async::<u64>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<String> = conn.hkeys(self.keys.instances()).await.map_err(unavailable)?;
+        let ids: Vec<InstanceId> = ids.iter().filter_map(|id| InstanceId::parse(id).ok()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.llen(self.keys.queue(id));
+        }
+        let lengths: Vec<u64> = pipe.query_async(&mut conn).await.map_err(unavailable)?;
+        Ok(ids.into_iter().zip(lengths).filter(|(_, n)| *n > 0).collect())
+    }
+
+    async fn stats(&self) -> StoreResult<QueueStats> {
+        let depths = self.queue_depths().await?;
+        let mut heads = Vec::new();
+        for (id, _) in &depths {
+            heads.extend(self.head(id).await?);
+        }
+        let mut conn = self.conn().await?;
+        let counters: Fields = conn.hgetall(self.keys.stats()).await.map_err(unavailable)?;
+        let count = |name: &str| {
+            counters
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let queued: u64 = depths.iter().map(|(_, n)| n).sum();
+        let delayed = heads.iter().filter(|m| m.attempts > 0).count() as u64;
+        Ok(QueueStats {
+            waiting: queued - delayed,
+            active: 0,
+            completed: count("completed"),
+            failed: count("failed"),
+            delayed,
+            total: count("total"),
+        })
+    }
+}
+
+#[async_trait]
+impl MessageLog for RedisStore {
+    async fn message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        if let Some(found) = self.messages_at(&[self.keys.outbound(id)]).await?.pop() {
+            return Ok(Some(found));
+        }
+        let mut conn = self.conn().await?;
+        let inbound: Option<String> = conn.get(self.keys.inbound_index(id)).await.map_err(unavailable)?;
+        match inbound {
+            Some(member) => Ok(self.messages_at(&[self.member_key(&member)]).await?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    async fn history(&self, query: &HistoryQuery) -> StoreResult<Vec<MessageRecord>> {
+        let key = self.keys.log(query.instance.as_ref(), query.direction);
+        let mut conn = self.conn().await?;
+        let since = query.since_ms.map_or("-inf".to_owned(), |s| s.to_string());
+        let members: Vec<String> = conn
+            .zrevrangebyscore_limit(key, "+inf", since, 0, query.limit as isize)
+            .await
+            .map_err(unavailable)?;
+        let keys: Vec<String> = members.iter().map(|m| self.member_key(m)).collect();
+        self.messages_at(&keys).await
+    }
+}

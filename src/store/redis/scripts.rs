@@ -1,0 +1,93 @@
+//! The Lua scripts that make multi-key changes atomic. Field maps travel as
+//! JSON (`cjson`), so one script serves any set of fields.
+
+use redis::Script;
+use std::sync::LazyLock;
+
+/// KEYS: message, queue, idempotency key ("" for none), stats, 4 logs.
+/// ARGV: id, created_at, fields JSON, log member.
+/// Returns {id, 1} when the idempotency key was used before, else {id, 0}.
+pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        if KEYS[3] ~= '' then
+            local earlier = redis.call('GET', KEYS[3])
+            if earlier then return {earlier, 1} end
+            redis.call('SET', KEYS[3], ARGV[1])
+        end
+        for field, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[1], field, value) end
+        redis.call('RPUSH', KEYS[2], ARGV[1])
+        redis.call('HINCRBY', KEYS[4], 'total', 1)
+        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[4]) end
+        return {ARGV[1], 0}
+        "#,
+    )
+});
+
+/// KEYS: message, stats. ARGV: new status, allowed current statuses
+/// (",a,b,"), error ("" for none), now, key prefix.
+/// Moves the status forward; a message leaving `queued` leaves its queue.
+pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local current = redis.call('HGET', KEYS[1], 'status')
+        if not current or not string.find(ARGV[2], ',' .. current .. ',', 1, true) then return 0 end
+        redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[4])
+        if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
+        if current == 'queued' then
+            if ARGV[1] == 'sent' or ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
+            local queue = ARGV[5] .. 'queue:' .. redis.call('HGET', KEYS[1], 'instance_id')
+            redis.call('LREM', queue, 1, redis.call('HGET', KEYS[1], 'id'))
+            redis.call('HINCRBY', KEYS[2], ARGV[1] == 'failed' and 'failed' or 'completed', 1)
+        end
+        return 1
+        "#,
+    )
+});
+
+/// KEYS: queue, stats. ARGV: reason, now, key prefix. Fails every queued
+/// message of the queue; returns how many.
+pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local ids = redis.call('LRANGE', KEYS[1], 0, -1)
+        for _, id in ipairs(ids) do
+            redis.call('HSET', ARGV[3] .. 'msg:out:' .. id, 'status', 'failed', 'error', ARGV[1], 'updated_at', ARGV[2])
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('HINCRBY', KEYS[2], 'failed', #ids)
+        return #ids
+        "#,
+    )
+});
+
+/// KEYS: inbound message, inbound index, forward, forwards due, forwards
+/// all, 4 logs. ARGV: message fields JSON, forward fields JSON, received at,
+/// forward id, log member, index value. Returns 0 for a message seen before.
+pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
+        redis.call('SET', KEYS[2], ARGV[6])
+        for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[3], field, value) end
+        redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
+        redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4])
+        for i = 6, 9 do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[5]) end
+        return 1
+        "#,
+    )
+});
+
+/// KEYS: forwards due. ARGV: now, limit, claimed until. Takes the due
+/// forwards and pushes their due time out, so no other process takes them
+/// while this one tries; the outcome then sets the real next time.
+pub static CLAIM_DUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+        for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
+        return ids
+        "#,
+    )
+});
