@@ -1,25 +1,19 @@
-//! Wiring: opens the store, builds the WhatsApp backend, restores every
-//! known instance, starts the forwarder and serves HTTP until `shutdown`
-//! is cancelled; then stops taking requests, lets each instance finish the
-//! send in flight, and closes the WhatsApp clients.
+//! Wiring: opens the store, builds the WhatsApp backend and the session
+//! manager, decides where sessions run (all here when embedded; by lease
+//! with Redis), starts the forwarder, and serves HTTP (roles `all`, `api`)
+//! until `shutdown` is cancelled; then stops taking requests, lets each
+//! instance finish the send in flight, and closes the WhatsApp clients.
+
+mod parts;
 
 use crate::api::{self, AppState, InboundTestLog};
-use crate::config::{Settings, WaBackendKind};
-use crate::forward::{Forwarder, ForwarderSettings, Intake};
-use crate::media_store::MediaStore;
-use crate::queue::{Pacing, SenderCompanion, Wakeups};
-use crate::retry::RetrySchedule;
+use crate::config::{Role, Settings};
 use crate::store::{StoreError, Stores};
-use crate::wa::actor::ActorContext;
-use crate::wa::manager::SessionManager;
-use crate::wa::media::{MediaFetcher, MediaPolicy};
-use crate::wa::real::RealBackend;
-use crate::wa::sim::{SimBackend, SimNetwork};
-use crate::wa::WaBackend;
+use parts::Parts;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,13 +28,58 @@ pub enum AppError {
     Listener(std::io::Error),
 }
 
-/// Runs the gateway on `listener` until `shutdown` is cancelled.
+/// Serves the gateway on `listener` until `shutdown` is cancelled (roles
+/// `all` and `api`).
 pub async fn run(
     settings: Settings,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), AppError> {
-    let settings = Arc::new(settings);
+    let local = listener.local_addr().map_err(AppError::Listener)?;
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let (settings, stores, api_key) = prepare(settings).await?;
+    let parts = Parts::build(&settings, &stores, base_url);
+    let workers = start_workers(&settings, &stores, &parts, &shutdown).await?;
+    let state = AppState {
+        settings: settings.clone(),
+        stores,
+        fleet: parts.fleet.clone(),
+        wakeups: parts.wakeups.clone(),
+        in_flight: parts.in_flight.clone(),
+        sim: parts.sim.clone(),
+        inbound_test: Arc::new(InboundTestLog::default()),
+        forwarder_wakeup: parts.forwarder_wakeup.clone(),
+    };
+    let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
+    tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let stopping = shutdown.clone();
+    warp::serve(routes)
+        .serve_incoming_with_graceful_shutdown(incoming, async move { stopping.cancelled().await })
+        .await;
+    finish(parts, workers).await;
+    Ok(())
+}
+
+/// Runs sessions, senders and forwarders without HTTP (role `worker`).
+pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Result<(), AppError> {
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.raw.port));
+    let (settings, stores, _) = prepare(settings).await?;
+    let parts = Parts::build(&settings, &stores, base_url);
+    let workers = start_workers(&settings, &stores, &parts, &shutdown).await?;
+    tracing::info!(node = %settings.node_id, "wagate worker is running");
+    shutdown.cancelled().await;
+    finish(parts, workers).await;
+    Ok(())
+}
+
+async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>), AppError> {
     let session_dir = settings.raw.session_dir.clone();
     std::fs::create_dir_all(&session_dir).map_err(|source| AppError::SessionDir {
         path: session_dir.display().to_string(),
@@ -55,130 +94,39 @@ pub async fn run(
         .as_deref()
         .map(|url| (url, settings.raw.redis_prefix.as_str()));
     let stores = Stores::open(&session_dir, redis).await?;
-    let local = listener.local_addr().map_err(AppError::Listener)?;
-    let base_url = settings
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
-    let media = Arc::new(MediaStore::new(session_dir.join("media"), base_url));
+    Ok((Arc::new(settings), stores, api_key))
+}
 
-    let parts = Parts::build(&settings, &stores, media.clone());
-    let sessions = parts.sessions.clone();
-    for record in stores.instances.instances().await? {
-        sessions.start(&record.id, record.phone.clone());
+/// Starts what runs sessions and forwards, unless the role is `api`.
+async fn start_workers(
+    settings: &Settings,
+    stores: &Stores,
+    parts: &Parts,
+    shutdown: &CancellationToken,
+) -> Result<Vec<JoinHandle<()>>, AppError> {
+    if settings.raw.role == Role::Api {
+        return Ok(Vec::new());
     }
-    let forwarder_task = tokio::spawn(parts.forwarder.run(shutdown.child_token()));
-    let state = AppState {
-        settings: settings.clone(),
-        stores,
-        sessions: sessions.clone(),
-        wakeups: parts.wakeups,
-        in_flight: parts.in_flight,
-        sim: parts.sim,
-        inbound_test: Arc::new(InboundTestLog::default()),
-        forwarder_wakeup: parts.forwarder_wakeup,
-    };
-    let routes = api::routes(state, api_key, media.dir().to_path_buf());
-    tracing::info!(address = %local, backend = ?settings.raw.wa_backend, "wagate is serving");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let stopping = shutdown.clone();
-    warp::serve(routes)
-        .serve_incoming_with_graceful_shutdown(incoming, async move { stopping.cancelled().await })
-        .await;
+    let mut tasks = vec![tokio::spawn(
+        parts.forwarder(settings, stores).run(shutdown.child_token()),
+    )];
+    match parts.coordinator(settings, stores) {
+        Some(coordinator) => tasks.push(tokio::spawn(
+            coordinator.run(parts.wakeups.clone(), shutdown.child_token()),
+        )),
+        None => {
+            for record in stores.instances.instances().await? {
+                parts.sessions.start(&record.id, record.phone.clone());
+            }
+        }
+    }
+    Ok(tasks)
+}
 
+async fn finish(parts: Parts, workers: Vec<JoinHandle<()>>) {
     tracing::info!("shutting down: finishing sends in flight and closing sessions");
-    sessions.stop_all().await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), forwarder_task).await;
-    Ok(())
-}
-
-/// The long-lived pieces built from the settings.
-struct Parts {
-    sessions: Arc<SessionManager>,
-    forwarder: Forwarder,
-    forwarder_wakeup: Arc<Notify>,
-    wakeups: Arc<Wakeups>,
-    in_flight: Arc<std::sync::atomic::AtomicU64>,
-    sim: Option<Arc<SimNetwork>>,
-}
-
-impl Parts {
-    fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>) -> Self {
-        let raw = &settings.raw;
-        let (backend, sim) = backend(settings);
-        let forwarder_wakeup = Arc::new(Notify::new());
-        let intake = Intake {
-            outbox: stores.outbox.clone(),
-            media,
-            forwarder_wakeup: forwarder_wakeup.clone(),
-        };
-        let wakeups = Arc::new(Wakeups::default());
-        let in_flight = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (media_min, media_max) = settings.media_delay_range();
-        let sender = SenderCompanion {
-            queue: stores.queue.clone(),
-            wakeups: wakeups.clone(),
-            pacing: Pacing {
-                text: settings.text_delay(),
-                media_min,
-                media_max,
-            },
-            retry: RetrySchedule {
-                base: Duration::from_millis(raw.send_retry_base_ms),
-                max: Duration::from_secs(300),
-                max_attempts: raw.send_max_attempts,
-            },
-            in_flight: in_flight.clone(),
-        };
-        let ctx = ActorContext {
-            backend,
-            stores: stores.clone(),
-            inbound: Arc::new(intake),
-            watchdog: Duration::from_millis(raw.reconnect_watchdog_ms),
-        };
-        let forwarder = Forwarder::new(
-            stores.outbox.clone(),
-            ForwarderSettings {
-                url: raw.ghl_inbound_url.clone(),
-                schedule: RetrySchedule {
-                    base: Duration::from_millis(raw.forward_retry_base_ms),
-                    max: Duration::from_millis(raw.forward_retry_max_ms),
-                    max_attempts: raw.forward_max_attempts,
-                },
-                timeout: Duration::from_millis(raw.forward_timeout_ms),
-            },
-            forwarder_wakeup.clone(),
-        );
-        let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
-        Self {
-            sessions,
-            forwarder,
-            forwarder_wakeup,
-            wakeups,
-            in_flight,
-            sim,
-        }
+    for task in workers {
+        let _ = tokio::time::timeout(Duration::from_secs(40), task).await;
     }
-}
-
-/// The one place the WhatsApp backend is chosen.
-fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>) {
-    let raw = &settings.raw;
-    match raw.wa_backend {
-        WaBackendKind::Sim => {
-            let network = SimNetwork::new(
-                raw.session_dir.clone(),
-                Duration::from_millis(raw.sim_receipt_delay_ms),
-            );
-            (Arc::new(SimBackend::new(network.clone())), Some(network))
-        }
-        WaBackendKind::Whatsapp => {
-            let fetcher = MediaFetcher::new(MediaPolicy {
-                max_bytes: raw.media_max_bytes,
-                timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
-                allow_private: raw.allow_private_media_urls,
-            });
-            (Arc::new(RealBackend::new(raw.session_dir.clone(), fetcher)), None)
-        }
-    }
+    parts.sessions.stop_all().await;
 }

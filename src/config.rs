@@ -15,6 +15,17 @@ pub enum WaBackendKind {
     Sim,
 }
 
+/// What a process does when several share one Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// HTTP API and WhatsApp sessions, senders and forwarders.
+    All,
+    /// HTTP API only.
+    Api,
+    /// Sessions, senders and forwarders only; no HTTP.
+    Worker,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -41,6 +52,15 @@ pub struct Config {
     /// The start of every Redis key this gateway writes.
     #[arg(long, env = "REDIS_PREFIX", default_value = "wagate:")]
     pub redis_prefix: String,
+    /// all, api (HTTP only) or worker (sessions and queues only); api and worker need REDIS_URL.
+    #[arg(long, env = "ROLE", value_enum, default_value = "all")]
+    pub role: Role,
+    /// This process's name among those sharing a Redis. Unset: a random one.
+    #[arg(long, env = "NODE_ID")]
+    pub node_id: Option<String>,
+    /// How long an instance's ownership lease lasts without renewal, in ms (Redis only).
+    #[arg(long, env = "LEASE_MS", default_value_t = 15_000)]
+    pub lease_ms: u64,
     /// Pause between two text sends of one instance, in ms.
     #[arg(long, env = "TEXT_DELAY_MS", default_value_t = 3500)]
     pub text_delay_ms: u64,
@@ -113,6 +133,8 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub raw: Config,
+    /// This process's node id (NODE_ID, or made at start).
+    pub node_id: String,
     pub public_base_url: Option<String>,
     pub default_country: Option<phonenumber::country::Id>,
 }
@@ -149,6 +171,14 @@ impl Config {
                 return Err("REDIS_URL must start with redis:// or rediss://".into());
             }
         }
+        if self.role != Role::All && self.redis_url.is_none() {
+            return Err(
+                "ROLE api or worker needs REDIS_URL: processes share their work through Redis".into(),
+            );
+        }
+        if self.lease_ms < 1000 {
+            return Err("LEASE_MS must be at least 1000".into());
+        }
         if matches!(&self.api_key, Some(key) if key.trim().len() < 8) {
             return Err("API_KEY must be at least 8 characters".into());
         }
@@ -169,12 +199,18 @@ impl Config {
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
         positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
         let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());
+        let node_id = self.node_id.clone().unwrap_or_else(random_node_id);
         Ok(Settings {
             raw: self,
+            node_id,
             public_base_url,
             default_country,
         })
     }
+}
+
+fn random_node_id() -> String {
+    format!("node-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
 }
 
 fn check_url(name: &str, value: Option<&str>) -> Result<(), String> {
@@ -236,6 +272,10 @@ mod tests {
             .contains("DEFAULT_COUNTRY"));
         assert!(parse(&["--port", "notaport"]).is_err());
         assert!(parse(&["--api-key", "short"]).unwrap_err().contains("API_KEY"));
+        assert!(parse(&["--role", "worker"]).unwrap_err().contains("REDIS_URL"));
+        assert!(parse(&["--redis-url", "http://x"])
+            .unwrap_err()
+            .contains("REDIS_URL"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_key;
 pub mod app;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod forward;

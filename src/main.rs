@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use wagate::config::{Config, LogFormat};
+use wagate::config::{Config, LogFormat, Role};
 
 #[derive(Parser)]
 #[command(name = "wagate", version, about = "WhatsApp gateway for GoHighLevel")]
@@ -37,12 +37,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = config
         .validate()
         .map_err(|message| anyhow::anyhow!("invalid configuration: {message}"))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    if settings.raw.role == Role::Worker {
+        wagate::app::run_worker(settings, shutdown).await?;
+        return Ok(());
+    }
     let address = format!("{}:{}", settings.raw.host, settings.raw.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(stop_on_signal(shutdown.clone()));
     wagate::app::run(settings, listener, shutdown).await?;
     Ok(())
 }

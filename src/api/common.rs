@@ -3,9 +3,9 @@
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::cluster::control::Control;
 use crate::domain::InstanceId;
 use crate::store::InstanceRecord;
-use crate::wa::manager::SessionHandle;
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use warp::http::StatusCode;
@@ -32,20 +32,28 @@ pub fn ok(fields: Value) -> ApiResult {
     Ok(success(StatusCode::OK, fields))
 }
 
-/// An instance that exists: its record and its running session.
-pub async fn find_instance(
-    state: &AppState,
-    raw_id: &str,
-) -> Result<(InstanceRecord, SessionHandle), ApiError> {
+/// An instance that exists, by the id in a path.
+pub async fn find_instance(state: &AppState, raw_id: &str) -> Result<InstanceRecord, ApiError> {
     let id = InstanceId::parse(raw_id).map_err(|_| ApiError::unknown_instance(raw_id))?;
-    let record = state
+    state
         .stores
         .instances
         .instance(&id)
         .await?
-        .ok_or_else(|| ApiError::unknown_instance(raw_id))?;
-    let handle = state.sessions.start(&id, record.phone.clone());
-    Ok((record, handle))
+        .ok_or_else(|| ApiError::unknown_instance(raw_id))
+}
+
+/// Carries a request out on the instance's session, wherever it runs.
+pub async fn control(
+    state: &AppState,
+    record: &InstanceRecord,
+    request: Control,
+) -> Result<Option<String>, ApiError> {
+    state
+        .fleet
+        .control(record, request)
+        .await
+        .map_err(ApiError::unavailable)
 }
 
 /// Parses an instance id from a request body field.

@@ -3,12 +3,13 @@
 //! paths with the same meaning.
 
 use super::body::{json_body, JsonBody};
-use super::common::{find_instance, ok, parse_instance_id, success, with_state, ApiResult};
+use super::common::{control, find_instance, ok, parse_instance_id, success, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::{now_ms, rfc3339};
+use crate::cluster::control::Control;
+use crate::cluster::FleetView;
 use crate::store::InstanceRecord;
-use crate::wa::actor::InstanceView;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use warp::filters::BoxedFilter;
@@ -69,14 +70,11 @@ async fn create(state: AppState, body: JsonBody) -> ApiResult {
         .save_instance(&record)
         .await
         .map_err(ApiError::from)?;
-    let handle = state.sessions.start(&id, record.phone.clone());
     if force_new && !created {
-        handle
-            .clear()
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        control(&state, &record, Control::Clear).await?;
         record.phone = None;
     }
+    let shown = state.fleet.view(&record).await;
     let depth = depth_of(&state, &record).await?;
     let status = if created {
         StatusCode::CREATED
@@ -85,7 +83,7 @@ async fn create(state: AppState, body: JsonBody) -> ApiResult {
     };
     Ok(success(
         status,
-        json!({ "created": created, "instance": item(&record, &handle.view(), depth) }),
+        json!({ "created": created, "instance": item(&record, &shown, depth) }),
     ))
 }
 
@@ -99,55 +97,50 @@ async fn list(state: AppState) -> ApiResult {
         .map_err(ApiError::from)?
         .into_iter()
         .collect();
+    let views = futures::future::join_all(records.iter().map(|r| state.fleet.view(r))).await;
     let items: Vec<Value> = records
         .iter()
-        .map(|r| {
-            let view = state.sessions.start(&r.id, r.phone.clone()).view();
-            item(r, &view, depths.get(&r.id).copied().unwrap_or(0))
-        })
+        .zip(views)
+        .map(|(r, shown)| item(r, &shown, depths.get(&r.id).copied().unwrap_or(0)))
         .collect();
     ok(json!({ "count": items.len(), "instances": items }))
 }
 
 async fn status(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    let view = handle.view();
+    let record = find_instance(&state, &raw_id).await?;
+    let shown = state.fleet.view(&record).await;
     ok(json!({
         "instanceId": record.id,
-        "status": view.status,
-        "connectedNumber": view.phone,
-        "lastError": view.last_error,
+        "status": shown.view.status,
+        "connectedNumber": shown.view.phone,
+        "lastError": shown.view.last_error,
+        "owner": shown.owner,
     }))
 }
 
 async fn logout(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    handle
-        .logout()
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
-    ok(json!({ "instanceId": record.id, "status": handle.view().status, "message": "logged out" }))
+    let record = find_instance(&state, &raw_id).await?;
+    control(&state, &record, Control::Logout).await?;
+    let shown = state.fleet.view(&record).await;
+    ok(json!({ "instanceId": record.id, "status": shown.view.status, "message": "logged out" }))
 }
 
 async fn delete(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    if handle.view().phone.is_some() {
-        handle
-            .logout()
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let record = find_instance(&state, &raw_id).await?;
+    if state.fleet.view(&record).await.view.phone.is_some() {
+        control(&state, &record, Control::Logout).await?;
     }
-    state.sessions.remove(&record.id).await;
-    state
-        .stores
-        .queue
-        .fail_queued(&record.id, "instance deleted")
-        .await
-        .map_err(ApiError::from)?;
     state
         .stores
         .instances
         .remove_instance(&record.id)
+        .await
+        .map_err(ApiError::from)?;
+    state.fleet.remove(&record).await;
+    state
+        .stores
+        .queue
+        .fail_queued(&record.id, "instance deleted")
         .await
         .map_err(ApiError::from)?;
     ok(json!({ "instanceId": record.id, "deleted": true }))
@@ -162,7 +155,8 @@ async fn depth_of(state: &AppState, record: &InstanceRecord) -> Result<u64, ApiE
 }
 
 /// One instance as lists show it (the original gateway's keys, and more).
-pub fn item(record: &InstanceRecord, view: &InstanceView, queue_depth: u64) -> Value {
+pub fn item(record: &InstanceRecord, shown: &FleetView, queue_depth: u64) -> Value {
+    let view = &shown.view;
     json!({
         "instanceId": record.id,
         "phoneAlias": record.alias,
@@ -173,5 +167,6 @@ pub fn item(record: &InstanceRecord, view: &InstanceView, queue_depth: u64) -> V
         "lastError": view.last_error.clone().or_else(|| record.last_error.clone()),
         "queueDepth": queue_depth,
         "createdAt": rfc3339(record.created_at_ms),
+        "owner": shown.owner,
     })
 }

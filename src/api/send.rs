@@ -150,7 +150,7 @@ pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>)
         .await
         .map_err(ApiError::from)?;
     let record = record.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
-    let view = state.sessions.start(&record.id, record.phone.clone()).view();
+    let view = state.fleet.view(&record).await.view;
     if view.phone.is_none() && view.status != InstanceStatus::Online {
         let why = format!(
             "instance {} is not linked to WhatsApp (it is {}); scan its QR first",
@@ -176,7 +176,7 @@ pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>)
         .await
         .map_err(ApiError::from)?;
     if !enqueued.duplicate {
-        state.wakeups.wake(&request.instance);
+        state.fleet.wake(&request.instance).await;
     }
     Ok(success(
         StatusCode::ACCEPTED,

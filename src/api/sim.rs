@@ -6,10 +6,9 @@ use super::common::{find_instance, ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::send::parse_phone;
 use super::state::AppState;
-use crate::clock::now_ms;
-use crate::domain::{new_message_id, MessageKind, Phone};
-use crate::wa::sim::{SimError, SimNetwork};
-use crate::wa::{InboundMedia, InboundMessage, MediaSource, WaEvent};
+use crate::cluster::control::{Control, SimInbound};
+use crate::domain::{MessageKind, Phone};
+use crate::wa::sim::SimNetwork;
 use serde_json::json;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
@@ -22,7 +21,6 @@ pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,
     let action = warp::path!("sim" / String / String)
         .and(warp::post())
         .and(with_state(state.clone()))
-        .and(sim.clone())
         .and(json_body(limit))
         .and_then(act);
     let sent = warp::path!("sim" / String / "sent")
@@ -33,28 +31,24 @@ pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,
     sent.or(action).boxed()
 }
 
-async fn act(
-    raw_id: String,
-    action: String,
-    state: AppState,
-    sim: Arc<SimNetwork>,
-    body: JsonBody,
-) -> ApiResult {
-    let (record, _) = find_instance(&state, &raw_id).await?;
-    let id = record.id;
-    let done = match action.as_str() {
+async fn act(raw_id: String, action: String, state: AppState, body: JsonBody) -> ApiResult {
+    let record = find_instance(&state, &raw_id).await?;
+    let request = match action.as_str() {
         "scan" => {
             let raw = body.text("phone")?.unwrap_or_else(|| "+15550000001".into());
-            let phone = linked_phone(&raw)?;
-            sim.scan(&id, phone).await
+            Control::SimScan {
+                phone: linked_phone(&raw)?,
+            }
         }
-        "inbound" => sim.deliver_inbound(&id, inbound_event(&body, &state)?).await,
-        "drop" => sim.drop_connection(&id).await,
-        "logout" => sim.logout(&id).await,
+        "inbound" => Control::SimInbound {
+            message: sim_inbound(&body, &state)?,
+        },
+        "drop" => Control::SimDrop,
+        "logout" => Control::SimLogout,
         other => return Err(ApiError::not_found(format!("the sim has no action {other:?}")).into()),
     };
-    done.map_err(sim_error)?;
-    ok(json!({ "instanceId": id, "action": action }))
+    state.fleet.control(&record, request).await.map_err(sim_error)?;
+    ok(json!({ "instanceId": record.id, "action": action }))
 }
 
 async fn sent(
@@ -62,7 +56,7 @@ async fn sent(
     state: AppState,
     sim: Arc<SimNetwork>,
 ) -> Result<warp::reply::Json, warp::Rejection> {
-    let (record, _) = find_instance(&state, &raw_id).await?;
+    let record = find_instance(&state, &raw_id).await?;
     Ok(warp::reply::json(&sim.sent(&record.id)))
 }
 
@@ -74,7 +68,7 @@ fn linked_phone(raw: &str) -> Result<Phone, ApiError> {
         .ok_or_else(|| ApiError::invalid("phone", format!("{raw:?} is not a phone number")))
 }
 
-fn inbound_event(body: &JsonBody, state: &AppState) -> Result<WaEvent, ApiError> {
+fn sim_inbound(body: &JsonBody, state: &AppState) -> Result<SimInbound, ApiError> {
     let from = parse_phone("from", &body.required("from")?, state)?;
     let kind = match body.text("type")? {
         Some(raw) => raw
@@ -82,39 +76,22 @@ fn inbound_event(body: &JsonBody, state: &AppState) -> Result<WaEvent, ApiError>
             .map_err(|e| ApiError::invalid("type", e.to_string()))?,
         None => MessageKind::Text,
     };
-    let media_url = body.text("mediaUrl")?;
     let text = body.text("text")?;
+    let media_url = body.text("mediaUrl")?;
     if text.is_none() && media_url.is_none() {
         return Err(ApiError::missing("text"));
     }
-    let media = media_url.map(|url| InboundMedia {
-        mime_type: body.text("mimeType").ok().flatten(),
-        source: MediaSource::Url(url),
-    });
-    let message = InboundMessage {
-        id: body.text("id")?.unwrap_or_else(new_message_id),
-        chat: format!("{}@s.whatsapp.net", from.digits()),
-        from: Some(from),
+    Ok(SimInbound {
+        id: body.text("id")?,
+        from,
+        kind,
+        text,
+        media_url,
+        mime_type: body.text("mimeType")?,
         push_name: body.text("pushName")?,
-        kind: if media.is_some() && kind == MessageKind::Text {
-            MessageKind::Image
-        } else {
-            kind
-        },
-        caption: if media.is_some() { text.clone() } else { None },
-        text: if media.is_some() { None } else { text },
-        media,
-        timestamp_ms: now_ms(),
-        is_group: false,
-        from_me: false,
-    };
-    Ok(WaEvent::Inbound(Box::new(message)))
+    })
 }
 
-fn sim_error(e: SimError) -> ApiError {
-    let status = match e {
-        SimError::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::CONFLICT,
-    };
-    ApiError::new(status, "sim_state", e.to_string())
+fn sim_error(message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "sim_state", message)
 }

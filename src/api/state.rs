@@ -1,10 +1,10 @@
 //! What request handlers share: settings, stores, the session manager, the
 //! sim network when it runs, and the built-in inbound test receiver.
 
+use crate::cluster::Fleet;
 use crate::config::Settings;
 use crate::queue::Wakeups;
 use crate::store::Stores;
-use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub stores: Stores,
-    pub sessions: Arc<SessionManager>,
+    /// Where each instance runs, and how to reach it.
+    pub fleet: Arc<Fleet>,
     pub wakeups: Arc<Wakeups>,
     /// Sends in flight, for `/api/send/stats`.
     pub in_flight: Arc<AtomicU64>,

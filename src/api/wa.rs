@@ -3,9 +3,10 @@
 //! forced reconnect, and clear (drop the session, start a fresh QR).
 
 use super::body::{json_body, JsonBody};
-use super::common::{find_instance, ok, with_state, ApiResult};
+use super::common::{control, find_instance, ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
+use crate::cluster::control::Control;
 use crate::domain::Phone;
 use crate::wa::actor::InstanceView;
 use crate::wa::InstanceStatus;
@@ -64,15 +65,12 @@ async fn qr(
     query: QrQuery,
     state: AppState,
 ) -> Result<warp::reply::Response, warp::Rejection> {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    let view = handle.view();
+    let record = find_instance(&state, &raw_id).await?;
+    let view = state.fleet.view(&record).await.view;
     if view.status == InstanceStatus::Offline && view.phone.is_none() {
-        handle
-            .reconnect()
-            .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        control(&state, &record, Control::Reconnect).await?;
     }
-    let view = handle.view();
+    let view = state.fleet.view(&record).await.view;
     if query.format.as_deref() == Some("png") {
         let code = view.qr.as_deref().ok_or_else(|| no_qr_error(&view))?;
         let png = crate::qr::png(code).map_err(|e| ApiError::unavailable(e.to_string()))?;
@@ -115,8 +113,8 @@ fn no_qr_error(view: &InstanceView) -> ApiError {
 
 /// The current QR if there is one; never starts a pairing.
 async fn qr_check(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    let view = handle.view();
+    let record = find_instance(&state, &raw_id).await?;
+    let view = state.fleet.view(&record).await.view;
     let Some(code) = view.qr.as_deref() else {
         let body = json!({ "success": false, "instanceId": record.id, "status": view.status, "qr": null });
         return Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK));
@@ -126,36 +124,26 @@ async fn qr_check(raw_id: String, state: AppState) -> ApiResult {
 }
 
 async fn pair_code(raw_id: String, state: AppState, body: JsonBody) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
+    let record = find_instance(&state, &raw_id).await?;
     let raw_phone = body.required("phone")?;
     let phone = Phone::parse(&raw_phone, state.settings.default_country)
         .map_err(|e| ApiError::invalid("phone", e.to_string()))?;
-    if handle.view().status == InstanceStatus::Online {
+    if state.fleet.view(&record).await.view.status == InstanceStatus::Online {
         return Err(ApiError::conflict("already_linked", "the instance is already linked").into());
     }
-    let code = handle
-        .pair_code(phone)
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let code = control(&state, &record, Control::PairCode { phone }).await?;
     ok(json!({ "instanceId": record.id, "pairCode": code }))
 }
 
 async fn reconnect(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    handle
-        .reconnect()
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let record = find_instance(&state, &raw_id).await?;
+    control(&state, &record, Control::Reconnect).await?;
     ok(json!({ "instanceId": record.id, "message": "reconnecting with a fresh client" }))
 }
 
 async fn clear(raw_id: String, state: AppState) -> ApiResult {
-    let (record, handle) = find_instance(&state, &raw_id).await?;
-    handle
-        .clear()
-        .await
-        .map_err(|e| ApiError::unavailable(e.to_string()))?;
-    ok(
-        json!({ "instanceId": record.id, "status": handle.view().status, "message": "session cleared; scan the new QR" }),
-    )
+    let record = find_instance(&state, &raw_id).await?;
+    control(&state, &record, Control::Clear).await?;
+    let status = state.fleet.view(&record).await.view.status;
+    ok(json!({ "instanceId": record.id, "status": status, "message": "session cleared; scan the new QR" }))
 }

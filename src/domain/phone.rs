@@ -69,6 +69,16 @@ impl Phone {
     }
 }
 
+/// Phones are stored and sent between processes in E.164 form.
+impl<'de> serde::Deserialize<'de> for Phone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let digits = raw.strip_prefix('+').unwrap_or(&raw);
+        Phone::from_whatsapp_digits(digits)
+            .ok_or_else(|| serde::de::Error::custom(format!("{raw:?} is not E.164")))
+    }
+}
+
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -3,6 +3,7 @@
 //! instance's actor with its stored WhatsApp id, and records the outcome.
 
 use super::{Pacing, Wakeups};
+use crate::clock::now_ms;
 use crate::domain::{MessageStatus, Phone};
 use crate::retry::RetrySchedule;
 use crate::store::{MessageRecord, SendQueue};
@@ -51,9 +52,13 @@ pub struct InstanceSender {
 
 /// Pause after the store failed to answer, before asking again.
 const STORE_RETRY: Duration = Duration::from_secs(1);
+/// An idle sender looks at its queue this often even without a wakeup (a
+/// wakeup from another process can be missed while Redis reconnects).
+const IDLE_RECHECK: Duration = Duration::from_secs(5);
 
 impl InstanceSender {
     pub async fn run(mut self, stop: CancellationToken) {
+        self.last_send = self.stored_last_send().await;
         let wakeup = self.wakeups.for_instance(&self.handle.id);
         while !stop.is_cancelled() {
             let notified = wakeup.notified();
@@ -67,7 +72,11 @@ impl InstanceSender {
             };
             match head {
                 Some(message) => self.deliver(message, &stop).await,
-                None => tokio::select! { _ = notified => {}, _ = stop.cancelled() => {} },
+                None => tokio::select! {
+                    _ = notified => {},
+                    _ = tokio::time::sleep(IDLE_RECHECK) => {},
+                    _ = stop.cancelled() => {},
+                },
             }
         }
     }
@@ -97,6 +106,7 @@ impl InstanceSender {
             Ok(()) => {
                 self.last_send = Some(Instant::now());
                 self.settle(&message.id, MessageStatus::Sent, None).await;
+                self.store_last_send().await;
             }
             Err(SendError::Permanent(reason)) => {
                 self.settle(&message.id, MessageStatus::Failed, Some(&reason))
@@ -118,6 +128,19 @@ impl InstanceSender {
             tracing::error!(instance = %self.handle.id, error = %e, "could not record a send attempt");
         }
         pause(stop, self.retry.delay(failed_attempts, None)).await;
+    }
+
+    /// The previous send's time as stored, as an instant on this clock.
+    async fn stored_last_send(&self) -> Option<Instant> {
+        let at_ms = self.queue.last_send_at(&self.handle.id).await.ok().flatten()?;
+        let ago = Duration::from_millis((now_ms() - at_ms).max(0) as u64);
+        Instant::now().checked_sub(ago)
+    }
+
+    async fn store_last_send(&self) {
+        if let Err(e) = self.queue.set_last_send_at(&self.handle.id, now_ms()).await {
+            tracing::warn!(instance = %self.handle.id, error = %e, "could not store the pacing mark");
+        }
     }
 
     async fn settle(&self, id: &str, status: MessageStatus, error: Option<&str>) {

@@ -52,6 +52,10 @@ pub trait SendQueue: Send + Sync {
     /// Fails every queued message of the instance with `reason`.
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64>;
     async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>>;
+    /// When the instance last sent, so pacing holds when its sender moves
+    /// (a restart, another process taking it over).
+    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>>;
+    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()>;
     async fn stats(&self) -> StoreResult<QueueStats>;
 }
 

@@ -9,14 +9,14 @@ mod events;
 use super::{InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
 use crate::domain::{InstanceId, Phone};
 use crate::store::Stores;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// What the API and the panel see of an instance, kept current by its actor.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceView {
     pub status: InstanceStatus,

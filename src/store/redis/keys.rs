@@ -44,6 +44,11 @@ impl Keys {
         format!("{}queue:{instance}", self.prefix)
     }
 
+    /// String: when the instance last sent, ms since the epoch.
+    pub fn pacing(&self, instance: &InstanceId) -> String {
+        format!("{}paced:{instance}", self.prefix)
+    }
+
     pub fn idempotency(&self, key: &str) -> String {
         format!("{}idem:{key}", self.prefix)
     }

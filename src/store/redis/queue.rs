@@ -162,6 +162,18 @@ impl SendQueue for RedisStore {
         Ok(ids.into_iter().zip(lengths).filter(|(_, n)| *n > 0).collect())
     }
 
+    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
+        let mut conn = self.conn().await?;
+        conn.get(self.keys.pacing(instance)).await.map_err(unavailable)
+    }
+
+    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        conn.set::<_, _, ()>(self.keys.pacing(instance), at_ms)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn stats(&self) -> StoreResult<QueueStats> {
         let depths = self.queue_depths().await?;
         let mut heads = Vec::new();

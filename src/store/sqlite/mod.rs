@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     message_id TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pacing (
+    instance_id TEXT PRIMARY KEY,
+    last_send_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS forwards (
     id TEXT PRIMARY KEY,
     instance_id TEXT NOT NULL,

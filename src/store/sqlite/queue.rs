@@ -141,6 +141,32 @@ impl SendQueue for SqliteStore {
         .await
     }
 
+    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
+        let instance = instance.clone();
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT last_send_at FROM pacing WHERE instance_id = ?1",
+                [instance.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
+        let instance = instance.clone();
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
+                 ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
+                params![instance.as_str(), at_ms],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn stats(&self) -> StoreResult<QueueStats> {
         self.with(|conn| {
             conn.query_row(

@@ -2,7 +2,7 @@
 //! what arrived, and the one live connection (if any) whose events go to
 //! the gateway. Tests and demos steer it through `/api/sim/*`.
 
-use super::record::{self, SentEntry, SentLog};
+use super::record::{self, SentEntry};
 use crate::domain::{InstanceId, Phone};
 use crate::wa::{ReceiptKind, WaEvent};
 use std::collections::HashMap;
@@ -32,7 +32,6 @@ struct Live {
 #[derive(Default)]
 struct SimInstance {
     linked: Option<String>,
-    sent: SentLog,
     live: Option<Live>,
 }
 
@@ -62,7 +61,6 @@ impl SimNetwork {
         let mut all = self.instances.lock().unwrap_or_else(|p| p.into_inner());
         let state = all.entry(id.clone()).or_insert_with(|| SimInstance {
             linked: record::load_link(&self.dir(id)),
-            sent: record::load_sent(&self.dir(id)),
             live: None,
         });
         f(state)
@@ -74,9 +72,12 @@ impl SimNetwork {
             .generations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
+        // The link is read again: another gateway process may have changed it.
+        let linked = record::load_link(&self.dir(id));
         self.with(id, |s| {
             s.live = Some(Live { generation, events });
-            (generation, s.linked.clone())
+            s.linked = linked.clone();
+            (generation, linked)
         })
     }
 
@@ -174,15 +175,16 @@ impl SimNetwork {
         self.with(id, |s| s.linked.clone())
     }
 
+    /// What arrived for the instance, read from its record on disk (which
+    /// every gateway process sharing SESSION_DIR appends to).
     pub fn sent(&self, id: &InstanceId) -> Vec<SentEntry> {
-        self.with(id, |s| s.sent.entries().to_vec())
+        record::load_sent(&self.dir(id)).entries().to_vec()
     }
 
     /// Records an arrival and schedules its delivered and read receipts.
     pub(super) fn receive(self: &Arc<Self>, id: &InstanceId, entry: SentEntry) -> Result<(), SimError> {
         record::append_sent(&self.dir(id), &entry).map_err(|e| SimError::Io(e.to_string()))?;
         let message_id = entry.id.clone();
-        self.with(id, |s| s.sent.add(entry));
         let network = Arc::clone(self);
         let id = id.clone();
         tokio::spawn(async move {

@@ -117,6 +117,7 @@ pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
         "--forward-retry-max-ms=200".into(),
         "--forward-timeout-ms=2000".into(),
         "--send-retry-base-ms=50".into(),
+        "--lease-ms=1500".into(),
     ];
     args.extend(extra.iter().map(|(flag, value)| format!("--{flag}={value}")));
     args

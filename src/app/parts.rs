@@ -1,0 +1,178 @@
+//! The long-lived pieces of a gateway process, built from the settings.
+
+use crate::cluster::coordinator::Coordinator;
+use crate::cluster::lease::Leases;
+use crate::cluster::remote::Remote;
+use crate::cluster::Fleet;
+use crate::config::{Settings, WaBackendKind};
+use crate::forward::{Forwarder, ForwarderSettings, Intake};
+use crate::media_store::MediaStore;
+use crate::queue::{Pacing, SenderCompanion, Wakeups};
+use crate::retry::RetrySchedule;
+use crate::store::Stores;
+use crate::wa::actor::ActorContext;
+use crate::wa::manager::SessionManager;
+use crate::wa::media::{MediaFetcher, MediaPolicy};
+use crate::wa::real::RealBackend;
+use crate::wa::sim::{SimBackend, SimNetwork};
+use crate::wa::WaBackend;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+pub(super) struct Parts {
+    pub sessions: Arc<SessionManager>,
+    pub fleet: Arc<Fleet>,
+    pub media: Arc<MediaStore>,
+    pub forwarder_wakeup: Arc<Notify>,
+    pub wakeups: Arc<Wakeups>,
+    pub in_flight: Arc<AtomicU64>,
+    pub sim: Option<Arc<SimNetwork>>,
+    /// Redis connections for ownership and remote requests.
+    redis: Option<deadpool_redis::Pool>,
+}
+
+impl Parts {
+    pub fn build(settings: &Settings, stores: &Stores, media_base_url: String) -> Self {
+        let raw = &settings.raw;
+        let (backend, sim) = backend(settings);
+        let media = Arc::new(MediaStore::new(raw.session_dir.join("media"), media_base_url));
+        let forwarder_wakeup = Arc::new(Notify::new());
+        let intake = Intake {
+            outbox: stores.outbox.clone(),
+            media: media.clone(),
+            forwarder_wakeup: forwarder_wakeup.clone(),
+        };
+        let wakeups = Arc::new(Wakeups::default());
+        let in_flight = Arc::new(AtomicU64::new(0));
+        let ctx = ActorContext {
+            backend,
+            stores: stores.clone(),
+            inbound: Arc::new(intake),
+            watchdog: Duration::from_millis(raw.reconnect_watchdog_ms),
+        };
+        let sender = sender(settings, stores, wakeups.clone(), in_flight.clone());
+        let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
+        let redis = raw.redis_url.as_deref().map(redis_pool);
+        let remote = redis.clone().map(|pool| {
+            Remote::new(
+                pool,
+                &raw.redis_prefix,
+                raw.redis_url.as_deref().unwrap_or_default(),
+            )
+        });
+        let fleet = Arc::new(Fleet::new(
+            settings.node_id.clone(),
+            sessions.clone(),
+            wakeups.clone(),
+            remote,
+            sim.clone(),
+        ));
+        Self {
+            sessions,
+            fleet,
+            media,
+            forwarder_wakeup,
+            wakeups,
+            in_flight,
+            sim,
+            redis,
+        }
+    }
+
+    pub fn forwarder(&self, settings: &Settings, stores: &Stores) -> Forwarder {
+        let raw = &settings.raw;
+        let schedule = RetrySchedule {
+            base: Duration::from_millis(raw.forward_retry_base_ms),
+            max: Duration::from_millis(raw.forward_retry_max_ms),
+            max_attempts: raw.forward_max_attempts,
+        };
+        let forwarder_settings = ForwarderSettings {
+            url: raw.ghl_inbound_url.clone(),
+            schedule,
+            timeout: Duration::from_millis(raw.forward_timeout_ms),
+        };
+        Forwarder::new(
+            stores.outbox.clone(),
+            forwarder_settings,
+            self.forwarder_wakeup.clone(),
+        )
+    }
+
+    /// The ownership coordinator, when sessions are shared through Redis.
+    pub fn coordinator(&self, settings: &Settings, stores: &Stores) -> Option<Arc<Coordinator>> {
+        let pool = self.redis.clone()?;
+        let raw = &settings.raw;
+        let leases = Leases::new(
+            pool.clone(),
+            &raw.redis_prefix,
+            &settings.node_id,
+            Duration::from_millis(raw.lease_ms),
+        );
+        let remote = Remote::new(
+            pool,
+            &raw.redis_prefix,
+            raw.redis_url.as_deref().unwrap_or_default(),
+        );
+        Some(Coordinator::new(
+            leases,
+            remote,
+            self.sessions.clone(),
+            stores.clone(),
+            self.sim.clone(),
+        ))
+    }
+}
+
+fn redis_pool(url: &str) -> deadpool_redis::Pool {
+    deadpool_redis::Config::from_url(url)
+        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+        .expect("REDIS_URL was checked when the store opened")
+}
+
+fn sender(
+    settings: &Settings,
+    stores: &Stores,
+    wakeups: Arc<Wakeups>,
+    in_flight: Arc<AtomicU64>,
+) -> SenderCompanion {
+    let (media_min, media_max) = settings.media_delay_range();
+    SenderCompanion {
+        queue: stores.queue.clone(),
+        wakeups,
+        pacing: Pacing {
+            text: settings.text_delay(),
+            media_min,
+            media_max,
+        },
+        retry: RetrySchedule {
+            base: Duration::from_millis(settings.raw.send_retry_base_ms),
+            max: Duration::from_secs(300),
+            max_attempts: settings.raw.send_max_attempts,
+        },
+        in_flight,
+    }
+}
+
+/// The one place the WhatsApp backend is chosen.
+fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>) {
+    let raw = &settings.raw;
+    match raw.wa_backend {
+        WaBackendKind::Sim => {
+            let network = SimNetwork::new(
+                raw.session_dir.clone(),
+                Duration::from_millis(raw.sim_receipt_delay_ms),
+            );
+            (Arc::new(SimBackend::new(network.clone())), Some(network))
+        }
+        WaBackendKind::Whatsapp => {
+            let fetcher = MediaFetcher::new(MediaPolicy {
+                max_bytes: raw.media_max_bytes,
+                timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
+                allow_private: raw.allow_private_media_urls,
+            });
+            (Arc::new(RealBackend::new(raw.session_dir.clone(), fetcher)), None)
+        }
+    }
+}

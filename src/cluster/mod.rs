@@ -1,0 +1,130 @@
+//! Where each instance's session runs. Embedded (no Redis): every instance
+//! runs in this process. With Redis: each instance is owned by exactly one
+//! gateway process through a lease (`lease`, `coordinator`); the API reaches
+//! an instance through [`Fleet`], locally when it runs here, else through
+//! Redis to its owner (`remote`).
+
+pub mod control;
+pub mod coordinator;
+pub mod lease;
+pub mod remote;
+
+use crate::domain::InstanceId;
+use crate::queue::Wakeups;
+use crate::store::InstanceRecord;
+use crate::wa::actor::InstanceView;
+use crate::wa::manager::SessionManager;
+use crate::wa::sim::SimNetwork;
+use crate::wa::InstanceStatus;
+use control::{Control, ControlReply};
+use remote::Remote;
+use std::sync::Arc;
+
+/// An instance's state and the process that runs it.
+#[derive(Debug, Clone)]
+pub struct FleetView {
+    pub view: InstanceView,
+    /// The node id of the owning process; None when none runs it now.
+    pub owner: Option<String>,
+}
+
+pub struct Fleet {
+    pub node: String,
+    sessions: Arc<SessionManager>,
+    wakeups: Arc<Wakeups>,
+    /// Present with Redis: sessions may run in other processes.
+    remote: Option<Remote>,
+    sim: Option<Arc<SimNetwork>>,
+}
+
+impl Fleet {
+    pub fn new(
+        node: String,
+        sessions: Arc<SessionManager>,
+        wakeups: Arc<Wakeups>,
+        remote: Option<Remote>,
+        sim: Option<Arc<SimNetwork>>,
+    ) -> Self {
+        Self {
+            node,
+            sessions,
+            wakeups,
+            remote,
+            sim,
+        }
+    }
+
+    /// Tells the instance's sender that a message was queued, in whichever
+    /// process it runs.
+    pub async fn wake(&self, id: &InstanceId) {
+        self.wakeups.wake(id);
+        if let Some(remote) = &self.remote {
+            if let Err(e) = remote.announce(id.as_str()).await {
+                tracing::warn!(instance = %id, error = %e, "could not announce a queued message; its sender will find it");
+            }
+        }
+    }
+
+    /// The instance's state. Embedded, its session is started if it is not
+    /// running; with Redis, the owner's published state is read.
+    pub async fn view(&self, record: &InstanceRecord) -> FleetView {
+        let local = match &self.remote {
+            None => Some(self.sessions.start(&record.id, record.phone.clone())),
+            Some(_) => self.sessions.get(&record.id),
+        };
+        if let Some(handle) = local {
+            return FleetView {
+                view: handle.view(),
+                owner: Some(self.node.clone()),
+            };
+        }
+        let published = match &self.remote {
+            Some(remote) => remote.view(record.id.as_str()).await.ok().flatten(),
+            None => None,
+        };
+        match published {
+            Some(p) => FleetView {
+                view: p.view,
+                owner: Some(p.owner),
+            },
+            None => FleetView {
+                view: unowned_view(record),
+                owner: None,
+            },
+        }
+    }
+
+    /// Carries `control` out where the instance runs.
+    pub async fn control(&self, record: &InstanceRecord, control: Control) -> ControlReply {
+        let local = match &self.remote {
+            None => Some(self.sessions.start(&record.id, record.phone.clone())),
+            Some(_) => self.sessions.get(&record.id),
+        };
+        match (local, &self.remote) {
+            (Some(handle), _) => control::execute(&handle, self.sim.as_ref(), control).await,
+            (None, Some(remote)) => remote.ask(record.id.as_str(), control).await,
+            (None, None) => Err("the instance is not running".into()),
+        }
+    }
+
+    /// Stops the instance here (if it runs here) and deletes its auth state.
+    /// With Redis, an owner elsewhere does the same once the record is gone.
+    pub async fn remove(&self, record: &InstanceRecord) {
+        if self.remote.is_none() || self.sessions.get(&record.id).is_some() {
+            self.sessions.remove(&record.id).await;
+        }
+    }
+}
+
+/// The state shown for an instance that no process runs at the moment.
+fn unowned_view(record: &InstanceRecord) -> InstanceView {
+    InstanceView {
+        status: InstanceStatus::Connecting,
+        qr: None,
+        qr_expires_at_ms: None,
+        pair_code: None,
+        phone: record.phone.clone(),
+        last_error: record.last_error.clone(),
+        last_connected_at_ms: record.last_connected_at_ms,
+    }
+}

@@ -1,0 +1,180 @@
+//! Reaching sessions that run in another process: their owners publish each
+//! instance's state to Redis, and requests travel through a per-instance
+//! Redis list to the owner, whose answer comes back on a reply list.
+
+use super::control::{Control, ControlReply};
+use crate::domain::InstanceId;
+use crate::queue::Wakeups;
+use crate::wa::actor::InstanceView;
+use deadpool_redis::Pool;
+use futures::StreamExt;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long a request waits for the owner's answer.
+const ANSWER_WITHIN: Duration = Duration::from_secs(15);
+/// One blocking wait on Redis; below the client's response timeout.
+const BLOCK_SECONDS: f64 = 0.3;
+
+/// An instance's state as its owner published it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublishedView {
+    pub owner: String,
+    pub view: InstanceView,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Request {
+    reply_to: String,
+    control: Control,
+}
+
+#[derive(Clone)]
+pub struct Remote {
+    pool: Pool,
+    prefix: String,
+    /// For the subscription to queued-message announcements.
+    url: String,
+}
+
+impl Remote {
+    pub fn new(pool: Pool, prefix: &str, url: &str) -> Self {
+        Self {
+            pool,
+            prefix: prefix.to_owned(),
+            url: url.to_owned(),
+        }
+    }
+
+    fn wake_channel(&self) -> String {
+        format!("{}wake", self.prefix)
+    }
+
+    /// Announces that a message was queued for `instance`.
+    pub async fn announce(&self, instance: &str) -> Result<(), String> {
+        let mut conn = self.conn().await?;
+        conn.publish::<_, _, ()>(self.wake_channel(), instance)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Wakes local senders on every announcement until `stop`; resubscribes
+    /// after a lost connection.
+    pub async fn relay_wakeups(self, wakeups: Arc<Wakeups>, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            if let Err(e) = self.relay_once(&wakeups, &stop).await {
+                tracing::warn!(error = %e, "lost the queued-message announcements; subscribing again");
+                tokio::select! { _ = tokio::time::sleep(Duration::from_secs(1)) => {}, _ = stop.cancelled() => {} }
+            }
+        }
+    }
+
+    async fn relay_once(&self, wakeups: &Wakeups, stop: &CancellationToken) -> Result<(), String> {
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
+        let mut pubsub = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
+        pubsub
+            .subscribe(self.wake_channel())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut messages = pubsub.on_message();
+        loop {
+            let message = tokio::select! { m = messages.next() => m, _ = stop.cancelled() => return Ok(()) };
+            let Some(message) = message else {
+                return Err("the subscription ended".into());
+            };
+            let instance: String = message.get_payload().map_err(|e| e.to_string())?;
+            if let Ok(id) = InstanceId::parse(&instance) {
+                wakeups.wake(&id);
+            }
+        }
+    }
+
+    fn view_key(&self, instance: &str) -> String {
+        format!("{}view:{instance}", self.prefix)
+    }
+
+    pub fn command_key(&self, instance: &str) -> String {
+        format!("{}cmd:{instance}", self.prefix)
+    }
+
+    async fn conn(&self) -> Result<deadpool_redis::Connection, String> {
+        self.pool.get().await.map_err(|e| format!("Redis: {e}"))
+    }
+
+    /// Publishes an owned instance's state; it fades after `ttl` unless renewed.
+    pub async fn publish(&self, instance: &str, view: &PublishedView, ttl: Duration) -> Result<(), String> {
+        let json = serde_json::to_string(view).expect("plain data serialises");
+        let mut conn = self.conn().await?;
+        conn.pset_ex::<_, _, ()>(self.view_key(instance), json, ttl.as_millis() as u64)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn view(&self, instance: &str) -> Result<Option<PublishedView>, String> {
+        let mut conn = self.conn().await?;
+        let raw: Option<String> = conn
+            .get(self.view_key(instance))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+
+    /// Sends `control` to the instance's owner and waits for its answer.
+    pub async fn ask(&self, instance: &str, control: Control) -> ControlReply {
+        let reply_to = format!("{}reply:{}", self.prefix, uuid::Uuid::new_v4().simple());
+        let request = serde_json::to_string(&Request {
+            reply_to: reply_to.clone(),
+            control,
+        })
+        .expect("serialises");
+        let mut conn = self.conn().await?;
+        conn.rpush::<_, _, ()>(self.command_key(instance), request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
+        while tokio::time::Instant::now() < deadline {
+            let answer: Option<(String, String)> = conn
+                .blpop(&reply_to, BLOCK_SECONDS)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some((_, raw)) = answer {
+                return serde_json::from_str(&raw).map_err(|e| format!("unreadable answer: {e}"))?;
+            }
+        }
+        Err("the process that runs this instance did not answer in time".into())
+    }
+
+    /// Waits briefly for a request to any of `instances`; returns it with
+    /// the instance it is for.
+    pub async fn next_request(
+        &self,
+        instances: &[String],
+    ) -> Result<Option<(String, Control, String)>, String> {
+        if instances.is_empty() {
+            tokio::time::sleep(Duration::from_secs_f64(BLOCK_SECONDS)).await;
+            return Ok(None);
+        }
+        let keys: Vec<String> = instances.iter().map(|i| self.command_key(i)).collect();
+        let mut conn = self.conn().await?;
+        let popped: Option<(String, String)> =
+            conn.blpop(keys, BLOCK_SECONDS).await.map_err(|e| e.to_string())?;
+        let Some((key, raw)) = popped else { return Ok(None) };
+        let instance = key.trim_start_matches(&self.command_key("")).to_owned();
+        let request: Request = serde_json::from_str(&raw).map_err(|e| format!("unreadable request: {e}"))?;
+        Ok(Some((instance, request.control, request.reply_to)))
+    }
+
+    pub async fn answer(&self, reply_to: &str, reply: &ControlReply) -> Result<(), String> {
+        let json = serde_json::to_string(reply).expect("plain data serialises");
+        let mut conn = self.conn().await?;
+        redis::pipe()
+            .rpush(reply_to, json)
+            .expire(reply_to, ANSWER_WITHIN.as_secs() as i64 * 2)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
