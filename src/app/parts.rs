@@ -126,9 +126,7 @@ impl Parts {
 }
 
 fn redis_pool(url: &str) -> deadpool_redis::Pool {
-    deadpool_redis::Config::from_url(url)
-        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
-        .expect("REDIS_URL was checked when the store opened")
+    crate::store::redis::pool(url).expect("REDIS_URL was checked when the store opened")
 }
 
 fn sender(

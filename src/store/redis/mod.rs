@@ -12,7 +12,7 @@ mod queue;
 mod scripts;
 
 use super::{StoreError, StoreResult};
-use deadpool_redis::{Config, Connection, Pool, Runtime};
+use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 pub use keys::Keys;
 
 #[derive(Clone)]
@@ -24,9 +24,7 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects (checking that Redis answers) with keys under `prefix`.
     pub async fn open(url: &str, prefix: &str) -> StoreResult<Self> {
-        let pool = Config::from_url(url)
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|e| StoreError::Unavailable(format!("bad REDIS_URL: {e}")))?;
+        let pool = pool(url)?;
         let store = Self {
             pool,
             keys: Keys::new(prefix),
@@ -46,6 +44,25 @@ impl RedisStore {
             .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))
     }
 }
+
+/// Connections for one process. Nothing holds two at once, and a wait for
+/// one is bounded, so a busy pool answers with an error rather than hanging.
+pub fn pool(url: &str) -> StoreResult<Pool> {
+    let mut config = Config::from_url(url);
+    let mut limits = PoolConfig::new(POOL_SIZE);
+    limits.timeouts = Timeouts {
+        wait: Some(POOL_WAIT),
+        create: Some(POOL_WAIT),
+        recycle: Some(POOL_WAIT),
+    };
+    config.pool = Some(limits);
+    config
+        .create_pool(Some(Runtime::Tokio1))
+        .map_err(|e| StoreError::Unavailable(format!("bad REDIS_URL: {e}")))
+}
+
+const POOL_SIZE: usize = 32;
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(format!("Redis: {e}"))

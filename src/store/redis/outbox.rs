@@ -166,11 +166,13 @@ impl Outbox for RedisStore {
         let mut found = Vec::new();
         let mut start = 0;
         while found.len() < limit {
-            let mut conn = self.conn().await?;
-            let ids: Vec<String> = conn
-                .zrevrange(self.keys.forwards_all(), start, start + LIST_PAGE - 1)
-                .await
-                .map_err(unavailable)?;
+            let ids: Vec<String> = {
+                let mut conn = self.conn().await?;
+                let last = start + LIST_PAGE - 1;
+                conn.zrevrange(self.keys.forwards_all(), start, last)
+                    .await
+                    .map_err(unavailable)?
+            };
             if ids.is_empty() {
                 break;
             }

@@ -96,11 +96,12 @@ impl SendQueue for RedisStore {
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
-        let mut conn = self.conn().await?;
-        let id: Option<String> = conn
-            .lindex(self.keys.queue(instance), 0)
-            .await
-            .map_err(unavailable)?;
+        let id: Option<String> = {
+            let mut conn = self.conn().await?;
+            conn.lindex(self.keys.queue(instance), 0)
+                .await
+                .map_err(unavailable)?
+        };
         let Some(id) = id else { return Ok(None) };
         Ok(self.messages_at(&[self.keys.outbound(&id)]).await?.pop())
     }

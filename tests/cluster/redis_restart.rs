@@ -1,0 +1,90 @@
+//! Redis restarts in the middle of a load (a test-owned redis-server with
+//! its append-only file): sends are refused with 503 while it is down, and
+//! every send that was accepted still goes out.
+
+use crate::procs::{eventually, free_port, Api, OwnRedis, Proc};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+pub async fn remove_keys(url: &str, prefix: &str) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        redis::cmd("DEL")
+            .arg(keys)
+            .query_async::<()>(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn nothing_accepted_is_lost_across_a_redis_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis_dir = dir.path().join("redis");
+    std::fs::create_dir_all(&redis_dir).unwrap();
+    let mut redis = OwnRedis::start(&redis_dir, free_port());
+    let vars = [("REDIS_URL", redis.url()), ("TEXT_DELAY_MS", "5".into())];
+    let gateway = Proc::start(dir.path(), "gateway", &vars);
+    let api = Api::new(gateway.port).await;
+    api.link("wa-01", "+15550000001").await;
+
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for n in 0..300 {
+        if n == 100 {
+            let sender = tokio::spawn(async move {
+                redis.restart(Duration::from_secs(2)).await;
+                redis
+            });
+            accepted.extend(send_for(&api, Duration::from_millis(1500), &mut refused).await);
+            redis = sender.await.unwrap();
+        }
+        let body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": format!("#{n}") });
+        match api.post("/api/send", body).await {
+            (StatusCode::ACCEPTED, reply) => accepted.push(reply["id"].as_str().unwrap().to_owned()),
+            (status, reply) => {
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{reply}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "sends were refused while Redis was down");
+    eventually("every accepted message goes out", || async {
+        api.sent("wa-01").await.len() >= accepted.len()
+    })
+    .await;
+    let sent: Vec<String> = api
+        .sent("wa-01")
+        .await
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sent, accepted, "every accepted send, once, in order");
+    drop(redis);
+}
+
+/// Keeps sending for `how_long` (while Redis is down); returns the ids of
+/// sends that were accepted.
+async fn send_for(api: &Api, how_long: Duration, refused: &mut usize) -> Vec<String> {
+    let mut accepted = Vec::new();
+    let until = tokio::time::Instant::now() + how_long;
+    while tokio::time::Instant::now() < until {
+        let body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": "during the outage" });
+        match api.post("/api/send", body).await {
+            (StatusCode::ACCEPTED, reply) => accepted.push(reply["id"].as_str().unwrap().to_owned()),
+            (status, reply) => {
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{reply}");
+                *refused += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    accepted
+}
