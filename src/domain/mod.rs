@@ -5,6 +5,7 @@
 mod ids;
 mod message;
 mod phone;
+mod variants;
 
 pub use ids::{new_message_id, InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};

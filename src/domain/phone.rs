@@ -44,12 +44,10 @@ impl Phone {
             return Err(PhoneError::NoCountryCode(shown));
         }
         let country = if international { None } else { default_country };
-        let parsed = phonenumber::parse(country, &cleaned).map_err(|_| PhoneError::Invalid(shown.clone()))?;
-        if !parsed.is_valid() {
-            return Err(PhoneError::Invalid(shown));
-        }
-        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
-        Ok(Self(e164))
+        valid_e164(country, &cleaned)
+            .or_else(|| legacy_form(&cleaned).and_then(|fixed| valid_e164(None, &fixed)))
+            .map(Self)
+            .ok_or(PhoneError::Invalid(shown))
     }
 
     /// Wraps digits that WhatsApp itself reported (a linked account's own
@@ -83,6 +81,23 @@ impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The E.164 form when libphonenumber's data says the number is valid.
+fn valid_e164(country: Option<country::Id>, cleaned: &str) -> Option<String> {
+    let parsed = phonenumber::parse(country, cleaned).ok()?;
+    parsed
+        .is_valid()
+        .then(|| parsed.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Numbers still written the way WhatsApp shows them: Mexico's mobiles
+/// with the old `1` after `+52`, Brazil's mobiles without the ninth digit.
+fn legacy_form(cleaned: &str) -> Option<String> {
+    let digits = cleaned.strip_prefix('+')?;
+    Phone::from_whatsapp_id_digits(digits)
+        .map(|p| p.e164().to_owned())
+        .filter(|fixed| fixed != cleaned)
 }
 
 /// Keeps digits and a leading `+`; a leading international `00` becomes `+`.
@@ -124,6 +139,18 @@ mod tests {
         assert_eq!(e164("+1 (415) 555-2671"), "+14155552671");
         assert_eq!(e164("+51.987.654.321"), "+51987654321");
         assert_eq!(e164("+91 98765 43210"), "+919876543210");
+    }
+
+    #[test]
+    fn many_countries_and_writing_styles_normalise() {
+        assert_eq!(e164("+44 (0)20 7946 0958"), "+442079460958");
+        assert_eq!(e164("+52 1 55 1234 5678"), "+525512345678");
+        assert_eq!(e164("+52 55 1234 5678"), "+525512345678");
+        assert_eq!(e164("+55 (11) 8765-4321"), "+5511987654321");
+        assert_eq!(e164("+55 11 98765-4321"), "+5511987654321");
+        assert_eq!(e164("00 51 987-654-321"), "+51987654321");
+        assert_eq!(e164("+1-415-555-2671"), "+14155552671");
+        assert_eq!(e164("+91-98765-43210"), "+919876543210");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Which WhatsApp id a phone number is registered under, asked once per
 //! number and session (`is_on_whatsapp`): WhatsApp's answer may differ from
 //! the digits (Brazil's extra mobile 9, Mexico's old 1), and a number that is
-//! not on WhatsApp fails for good instead of being sent to blindly.
+//! not on WhatsApp fails for good instead of being sent to blindly. Every
+//! form of the number (`Phone::whatsapp_variants`) is asked about at once.
 
 use crate::domain::Phone;
 use crate::wa::SendError;
@@ -33,15 +34,25 @@ impl NumberDirectory {
         if let Some(known) = self.cached(phone) {
             return known;
         }
-        let query = [Jid::pn(phone.digits())];
+        let query: Vec<Jid> = phone
+            .whatsapp_variants()
+            .iter()
+            .map(|digits| Jid::pn(digits))
+            .collect();
         let answers = tokio::time::timeout(LOOKUP_TIMEOUT, client.contacts().is_on_whatsapp(&query))
             .await
             .map_err(|_| SendError::Transient(format!("checking whether {phone} is on WhatsApp timed out")))?
             .map_err(|e| lookup_error(phone, e))?;
-        let answer = answers
-            .into_iter()
-            .next()
-            .ok_or_else(|| SendError::Transient(format!("WhatsApp gave no answer about {phone}")))?;
+        // Every form of the number was asked about; a registered one wins.
+        let mut answers = answers.into_iter();
+        let first = answers.next();
+        let answer = match first {
+            Some(a) if a.is_registered => a,
+            other => answers
+                .find(|a| a.is_registered)
+                .or(other)
+                .ok_or_else(|| SendError::Transient(format!("WhatsApp gave no answer about {phone}")))?,
+        };
         let entry = if answer.is_registered {
             Lookup::Registered(send_target(answer.jid, answer.pn_jid))
         } else if let Some(err) = &answer.contact_error {
