@@ -37,7 +37,7 @@ impl NumberDirectory {
         let query: Vec<Jid> = phone
             .whatsapp_variants()
             .iter()
-            .map(|digits| Jid::pn(digits))
+            .map(Jid::pn)
             .collect();
         let answers = tokio::time::timeout(LOOKUP_TIMEOUT, client.contacts().is_on_whatsapp(&query))
             .await
