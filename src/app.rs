@@ -7,6 +7,7 @@ use crate::api::{self, AppState, InboundTestLog};
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{Forwarder, ForwarderSettings, Intake};
 use crate::media_store::MediaStore;
+use crate::message_events::MessageEvents;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
 use crate::retry::RetrySchedule;
 use crate::store::{StoreError, Stores};
@@ -49,7 +50,8 @@ pub async fn run(
     let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
         .map_err(AppError::ApiKey)?
         .into();
-    let stores = Stores::open_embedded(&session_dir)?;
+    let message_events = Arc::new(MessageEvents::default());
+    let stores = message_events.observe(Stores::open_embedded(&session_dir)?);
     let local = listener.local_addr().map_err(AppError::Listener)?;
     let base_url = settings
         .public_base_url
@@ -72,6 +74,8 @@ pub async fn run(
         sim: parts.sim,
         inbound_test: Arc::new(InboundTestLog::default()),
         forwarder_wakeup: parts.forwarder_wakeup,
+        message_events,
+        shutdown: shutdown.clone(),
     };
     let routes = api::routes(state, api_key, media.dir().to_path_buf());
     tracing::info!(address = %local, backend = ?settings.raw.wa_backend, "wagate is serving");

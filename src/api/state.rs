@@ -2,6 +2,7 @@
 //! sim network when it runs, and the built-in inbound test receiver.
 
 use crate::config::Settings;
+use crate::message_events::MessageEvents;
 use crate::queue::Wakeups;
 use crate::store::Stores;
 use crate::wa::manager::SessionManager;
@@ -9,6 +10,7 @@ use crate::wa::sim::SimNetwork;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +25,10 @@ pub struct AppState {
     pub inbound_test: Arc<InboundTestLog>,
     /// Wakes the forwarder when a dead letter is put back.
     pub forwarder_wakeup: Arc<tokio::sync::Notify>,
+    /// Message status changes, for the panel's live feed.
+    pub message_events: Arc<MessageEvents>,
+    /// Cancelled at shutdown: ends the panel's open event streams.
+    pub shutdown: CancellationToken,
 }
 
 /// The last requests `/api/ghl/inbound-test` received, newest last.
