@@ -7,6 +7,7 @@ use super::common::{find_instance, ok, parse_instance_id, success, with_state, A
 use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::{now_ms, rfc3339};
+use crate::domain::InstanceId;
 use crate::store::InstanceRecord;
 use crate::wa::actor::InstanceView;
 use serde_json::{json, Value};
@@ -48,7 +49,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
     create.or(list).or(delete).or(status).or(logout).boxed()
 }
 
-async fn create(state: AppState, body: JsonBody) -> ApiResult {
+pub(super) async fn create(state: AppState, body: JsonBody) -> ApiResult {
     let id = parse_instance_id(&body.required("instanceId")?)?;
     let alias = body.text("phoneAlias")?;
     let force_new = body.flag("forceNew")?;
@@ -90,6 +91,11 @@ async fn create(state: AppState, body: JsonBody) -> ApiResult {
 }
 
 async fn list(state: AppState) -> ApiResult {
+    list_where(state, |_| true).await
+}
+
+/// The instances that `keep` lets through (a panel link sees its own only).
+pub(super) async fn list_where(state: AppState, keep: impl Fn(&InstanceId) -> bool) -> ApiResult {
     let records = state.stores.instances.instances().await.map_err(ApiError::from)?;
     let depths: HashMap<_, _> = state
         .stores
@@ -101,6 +107,7 @@ async fn list(state: AppState) -> ApiResult {
         .collect();
     let items: Vec<Value> = records
         .iter()
+        .filter(|r| keep(&r.id))
         .map(|r| {
             let view = state.sessions.start(&r.id, r.phone.clone()).view();
             item(r, &view, depths.get(&r.id).copied().unwrap_or(0))
