@@ -287,7 +287,7 @@ async function loadHistory() {
     ticks.dataset.status = m.status;
     ticks.title = word;
     ticks.append(el("span", "word", " " + word));
-    row.append(el("td", "time", when(m.timestamp)), el("td", "dir", outbound ? "↗ out" : "↙ in"), el("td", "", (outbound ? m.to : m.from) || ""), el("td", "text", m.text || ""), ticks);
+    row.append(el("td", "time", when(m.timestamp)), el("td", "dir", outbound ? "↗ out" : "↙ in"), el("td", "number", (outbound ? m.to : m.from) || ""), el("td", "text", m.text || ""), ticks);
     body.append(row);
   }
   $("history-empty").hidden = data.messages.length > 0;
