@@ -1,11 +1,13 @@
-//! Message status changes as they happen, for the panel's live view. A
-//! decorator of the send queue publishes each change on a broadcast channel
-//! once the store has taken it, so every path that moves a message (the
-//! API, the senders, receipts) is covered without knowing about listeners.
+//! Message changes as they happen, for the panel's live view. Decorators of
+//! the send queue and the inbound outbox publish each change on a broadcast
+//! channel once the store has taken it, so every path that moves a message
+//! (the API, the senders, receipts, inbound intake) is covered without
+//! knowing about listeners.
 
 use crate::domain::{InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult, Stores,
+    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageLog, MessageRecord, NewOutbound, Outbox,
+    QueueStats, SendQueue, StoreResult, Stores,
 };
 use async_trait::async_trait;
 use serde::Serialize;
@@ -15,7 +17,7 @@ use tokio::sync::broadcast;
 /// How many changes a slow listener may fall behind before it misses some.
 const BUFFER: usize = 256;
 
-/// One message (or, with no id, several) of an instance changed status.
+/// One message (or, with no id, several) of an instance arrived or changed status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageEvent {
@@ -42,14 +44,22 @@ impl MessageEvents {
         self.sender.subscribe()
     }
 
-    /// The same stores, with a send queue that reports every change here.
+    /// The same stores, with a send queue and an outbox that report here.
     pub fn observe(self: &Arc<Self>, stores: Stores) -> Stores {
         let queue = Arc::new(ObservedQueue {
             inner: stores.queue.clone(),
             log: stores.log.clone(),
             events: self.clone(),
         });
-        Stores { queue, ..stores }
+        let outbox = Arc::new(ObservedOutbox {
+            inner: stores.outbox.clone(),
+            events: self.clone(),
+        });
+        Stores {
+            queue,
+            outbox,
+            ..stores
+        }
     }
 
     fn publish(&self, instance_id: InstanceId, id: Option<String>, status: MessageStatus) {
@@ -118,6 +128,51 @@ impl SendQueue for ObservedQueue {
 
     async fn stats(&self) -> StoreResult<QueueStats> {
         self.inner.stats().await
+    }
+}
+
+struct ObservedOutbox {
+    inner: Arc<dyn Outbox>,
+    events: Arc<MessageEvents>,
+}
+
+#[async_trait]
+impl Outbox for ObservedOutbox {
+    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool> {
+        let (instance, id) = (inbound.instance.clone(), inbound.wa_id.clone());
+        let fresh = self.inner.record_inbound(inbound).await?;
+        if fresh {
+            self.events.publish(instance, Some(id), MessageStatus::Received);
+        }
+        Ok(fresh)
+    }
+
+    async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.inner.due_forwards(now_ms, limit).await
+    }
+
+    async fn next_forward_due(&self) -> StoreResult<Option<i64>> {
+        self.inner.next_forward_due().await
+    }
+
+    async fn forward_delivered(&self, id: &str) -> StoreResult<()> {
+        self.inner.forward_delivered(id).await
+    }
+
+    async fn forward_retry_at(&self, id: &str, due_ms: i64, error: &str) -> StoreResult<()> {
+        self.inner.forward_retry_at(id, due_ms, error).await
+    }
+
+    async fn forward_dead(&self, id: &str, error: &str) -> StoreResult<()> {
+        self.inner.forward_dead(id, error).await
+    }
+
+    async fn forwards(&self, status: Option<ForwardStatus>, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.inner.forwards(status, limit).await
+    }
+
+    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+        self.inner.requeue_forward(id).await
     }
 }
 

@@ -2,8 +2,9 @@
 //! `chromium-driver`) opens a page on another origin that frames the panel
 //! through a signed panel link, as GHL's Custom Menu Link does. In the
 //! frame it creates an instance, sees the QR, sees ONLINE without a reload
-//! once the (simulated) phone scans, and watches a test message's ticks
-//! move. Screenshots at 1280 and 390 px go to target/browser-artifacts/.
+//! once the (simulated) phone scans, watches a test message's ticks move
+//! and a reply arrive. Screenshots at 1280 and 390 px (and 390 px dark) go
+//! to target/browser-artifacts/.
 //! Skipped, with a message, only when the browser binaries are absent.
 
 #[path = "browser/webdriver.rs"]
@@ -95,10 +96,19 @@ async fn the_panel_links_a_number_and_sends_inside_a_foreign_frame() {
 
     let driver = Driver::start(&chromedriver).await;
     let browser = driver.session(&chromium, &dir.path().join("profile")).await;
-    let run = tokio::time::timeout(Duration::from_secs(50), drive(&browser, &http, gateway, host)).await;
+    // Run apart, so the browser is closed even when a check fails.
+    let driving = browser.clone();
+    let run = tokio::spawn(async move {
+        let steps = drive(&driving, &http, gateway, host);
+        tokio::time::timeout(Duration::from_secs(40), steps).await
+    })
+    .await;
     browser.close().await;
     shutdown.cancel();
-    run.expect("the browser test finishes within 50 s");
+    match run {
+        Ok(finished) => finished.expect("the browser test finishes within 40 s"),
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    }
 }
 
 async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, host: SocketAddr) {
@@ -143,6 +153,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
     assert_eq!(same, true, "the page was not reloaded");
 
     send_and_watch_ticks(browser).await;
+    see_a_reply_arrive(browser, http, gateway).await;
     shoot(browser).await;
 }
 
@@ -191,6 +202,19 @@ async fn send_and_watch_ticks(browser: &Session) {
     assert!(seen.len() >= 2, "the ticks changed in place: {seen:?}");
 }
 
+/// A contact's reply shows up in the activity by itself.
+async fn see_a_reply_arrive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
+    let reply = json!({ "from": "+5511999999999", "text": "Got it, thanks" });
+    api(http, gateway, "/api/sim/wa-01/inbound", reply).await;
+    browser
+        .wait_for(
+            "the reply appears",
+            "const t = document.querySelector('#history tr td.ticks'); \
+             return t && t.dataset.status === 'received';",
+        )
+        .await;
+}
+
 /// Where screenshots go (made if missing).
 fn artifacts() -> PathBuf {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
@@ -211,4 +235,13 @@ async fn shoot(browser: &Session) {
         .await;
     assert_eq!(fits, true);
     browser.screenshot(&folder.join("panel-390.png")).await;
+    browser.prefer_dark().await;
+    let dark = browser
+        .wait_for(
+            "the panel turns dark",
+            "return getComputedStyle(document.body).backgroundColor !== 'rgb(244, 246, 248)';",
+        )
+        .await;
+    assert_eq!(dark, true);
+    browser.screenshot(&folder.join("panel-390-dark.png")).await;
 }

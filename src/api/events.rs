@@ -1,7 +1,7 @@
 //! `GET /api/events`: the panel's live feed as Server-Sent Events. It
 //! sends each instance's state on connect and on every change (`instance`,
 //! with the QR as a data URL while pairing), `removed` when an instance's
-//! session ends, and `message` when a message changes status. A caller with
+//! session ends, and `message` when a message arrives or changes status. A caller with
 //! a panel token sees only its instances. Credentials may come as `?token=`
 //! here (EventSource sends no headers); warp's request log shows the path
 //! only, never the query. The stream ends when the gateway shuts down, and

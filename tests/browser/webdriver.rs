@@ -39,7 +39,7 @@ impl Driver {
             .spawn()
             .expect("chromedriver starts");
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(20))
             .build()
             .unwrap();
         let driver = Driver {
@@ -108,6 +108,7 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: 
 }
 
 /// One browser session.
+#[derive(Clone)]
 pub struct Session {
     url: String,
     http: reqwest::Client,
@@ -136,6 +137,13 @@ impl Session {
     pub async fn resize(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({ "width": width, "height": height }))
             .await;
+    }
+
+    /// Makes the page see `prefers-color-scheme: dark` (Chrome DevTools).
+    pub async fn prefer_dark(&self) {
+        let media = json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] });
+        let command = json!({ "cmd": "Emulation.setEmulatedMedia", "params": media });
+        self.post("/goog/cdp/execute", command).await;
     }
 
     /// Runs a script (a function body) in the current frame.

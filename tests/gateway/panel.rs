@@ -184,7 +184,7 @@ async fn next_event(
 }
 
 #[tokio::test]
-async fn the_event_stream_pushes_status_changes_and_message_ticks() {
+async fn the_event_stream_pushes_status_changes_message_ticks_and_inbound() {
     let dir = tempfile::tempdir().unwrap();
     let gw = Gateway::start(dir.path(), &[]).await;
     let link = panel_link(&gw, json!({ "instances": ["wa-01"] })).await;
@@ -236,5 +236,13 @@ async fn the_event_stream_pushes_status_changes_and_message_ticks() {
     .await;
     assert_eq!(read["id"], id.as_str());
     assert_eq!(read["instanceId"], "wa-01");
+
+    let inbound = json!({ "from": "+5511999999999", "text": "hi back", "id": "IN-1" });
+    gw.post("/api/sim/wa-01/inbound", inbound).await;
+    let received = next_event(&mut stream, &mut buffer, |name, d| {
+        name == "message" && d["status"] == "received"
+    })
+    .await;
+    assert_eq!(received["id"], "IN-1");
     gw.stop().await;
 }
