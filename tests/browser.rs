@@ -155,6 +155,67 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
     send_and_watch_ticks(browser).await;
     see_a_reply_arrive(browser, http, gateway).await;
     shoot(browser).await;
+    with_the_api_key(browser, gateway).await;
+}
+
+/// Opened directly, the panel asks for the API key once; then a new
+/// number gets a pairing code, and is deleted after a confirmation.
+async fn with_the_api_key(browser: &Session, gateway: SocketAddr) {
+    // Both test origins are one site (127.0.0.1), so the framed panel's
+    // token is in this tab's session storage too: forget it first.
+    let panel = format!("http://{gateway}/panel/");
+    browser.goto(&panel).await;
+    browser.run("sessionStorage.clear()").await;
+    browser.goto(&panel).await;
+    browser
+        .wait_for(
+            "the key is asked for",
+            "return !document.getElementById('login').hidden",
+        )
+        .await;
+    browser.type_into("#login-form input[name=key]", KEY).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the key opens every number",
+            "return !!document.querySelector('li.instance[data-id=\"wa-01\"]');",
+        )
+        .await;
+    browser
+        .type_into("#create-form input[name=instanceId]", "wa-02")
+        .await;
+    browser.click("#create-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "wa-02 is pairing",
+            "return !document.getElementById('pairing').hidden",
+        )
+        .await;
+    browser.click("#phone-link summary").await;
+    browser
+        .type_into("#pair-form input[name=phone]", "+5511988887777")
+        .await;
+    browser.click("#pair-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "a pairing code shows",
+            "return !document.getElementById('pair-code-box').hidden && document.getElementById('pair-code').textContent;",
+        )
+        .await;
+    browser.click("#delete").await;
+    browser
+        .wait_for(
+            "a confirmation is asked",
+            "return document.getElementById('confirm').open",
+        )
+        .await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_for(
+            "wa-02 is gone",
+            "return !document.querySelector('li.instance[data-id=\"wa-02\"]');",
+        )
+        .await;
 }
 
 async fn send_and_watch_ticks(browser: &Session) {

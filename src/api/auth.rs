@@ -28,6 +28,14 @@ impl Access {
             Access::Panel(claims) => claims.allows(id),
         }
     }
+
+    /// When this access ends, seconds since the epoch; the key never does.
+    pub fn expires_at(&self) -> Option<i64> {
+        match self {
+            Access::Key => None,
+            Access::Panel(claims) => Some(claims.expires_at),
+        }
+    }
 }
 
 /// The secrets requests are checked against.

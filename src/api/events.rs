@@ -50,9 +50,13 @@ async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
     for handle in running {
         follow(&access, handle, &sender, &done);
     }
+    let expiry = expiry(&access);
+    tokio::pin!(expiry);
     loop {
         tokio::select! {
             _ = done.cancelled() => break,
+            // An expired panel link sees no more; reconnecting then gets a 401.
+            _ = &mut expiry => break,
             _ = sender.closed() => break,
             handle = started.recv() => match handle {
                 Ok(handle) => follow(&access, handle, &sender, &done),
@@ -71,6 +75,17 @@ async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
         }
     }
     done.cancel();
+}
+
+/// Resolves when the caller's access expires (never, for the API key).
+async fn expiry(access: &Access) {
+    match access.expires_at() {
+        Some(at) => {
+            let left_ms = (at * 1000 - crate::clock::now_ms()).max(0);
+            tokio::time::sleep(std::time::Duration::from_millis(left_ms as u64)).await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 fn follow(access: &Access, handle: SessionHandle, sender: &mpsc::Sender<Event>, done: &CancellationToken) {

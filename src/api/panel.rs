@@ -12,7 +12,8 @@ use warp::hyper::Body;
 use warp::Filter;
 
 const INDEX: &str = include_str!("../../panel/index.html");
-const SCRIPT: &str = include_str!("../../panel/app.js");
+const API_SCRIPT: &str = include_str!("../../panel/api.js");
+const APP_SCRIPT: &str = include_str!("../../panel/app.js");
 const STYLE: &str = include_str!("../../panel/style.css");
 
 pub fn routes(frame_ancestors: &str) -> BoxedFilter<(warp::reply::Response,)> {
@@ -26,7 +27,8 @@ pub fn routes(frame_ancestors: &str) -> BoxedFilter<(warp::reply::Response,)> {
                 let (body, content_type) = match path.as_str() {
                     "/panel" => return Ok(to_slash()),
                     "/panel/" | "/panel/index.html" => (INDEX, "text/html; charset=utf-8"),
-                    "/panel/app.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+                    "/panel/api.js" => (API_SCRIPT, "text/javascript; charset=utf-8"),
+                    "/panel/app.js" => (APP_SCRIPT, "text/javascript; charset=utf-8"),
                     "/panel/style.css" => (STYLE, "text/css; charset=utf-8"),
                     _ => return Err(warp::reject::not_found()),
                 };
