@@ -195,7 +195,7 @@ fn check_url(name: &str, value: Option<&str>) -> Result<(), String> {
 
 /// Space-separated CSP sources: nothing that could end the directive or the header.
 fn check_frame_ancestors(value: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_graphic() && !matches!(c, ';' | ',') || c == ' ';
+    let allowed = |c: char| c == ' ' || (c.is_ascii_graphic() && !matches!(c, ';' | ','));
     if value.trim().is_empty() || !value.chars().all(allowed) {
         return Err(format!(
             "FRAME_ANCESTORS must be space-separated CSP sources such as 'self' https://app.gohighlevel.com (got {value:?})"

@@ -1,10 +1,11 @@
-//! The embeddable panel: its files and headers, signed panel links, what a
-//! panel token may do, and the live event stream.
+//! The embeddable panel: its files and headers, signed panel links, and
+//! what a panel token may do; `events` tests the live event stream.
+
+mod events;
 
 use crate::common::{Gateway, KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 #[tokio::test]
 async fn the_panel_is_served_with_a_csp_and_may_be_framed() {
@@ -60,6 +61,7 @@ async fn with_bearer(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Makes a panel link with the API key.
 async fn panel_link(gw: &Gateway, body: Value) -> Value {
     let (status, link) = gw.post("/api/panel-links", body).await;
     assert_eq!(status, StatusCode::CREATED, "{link}");
@@ -155,152 +157,4 @@ async fn expired_forged_and_other_key_tokens_are_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["field"], "instances");
     gw.stop().await;
-}
-
-/// Reads the event stream until an event satisfies `wanted`.
-async fn next_event(
-    stream: &mut reqwest::Response,
-    buffer: &mut String,
-    wanted: impl Fn(&str, &Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let name = block
-                .lines()
-                .find_map(|l| l.strip_prefix("event:"))
-                .map(str::trim);
-            let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim);
-            if let (Some(name), Some(data)) = (name, data) {
-                let data: Value = serde_json::from_str(data).unwrap();
-                if wanted(name, &data) {
-                    return data;
-                }
-            }
-        }
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
-            .await
-            .expect("the wanted event arrives in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
-#[tokio::test]
-async fn the_event_stream_pushes_status_changes_message_ticks_and_inbound() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
-    let link = panel_link(&gw, json!({ "instances": ["wa-01"] })).await;
-    let token = link["token"].as_str().unwrap();
-    let (status, _) = gw.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
-    assert_eq!(status, StatusCode::CREATED);
-    gw.post("/api/instances", json!({ "instanceId": "wa-02" })).await;
-
-    let unauthorized = gw
-        .http
-        .get(gw.url("/api/events?token=nope"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
-    let response = gw
-        .http
-        .get(gw.url(&format!("/api/events?token={token}")))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut stream = response;
-    let mut buffer = String::new();
-    let qr = next_event(&mut stream, &mut buffer, |name, d| {
-        name == "instance" && d["qr"].is_string()
-    })
-    .await;
-    assert_eq!(qr["instanceId"], "wa-01");
-    assert!(qr["qr"].as_str().unwrap().starts_with("data:image/png;base64,"));
-
-    gw.post("/api/sim/wa-02/scan", json!({ "phone": "+15550000002" }))
-        .await;
-    gw.post("/api/sim/wa-01/scan", json!({ "phone": "+15550000001" }))
-        .await;
-    let online = next_event(&mut stream, &mut buffer, |name, d| {
-        name == "instance" && d["status"] == "ONLINE"
-    })
-    .await;
-    assert_eq!(online["instanceId"], "wa-01", "wa-02 is out of the token's scope");
-    assert_eq!(online["phone"], "+15550000001");
-
-    let id = gw.send_text("wa-01", "+5511999999999", "hello").await;
-    let read = next_event(&mut stream, &mut buffer, |name, d| {
-        name == "message" && d["status"] == "read"
-    })
-    .await;
-    assert_eq!(read["id"], id.as_str());
-    assert_eq!(read["instanceId"], "wa-01");
-
-    let inbound = json!({ "from": "+5511999999999", "text": "hi back", "id": "IN-1" });
-    gw.post("/api/sim/wa-01/inbound", inbound).await;
-    let received = next_event(&mut stream, &mut buffer, |name, d| {
-        name == "message" && d["status"] == "received"
-    })
-    .await;
-    assert_eq!(received["id"], "IN-1");
-    gw.stop().await;
-}
-
-/// Everything logged while it lives, at debug level, on this test's thread
-/// (the gateway runs on the same single-threaded runtime).
-#[derive(Clone, Default)]
-struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogCapture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_event_streams_query_credential_is_never_logged() {
-    let logs = LogCapture::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
-    gw.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
-    let link = panel_link(&gw, json!({})).await;
-    let token = link["token"].as_str().unwrap();
-    for credential in [token, KEY, "wgp1.not-a-real-token"] {
-        let mut stream = gw
-            .http
-            .get(gw.url(&format!("/api/events?token={credential}")))
-            .send()
-            .await
-            .unwrap();
-        if stream.status() == StatusCode::OK {
-            let mut buffer = String::new();
-            next_event(&mut stream, &mut buffer, |name, _| name == "instance").await;
-        }
-    }
-    gw.stop().await;
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    assert!(
-        logged.contains("/api/events"),
-        "the requests were logged: {logged}"
-    );
-    for secret in [token, KEY, "not-a-real-token"] {
-        assert!(!logged.contains(secret), "{secret} was logged");
-    }
 }
