@@ -109,7 +109,7 @@ function connectEvents() {
   if (state.events) state.events.close();
   const source = new EventSource("/api/events?token=" + encodeURIComponent(state.credential));
   state.events = source;
-  source.onopen = () => { state.retry = 1000; setLive("on"); loadInstances(); };
+  source.onopen = () => { state.retry = 1000; setLive("on"); attempt(loadInstances); };
   source.onerror = () => {
     setLive("wait");
     if (source.readyState === EventSource.CLOSED && state.credential) {

@@ -161,10 +161,12 @@ function noteActivity(id, newest) {
 
 // ---- actions ------------------------------------------------------------------
 
-function confirmDelete(id) {
+// Asks before a step that cannot be undone; resolves to true on "yes".
+function confirmStep(question, yes) {
   return new Promise((resolve) => {
     const dialog = $("confirm");
-    $("confirm-text").textContent = "Delete " + id + "? It is logged out of WhatsApp, its queued messages fail, and it disappears from this list.";
+    $("confirm-text").textContent = question;
+    $("confirm-ok").textContent = yes;
     dialog.onclose = () => resolve(dialog.returnValue === "ok");
     dialog.returnValue = "";
     dialog.showModal();
@@ -194,11 +196,17 @@ function wire() {
   };
   const onSelected = (action) => () => attempt(() => action(encodeURIComponent(state.selected)));
   $("reconnect").onclick = onSelected(async (id) => { await api("POST", "/api/wa/reconnect/" + id); notify("Reconnecting " + state.selected + "…"); });
-  $("clear").onclick = onSelected(async (id) => { await api("POST", "/api/wa/clear/" + id); notify(state.selected + " was unlinked; scan the new QR code."); });
+  $("clear").onclick = onSelected(async (id) => {
+    const name = state.selected;
+    if (!(await confirmStep("Unlink " + name + " from its phone? It must then be linked again with a new QR code.", "Unlink"))) return;
+    await api("POST", "/api/wa/clear/" + id);
+    notify(name + " was unlinked; scan the new QR code.");
+  });
   $("start-link").onclick = onSelected(async (id) => { await api("GET", "/api/wa/qr/" + id); });
   $("delete").onclick = onSelected(async (id) => {
     const name = state.selected;
-    if (!(await confirmDelete(name))) return;
+    const question = "Delete " + name + "? It is logged out of WhatsApp, its queued messages fail, and it disappears from this list.";
+    if (!(await confirmStep(question, "Delete"))) return;
     await api("DELETE", "/api/instances/" + id);
     state.selected = null;
     notify(name + " was deleted.");

@@ -202,6 +202,9 @@ async fn with_the_api_key(browser: &Session, gateway: SocketAddr) {
             "return !document.getElementById('pair-code-box').hidden && document.getElementById('pair-code').textContent;",
         )
         .await;
+    browser
+        .screenshot(&artifacts().join("panel-pair-code-390-dark.png"))
+        .await;
     browser.click("#delete").await;
     browser
         .wait_for(
