@@ -8,6 +8,7 @@ mod parts;
 
 use crate::api::{self, AppState, InboundTestLog};
 use crate::config::{Role, Settings};
+use crate::message_events::MessageEvents;
 use crate::store::{StoreError, Stores};
 use parts::Parts;
 use std::sync::Arc;
@@ -41,17 +42,22 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
     let (settings, stores, api_key) = prepare(settings).await?;
+    let message_events = Arc::new(MessageEvents::default());
+    let stores = message_events.observe(stores);
     let parts = Parts::build(&settings, &stores, base_url);
     let workers = start_workers(&settings, &stores, &parts, &shutdown).await?;
     let state = AppState {
         settings: settings.clone(),
         stores,
         fleet: parts.fleet.clone(),
+        sessions: parts.sessions.clone(),
         wakeups: parts.wakeups.clone(),
         in_flight: parts.in_flight.clone(),
         sim: parts.sim.clone(),
         inbound_test: Arc::new(InboundTestLog::default()),
         forwarder_wakeup: parts.forwarder_wakeup.clone(),
+        message_events,
+        shutdown: shutdown.clone(),
     };
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
     tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");

@@ -124,6 +124,14 @@ pub struct Config {
     /// How long a connection may stay down before the gateway builds a fresh client, in ms.
     #[arg(long, env = "RECONNECT_WATCHDOG_MS", default_value_t = 120_000)]
     pub reconnect_watchdog_ms: u64,
+    /// Who may frame the panel: the CSP frame-ancestors sources, space-separated
+    /// (add the agency's white-label GHL domains).
+    #[arg(
+        long,
+        env = "FRAME_ANCESTORS",
+        default_value = "'self' https://app.gohighlevel.com https://*.leadconnectorhq.com"
+    )]
+    pub frame_ancestors: String,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,
@@ -194,6 +202,7 @@ impl Config {
             .map(parse_country)
             .transpose()
             .map_err(|e| format!("DEFAULT_COUNTRY: {e}"))?;
+        check_frame_ancestors(&self.frame_ancestors)?;
         positive("SEND_MAX_ATTEMPTS", self.send_max_attempts.into())?;
         positive("FORWARD_MAX_ATTEMPTS", self.forward_max_attempts.into())?;
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
@@ -219,6 +228,17 @@ fn check_url(name: &str, value: Option<&str>) -> Result<(), String> {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
         _ => Err(format!("{name} must be an http(s) URL (got {value:?})")),
     }
+}
+
+/// Space-separated CSP sources: nothing that could end the directive or the header.
+fn check_frame_ancestors(value: &str) -> Result<(), String> {
+    let allowed = |c: char| c == ' ' || (c.is_ascii_graphic() && !matches!(c, ';' | ','));
+    if value.trim().is_empty() || !value.chars().all(allowed) {
+        return Err(format!(
+            "FRAME_ANCESTORS must be space-separated CSP sources such as 'self' https://app.gohighlevel.com (got {value:?})"
+        ));
+    }
+    Ok(())
 }
 
 fn positive(name: &str, value: u64) -> Result<(), String> {
@@ -258,6 +278,7 @@ mod tests {
         assert_eq!(s.raw.text_delay_ms, 3500);
         assert_eq!((s.raw.media_delay_ms_min, s.raw.media_delay_ms_max), (6000, 9000));
         assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
+        assert!(s.raw.frame_ancestors.contains("https://app.gohighlevel.com"));
     }
 
     #[test]
@@ -276,6 +297,9 @@ mod tests {
         assert!(parse(&["--redis-url", "http://x"])
             .unwrap_err()
             .contains("REDIS_URL"));
+        assert!(parse(&["--frame-ancestors", "'self'; script-src *"])
+            .unwrap_err()
+            .contains("FRAME_ANCESTORS"));
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod config;
 pub mod domain;
 pub mod forward;
 pub mod media_store;
+pub mod message_events;
+pub mod panel_token;
 pub mod qr;
 pub mod queue;
 pub mod retry;

@@ -9,6 +9,7 @@ use super::state::AppState;
 use crate::clock::{now_ms, rfc3339};
 use crate::cluster::control::Control;
 use crate::cluster::FleetView;
+use crate::domain::InstanceId;
 use crate::store::InstanceRecord;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -49,7 +50,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
     create.or(list).or(delete).or(status).or(logout).boxed()
 }
 
-async fn create(state: AppState, body: JsonBody) -> ApiResult {
+pub(super) async fn create(state: AppState, body: JsonBody) -> ApiResult {
     let id = parse_instance_id(&body.required("instanceId")?)?;
     let alias = body.text("phoneAlias")?;
     let force_new = body.flag("forceNew")?;
@@ -88,7 +89,13 @@ async fn create(state: AppState, body: JsonBody) -> ApiResult {
 }
 
 async fn list(state: AppState) -> ApiResult {
-    let records = state.stores.instances.instances().await.map_err(ApiError::from)?;
+    list_where(state, |_| true).await
+}
+
+/// The instances that `keep` lets through (a panel link sees its own only).
+pub(super) async fn list_where(state: AppState, keep: impl Fn(&InstanceId) -> bool) -> ApiResult {
+    let mut records = state.stores.instances.instances().await.map_err(ApiError::from)?;
+    records.retain(|r| keep(&r.id));
     let depths: HashMap<_, _> = state
         .stores
         .queue

@@ -1,17 +1,22 @@
 //! The HTTP API (warp). Each resource has its own file exposing
-//! `routes(state)`; this module mounts them under `/api` behind the API key,
-//! adds the open routes (health, inbound media), CORS and the one `recover`
+//! `routes(state)`; this module mounts them under `/api` behind the API key
+//! (or, narrowed by `scoped`, a panel link's token), adds the open routes
+//! (health, inbound media, the panel's files), CORS and the one `recover`
 //! that turns every error into the JSON error shape.
 
 mod auth;
 mod body;
 mod common;
 mod error;
+mod events;
 mod forwards;
 mod ghl;
 mod health;
 mod instances;
 mod messages;
+mod panel;
+mod panel_links;
+mod scoped;
 mod send;
 mod sim;
 pub mod state;
@@ -20,25 +25,34 @@ mod wa;
 pub use error::ApiError;
 pub use state::{AppState, InboundTestLog};
 
+use crate::panel_token::PanelTokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
+/// A set of routes, each answering with a response.
+type Routes = BoxedFilter<(warp::reply::Response,)>;
+
 /// Every route of the gateway.
-pub fn routes(
-    state: AppState,
-    api_key: Arc<str>,
-    media_dir: PathBuf,
-) -> BoxedFilter<(warp::reply::Response,)> {
+pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes {
     let cors_origin = state.settings.raw.cors_origin.clone();
-    let api = warp::path("api")
-        .and(auth::require_key(api_key))
-        .and(api_routes(state.clone()));
+    let credentials = auth::Credentials::new(api_key);
+    let access = auth::from_headers(credentials.clone());
+    let keyed = api_routes(state.clone(), credentials.tokens.clone());
+    let api = warp::path("api").and(
+        events::routes(state.clone(), credentials)
+            .or(auth::key_only(access.clone()).and(keyed.clone()))
+            .unify()
+            .or(scoped::routes(state.clone(), auth::panel_only(access), keyed))
+            .unify(),
+    );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
+    let panel = panel::routes(&state.settings.raw.frame_ancestors);
     let all = health::routes(state)
         .or(api)
         .or(media)
+        .or(panel)
         .recover(error::recover)
         .map(Reply::into_response)
         .with(warp::trace::request())
@@ -49,8 +63,9 @@ pub fn routes(
     }
 }
 
-fn api_routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
+fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
     let core = instances::routes(state.clone())
+        .or(panel_links::routes(state.clone(), tokens))
         .or(wa::routes(state.clone()))
         .or(send::routes(state.clone()))
         .or(messages::routes(state.clone()))

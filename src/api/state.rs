@@ -3,12 +3,15 @@
 
 use crate::cluster::Fleet;
 use crate::config::Settings;
+use crate::message_events::MessageEvents;
 use crate::queue::Wakeups;
 use crate::store::Stores;
+use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +19,8 @@ pub struct AppState {
     pub stores: Stores,
     /// Where each instance runs, and how to reach it.
     pub fleet: Arc<Fleet>,
+    /// The sessions running in this process (the live event stream watches them).
+    pub sessions: Arc<SessionManager>,
     pub wakeups: Arc<Wakeups>,
     /// Sends in flight, for `/api/send/stats`.
     pub in_flight: Arc<AtomicU64>,
@@ -24,6 +29,10 @@ pub struct AppState {
     pub inbound_test: Arc<InboundTestLog>,
     /// Wakes the forwarder when a dead letter is put back.
     pub forwarder_wakeup: Arc<tokio::sync::Notify>,
+    /// Message status changes, for the panel's live feed.
+    pub message_events: Arc<MessageEvents>,
+    /// Cancelled at shutdown: ends the panel's open event streams.
+    pub shutdown: CancellationToken,
 }
 
 /// The last requests `/api/ghl/inbound-test` received, newest last.

@@ -8,7 +8,7 @@ use crate::domain::{InstanceId, Phone};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 /// Where an actor hands inbound messages: stored first, forwarded after.
@@ -101,9 +101,13 @@ pub struct SessionManager {
     ctx: Arc<ActorContext>,
     companion: Arc<dyn Companion>,
     running: RwLock<HashMap<InstanceId, Running>>,
+    /// Announces each session as it starts (the panel's live view follows it).
+    started: broadcast::Sender<SessionHandle>,
 }
 
 const COMMAND_BUFFER: usize = 64;
+/// Session starts a slow listener may fall behind by before it misses some.
+const STARTED_BUFFER: usize = 64;
 /// How long a stopping companion may take to finish its current step.
 const COMPANION_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -113,7 +117,16 @@ impl SessionManager {
             ctx: Arc::new(ctx),
             companion,
             running: RwLock::new(HashMap::new()),
+            started: broadcast::channel(STARTED_BUFFER).0,
         }
+    }
+
+    /// Every running session, and from then on each one that starts: no
+    /// start falls between the two.
+    pub fn running_and_started(&self) -> (Vec<SessionHandle>, broadcast::Receiver<SessionHandle>) {
+        let running = self.running.read().unwrap_or_else(|p| p.into_inner());
+        let handles = running.values().map(|r| r.handle.clone()).collect();
+        (handles, self.started.subscribe())
     }
 
     /// The instance's handle, starting its actor if it is not running.
@@ -148,6 +161,8 @@ impl SessionManager {
                 stop_companion,
             },
         );
+        // Sent under the lock, so `running_and_started` sees it exactly once.
+        let _ = self.started.send(handle.clone());
         handle
     }
 

@@ -5,6 +5,7 @@ mod common;
 mod compat;
 mod inbound;
 mod linking;
+mod panel;
 mod restart;
 mod sending;
 mod validation;

@@ -34,11 +34,7 @@ impl NumberDirectory {
         if let Some(known) = self.cached(phone) {
             return known;
         }
-        let query: Vec<Jid> = phone
-            .whatsapp_variants()
-            .iter()
-            .map(Jid::pn)
-            .collect();
+        let query: Vec<Jid> = phone.whatsapp_variants().iter().map(Jid::pn).collect();
         let answers = tokio::time::timeout(LOOKUP_TIMEOUT, client.contacts().is_on_whatsapp(&query))
             .await
             .map_err(|_| SendError::Transient(format!("checking whether {phone} is on WhatsApp timed out")))?

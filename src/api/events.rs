@@ -1,0 +1,144 @@
+//! `GET /api/events`: the panel's live feed as Server-Sent Events. It
+//! sends each instance's state on connect and on every change (`instance`,
+//! with the QR as a data URL while pairing), `removed` when an instance's
+//! session ends, and `message` when a message arrives or changes status. A caller with
+//! a panel token sees only its instances. Credentials may come as `?token=`
+//! here (EventSource sends no headers); warp's request log shows the path
+//! only, never the query. The stream ends when the gateway shuts down, and
+//! browsers reconnect by themselves after a drop.
+
+use super::auth::{self, Access, Credentials};
+use super::common::with_state;
+use super::state::AppState;
+use crate::message_events::MessageEvent;
+use crate::wa::actor::InstanceView;
+use crate::wa::manager::SessionHandle;
+use futures::StreamExt;
+use serde_json::json;
+use std::convert::Infallible;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use warp::filters::BoxedFilter;
+use warp::sse::Event;
+use warp::{Filter, Reply};
+
+/// Events a slow browser may fall behind by before the feed waits for it.
+const BUFFER: usize = 64;
+
+pub fn routes(state: AppState, credentials: Credentials) -> BoxedFilter<(warp::reply::Response,)> {
+    warp::path!("events")
+        .and(warp::get())
+        .and(auth::from_headers_or_query(credentials))
+        .and(with_state(state))
+        .map(|access: Access, state: AppState| {
+            let (sender, receiver) = mpsc::channel(BUFFER);
+            tokio::spawn(feed(access, state, sender));
+            let events = ReceiverStream::new(receiver).map(Ok::<Event, Infallible>);
+            let reply = warp::sse::reply(warp::sse::keep_alive().stream(events));
+            warp::reply::with_header(reply, "cache-control", "no-store").into_response()
+        })
+        .boxed()
+}
+
+/// Follows every instance the caller may see, and message changes, until
+/// the browser leaves or the gateway stops.
+async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
+    let done = state.shutdown.child_token();
+    let (running, mut started) = state.sessions.running_and_started();
+    let mut messages = state.message_events.subscribe();
+    for handle in running {
+        follow(&access, handle, &sender, &done);
+    }
+    let expiry = expiry(&access);
+    tokio::pin!(expiry);
+    loop {
+        tokio::select! {
+            _ = done.cancelled() => break,
+            // An expired panel link sees no more; reconnecting then gets a 401.
+            _ = &mut expiry => break,
+            _ = sender.closed() => break,
+            handle = started.recv() => match handle {
+                Ok(handle) => follow(&access, handle, &sender, &done),
+                // Missed starts: end the stream; the browser reconnects afresh.
+                Err(_) => break,
+            },
+            change = messages.recv() => match change {
+                Ok(change) if access.allows(&change.instance_id) => {
+                    if sender.send(message_event(&change)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+        }
+    }
+    done.cancel();
+}
+
+/// Resolves when the caller's access expires (never, for the API key).
+async fn expiry(access: &Access) {
+    match access.expires_at() {
+        Some(at) => {
+            let left_ms = (at * 1000 - crate::clock::now_ms()).max(0);
+            tokio::time::sleep(std::time::Duration::from_millis(left_ms as u64)).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn follow(access: &Access, handle: SessionHandle, sender: &mpsc::Sender<Event>, done: &CancellationToken) {
+    if access.allows(&handle.id) {
+        tokio::spawn(follow_instance(handle, sender.clone(), done.clone()));
+    }
+}
+
+/// Sends the instance's state now and after each change.
+async fn follow_instance(handle: SessionHandle, sender: mpsc::Sender<Event>, done: CancellationToken) {
+    let mut view = handle.watch();
+    loop {
+        let current = view.borrow_and_update().clone();
+        if sender.send(instance_event(&handle, &current)).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = done.cancelled() => return,
+            _ = sender.closed() => return,
+            changed = view.changed() => if changed.is_err() {
+                let gone = json!({ "instanceId": handle.id });
+                let _ = sender.send(Event::default().event("removed").data(gone.to_string())).await;
+                return;
+            },
+        }
+    }
+}
+
+fn instance_event(handle: &SessionHandle, view: &InstanceView) -> Event {
+    let qr = view
+        .qr
+        .as_deref()
+        .and_then(|code| match crate::qr::data_url(code) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                tracing::warn!(instance = %handle.id, error = %e, "could not draw the QR for the panel");
+                None
+            }
+        });
+    let data = json!({
+        "instanceId": handle.id,
+        "status": view.status,
+        "phone": view.phone,
+        "qr": qr,
+        "qrExpiresAt": view.qr_expires_at_ms.map(crate::clock::rfc3339),
+        "pairCode": view.pair_code,
+        "lastError": view.last_error,
+        "lastConnectedAt": view.last_connected_at_ms.map(crate::clock::rfc3339),
+    });
+    Event::default().event("instance").data(data.to_string())
+}
+
+fn message_event(change: &MessageEvent) -> Event {
+    let data = serde_json::to_string(change).expect("message events serialize");
+    Event::default().event("message").data(data)
+}

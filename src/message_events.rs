@@ -1,0 +1,224 @@
+//! Message changes as they happen, for the panel's live view. Decorators of
+//! the send queue and the inbound outbox publish each change on a broadcast
+//! channel once the store has taken it, so every path that moves a message
+//! (the API, the senders, receipts, inbound intake) is covered without
+//! knowing about listeners.
+
+use crate::domain::{InstanceId, MessageStatus};
+use crate::store::{
+    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageLog, MessageRecord, NewOutbound, Outbox,
+    QueueStats, SendQueue, StoreResult, Stores,
+};
+use async_trait::async_trait;
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// How many changes a slow listener may fall behind before it misses some.
+const BUFFER: usize = 256;
+
+/// One message (or, with no id, several) of an instance arrived or changed status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEvent {
+    pub instance_id: InstanceId,
+    pub id: Option<String>,
+    pub status: MessageStatus,
+}
+
+/// The broadcast channel of message changes.
+pub struct MessageEvents {
+    sender: broadcast::Sender<MessageEvent>,
+}
+
+impl Default for MessageEvents {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(BUFFER).0,
+        }
+    }
+}
+
+impl MessageEvents {
+    pub fn subscribe(&self) -> broadcast::Receiver<MessageEvent> {
+        self.sender.subscribe()
+    }
+
+    /// The same stores, with a send queue and an outbox that report here.
+    pub fn observe(self: &Arc<Self>, stores: Stores) -> Stores {
+        let queue = Arc::new(ObservedQueue {
+            inner: stores.queue.clone(),
+            log: stores.log.clone(),
+            events: self.clone(),
+        });
+        let outbox = Arc::new(ObservedOutbox {
+            inner: stores.outbox.clone(),
+            events: self.clone(),
+        });
+        Stores {
+            queue,
+            outbox,
+            ..stores
+        }
+    }
+
+    fn publish(&self, instance_id: InstanceId, id: Option<String>, status: MessageStatus) {
+        // No listener is not an error: the panel may simply be closed.
+        let _ = self.sender.send(MessageEvent {
+            instance_id,
+            id,
+            status,
+        });
+    }
+
+    fn listened(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+}
+
+struct ObservedQueue {
+    inner: Arc<dyn SendQueue>,
+    log: Arc<dyn MessageLog>,
+    events: Arc<MessageEvents>,
+}
+
+#[async_trait]
+impl SendQueue for ObservedQueue {
+    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+        let instance = message.instance.clone();
+        let enqueued = self.inner.enqueue(message, idempotency_key).await?;
+        if !enqueued.duplicate {
+            let id = Some(enqueued.id.clone());
+            self.events.publish(instance, id, MessageStatus::Queued);
+        }
+        Ok(enqueued)
+    }
+
+    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
+        self.inner.head(instance).await
+    }
+
+    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
+        self.inner.record_attempt(id, error).await
+    }
+
+    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
+        self.inner.advance(id, status, error).await?;
+        if self.events.listened() {
+            // The stored status, not the asked one: late receipts never move back.
+            if let Ok(Some(stored)) = self.log.message(id).await {
+                let id = Some(stored.id);
+                self.events.publish(stored.instance_id, id, stored.status);
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+        let failed = self.inner.fail_queued(instance, reason).await?;
+        if failed > 0 {
+            self.events.publish(instance.clone(), None, MessageStatus::Failed);
+        }
+        Ok(failed)
+    }
+
+    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
+        self.inner.last_send_at(instance).await
+    }
+
+    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
+        self.inner.set_last_send_at(instance, at_ms).await
+    }
+
+    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
+        self.inner.queue_depths().await
+    }
+
+    async fn stats(&self) -> StoreResult<QueueStats> {
+        self.inner.stats().await
+    }
+}
+
+struct ObservedOutbox {
+    inner: Arc<dyn Outbox>,
+    events: Arc<MessageEvents>,
+}
+
+#[async_trait]
+impl Outbox for ObservedOutbox {
+    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool> {
+        let (instance, id) = (inbound.instance.clone(), inbound.wa_id.clone());
+        let fresh = self.inner.record_inbound(inbound).await?;
+        if fresh {
+            self.events.publish(instance, Some(id), MessageStatus::Received);
+        }
+        Ok(fresh)
+    }
+
+    async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.inner.due_forwards(now_ms, limit).await
+    }
+
+    async fn next_forward_due(&self) -> StoreResult<Option<i64>> {
+        self.inner.next_forward_due().await
+    }
+
+    async fn forward_delivered(&self, id: &str) -> StoreResult<()> {
+        self.inner.forward_delivered(id).await
+    }
+
+    async fn forward_retry_at(&self, id: &str, due_ms: i64, error: &str) -> StoreResult<()> {
+        self.inner.forward_retry_at(id, due_ms, error).await
+    }
+
+    async fn forward_dead(&self, id: &str, error: &str) -> StoreResult<()> {
+        self.inner.forward_dead(id, error).await
+    }
+
+    async fn forwards(&self, status: Option<ForwardStatus>, limit: usize) -> StoreResult<Vec<ForwardRecord>> {
+        self.inner.forwards(status, limit).await
+    }
+
+    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+        self.inner.requeue_forward(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::MessageKind;
+
+    #[tokio::test]
+    async fn queueing_and_advancing_are_published_with_the_stored_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = Arc::new(MessageEvents::default());
+        let stores = events.observe(Stores::open(dir.path(), None).await.unwrap());
+        let mut seen = events.subscribe();
+        let instance = InstanceId::parse("wa-01").unwrap();
+        let message = NewOutbound {
+            id: "m1".into(),
+            instance: instance.clone(),
+            to: "+5511999999999".into(),
+            kind: MessageKind::Text,
+            text: "hi".into(),
+            media_url: None,
+            caption: None,
+            created_at_ms: 1,
+        };
+        stores.queue.enqueue(message, None).await.unwrap();
+        stores
+            .queue
+            .advance("m1", MessageStatus::Read, None)
+            .await
+            .unwrap();
+        stores
+            .queue
+            .advance("m1", MessageStatus::Sent, None)
+            .await
+            .unwrap();
+        let statuses: Vec<_> = (0..3).map(|_| seen.try_recv().unwrap().status).collect();
+        use MessageStatus::*;
+        assert_eq!(statuses, [Queued, Read, Read]);
+    }
+}

@@ -1,0 +1,311 @@
+//! The panel in a real browser: headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) opens a page on another origin that frames the panel
+//! through a signed panel link, as GHL's Custom Menu Link does. In the
+//! frame it creates an instance, sees the QR, sees ONLINE without a reload
+//! once the (simulated) phone scans, watches a test message's ticks move
+//! and a reply arrive. Screenshots at 1280 and 390 px (and 390 px dark) go
+//! to target/browser-artifacts/.
+//! Skipped, with a message, only when the browser binaries are absent.
+
+#[path = "browser/webdriver.rs"]
+mod webdriver;
+
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use warp::Filter;
+use webdriver::{Driver, Session};
+
+const KEY: &str = "browser-test-key-0123";
+
+/// A binary on the PATH, if there is one.
+fn binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The real gateway with the sim backend, framable from any local origin.
+async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> SocketAddr {
+    let config = wagate::config::Config::from_args([
+        "wagate".to_owned(),
+        "--wa-backend=sim".into(),
+        format!("--api-key={KEY}"),
+        format!("--session-dir={}", session_dir.display()),
+        "--text-delay-ms=0".into(),
+        "--sim-receipt-delay-ms=400".into(),
+        "--frame-ancestors='self' http://127.0.0.1:*".into(),
+    ])
+    .unwrap();
+    let settings = config.validate().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(wagate::app::run(settings, listener, shutdown));
+    addr
+}
+
+/// Another origin (another port) with a page that frames `panel_url`.
+fn start_host_page(panel_url: String) -> SocketAddr {
+    let page = format!(
+        "<!doctype html><title>GHL stand-in</title>\
+         <body style=\"margin:0;height:100vh;overflow:hidden\">\
+         <iframe src=\"{panel_url}\" style=\"display:block;border:0;width:100%;height:100%\"></iframe>"
+    );
+    let route = warp::path::end().map(move || warp::reply::html(page.clone()));
+    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
+    tokio::spawn(server);
+    addr
+}
+
+async fn api(http: &reqwest::Client, gateway: SocketAddr, path: &str, body: Value) -> Value {
+    let response = http
+        .post(format!("http://{gateway}{path}"))
+        .header("x-api-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_links_a_number_and_sends_inside_a_foreign_frame() {
+    let (Some(chromium), Some(chromedriver)) = (binary("chromium"), binary("chromedriver")) else {
+        eprintln!(
+            "SKIPPED the browser test: chromium and chromedriver are not installed \
+             (apt-get install chromium chromium-driver; .ci/run installs them)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let shutdown = CancellationToken::new();
+    let gateway = start_gateway(&dir.path().join("sessions"), shutdown.clone()).await;
+    let http = reqwest::Client::new();
+    let link = api(
+        &http,
+        gateway,
+        "/api/panel-links",
+        json!({ "expiresInSeconds": 600 }),
+    )
+    .await;
+    let host = start_host_page(link["url"].as_str().unwrap().to_owned());
+
+    let driver = Driver::start(&chromedriver).await;
+    let browser = driver.session(&chromium, &dir.path().join("profile")).await;
+    // Run apart, so the browser is closed even when a check fails.
+    let driving = browser.clone();
+    let run = tokio::spawn(async move {
+        let steps = drive(&driving, &http, gateway, host);
+        tokio::time::timeout(Duration::from_secs(40), steps).await
+    })
+    .await;
+    browser.close().await;
+    shutdown.cancel();
+    match run {
+        Ok(finished) => finished.expect("the browser test finishes within 40 s"),
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    }
+}
+
+async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, host: SocketAddr) {
+    browser.goto(&format!("http://{host}/")).await;
+    browser.enter_first_frame().await;
+    browser
+        .wait_for(
+            "the panel opens with the link's token",
+            "return !document.getElementById('app').hidden",
+        )
+        .await;
+    browser
+        .type_into("#create-form input[name=instanceId]", "wa-01")
+        .await;
+    browser.type_into("#create-form input[name=alias]", "Sales").await;
+    browser.click("#create-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the QR image shows",
+            "const img = document.getElementById('qr-img'); \
+             return !img.hidden && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/png');",
+        )
+        .await;
+    browser.run("window.sameDocument = true").await;
+    browser.screenshot(&artifacts().join("panel-qr-1280.png")).await;
+
+    api(
+        http,
+        gateway,
+        "/api/sim/wa-01/scan",
+        json!({ "phone": "+15550000001" }),
+    )
+    .await;
+    browser
+        .wait_for(
+            "the panel shows ONLINE by itself",
+            "const row = document.querySelector('li.instance[data-id=\"wa-01\"] .status'); \
+             return row && row.dataset.status === 'ONLINE' && !document.getElementById('connected').hidden;",
+        )
+        .await;
+    let same = browser.run("return window.sameDocument === true").await;
+    assert_eq!(same, true, "the page was not reloaded");
+
+    send_and_watch_ticks(browser).await;
+    see_a_reply_arrive(browser, http, gateway).await;
+    shoot(browser).await;
+    with_the_api_key(browser, gateway).await;
+}
+
+/// Opened directly, the panel asks for the API key once; then a new
+/// number gets a pairing code, and is deleted after a confirmation.
+async fn with_the_api_key(browser: &Session, gateway: SocketAddr) {
+    // Both test origins are one site (127.0.0.1), so the framed panel's
+    // token is in this tab's session storage too: forget it first.
+    let panel = format!("http://{gateway}/panel/");
+    browser.goto(&panel).await;
+    browser.run("sessionStorage.clear()").await;
+    browser.goto(&panel).await;
+    browser
+        .wait_for(
+            "the key is asked for",
+            "return !document.getElementById('login').hidden",
+        )
+        .await;
+    browser.type_into("#login-form input[name=key]", KEY).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "the key opens every number",
+            "return !!document.querySelector('li.instance[data-id=\"wa-01\"]');",
+        )
+        .await;
+    browser
+        .type_into("#create-form input[name=instanceId]", "wa-02")
+        .await;
+    browser.click("#create-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "wa-02 is pairing",
+            "return !document.getElementById('pairing').hidden",
+        )
+        .await;
+    browser.click("#phone-link summary").await;
+    browser
+        .type_into("#pair-form input[name=phone]", "+5511988887777")
+        .await;
+    browser.click("#pair-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "a pairing code shows",
+            "return !document.getElementById('pair-code-box').hidden && document.getElementById('pair-code').textContent;",
+        )
+        .await;
+    browser
+        .screenshot(&artifacts().join("panel-pair-code-390-dark.png"))
+        .await;
+    browser.click("#delete").await;
+    browser
+        .wait_for(
+            "a confirmation is asked",
+            "return document.getElementById('confirm').open",
+        )
+        .await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_for(
+            "wa-02 is gone",
+            "return !document.querySelector('li.instance[data-id=\"wa-02\"]');",
+        )
+        .await;
+}
+
+async fn send_and_watch_ticks(browser: &Session) {
+    browser.click("[data-tab=activity]").await;
+    browser
+        .type_into("#send-form input[name=to]", "not a number")
+        .await;
+    browser
+        .type_into("#send-form input[name=message]", "Hello from the panel")
+        .await;
+    browser.click("#send-form button[type=submit]").await;
+    let error = browser
+        .wait_for(
+            "a bad number is explained in words",
+            "const e = document.getElementById('error'); return !e.hidden && e.textContent.trim();",
+        )
+        .await;
+    let error = error.as_str().unwrap();
+    assert!(!error.contains('{') && error.contains("number"), "{error}");
+
+    browser
+        .run("document.querySelector('#send-form input[name=to]').value = ''")
+        .await;
+    browser
+        .type_into("#send-form input[name=to]", "+5511999999999")
+        .await;
+    browser.click("#send-form button[type=submit]").await;
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while seen.last().map(String::as_str) != Some("read") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ticks reached only {seen:?}"
+        );
+        let status = browser
+            .run("const t = document.querySelector('#history tr td.ticks'); return t ? t.dataset.status : null;")
+            .await;
+        if let Some(status) = status.as_str() {
+            if seen.last().map(String::as_str) != Some(status) {
+                seen.push(status.to_owned());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(seen.len() >= 2, "the ticks changed in place: {seen:?}");
+}
+
+/// A contact's reply shows up in the activity by itself.
+async fn see_a_reply_arrive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
+    let reply = json!({ "from": "+5511999999999", "text": "Got it, thanks" });
+    api(http, gateway, "/api/sim/wa-01/inbound", reply).await;
+    browser
+        .wait_for(
+            "the reply appears",
+            "const t = document.querySelector('#history tr td.ticks'); \
+             return t && t.dataset.status === 'received';",
+        )
+        .await;
+}
+
+/// Where screenshots go (made if missing).
+fn artifacts() -> PathBuf {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+/// Screenshots at desktop and phone widths; the phone view must not scroll sideways.
+async fn shoot(browser: &Session) {
+    let folder = artifacts();
+    browser.screenshot(&folder.join("panel-1280.png")).await;
+    browser.resize(390, 844).await;
+    let fits = browser
+        .wait_for(
+            "the panel fits 390 px",
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1 && window.innerWidth < 500;",
+        )
+        .await;
+    assert_eq!(fits, true);
+    browser.screenshot(&folder.join("panel-390.png")).await;
+    browser.prefer_dark().await;
+    let dark = browser
+        .wait_for(
+            "the panel turns dark",
+            "return getComputedStyle(document.body).backgroundColor !== 'rgb(244, 246, 248)';",
+        )
+        .await;
+    assert_eq!(dark, true);
+    browser.screenshot(&folder.join("panel-390-dark.png")).await;
+}
