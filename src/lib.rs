@@ -6,6 +6,7 @@
 pub mod api;
 pub mod api_key;
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -1,9 +1,11 @@
 //! The `wagate` binary: parse settings, set up logging, serve until
-//! SIGINT/SIGTERM. `wagate api-key` prints the API key.
+//! SIGINT/SIGTERM. `wagate api-key` prints the API key; `wagate healthcheck`
+//! exits 0 when the local gateway answers `/healthz`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use wagate::cli::healthcheck::{self, HealthcheckArgs};
 use wagate::config::{Config, LogFormat};
 
 #[derive(Parser)]
@@ -21,6 +23,8 @@ enum Command {
     Serve,
     /// Print the API key (API_KEY, or the one kept in SESSION_DIR/api-key).
     ApiKey,
+    /// Exit 0 when the gateway on 127.0.0.1:PORT answers /healthz with 200, else 1.
+    Healthcheck(HealthcheckArgs),
 }
 
 #[tokio::main]
@@ -30,6 +34,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::ApiKey => print_api_key(&cli.config),
+        Command::Healthcheck(args) => {
+            std::process::exit(if healthcheck::healthy(&args).await { 0 } else { 1 })
+        }
     }
 }
 

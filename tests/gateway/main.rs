@@ -3,6 +3,7 @@
 
 mod common;
 mod compat;
+mod healthcheck;
 mod inbound;
 mod linking;
 mod restart;
