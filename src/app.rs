@@ -1,12 +1,15 @@
 //! Wiring: opens the store, builds the WhatsApp backend, restores every
 //! known instance, starts the forwarder and serves HTTP until `shutdown`
 //! is cancelled; then stops taking requests, lets each instance finish the
-//! send in flight, and closes the WhatsApp clients.
+//! send in flight, and closes the WhatsApp clients, all within
+//! SHUTDOWN_TIMEOUT.
 
 use crate::api::{self, AppState, InboundTestLog};
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{Forwarder, ForwarderSettings, Intake};
+use crate::liveness::TaskFlag;
 use crate::media_store::MediaStore;
+use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
 use crate::retry::RetrySchedule;
 use crate::store::{StoreError, Stores};
@@ -20,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -57,12 +61,19 @@ pub async fn run(
         .unwrap_or_else(|| format!("http://{local}"));
     let media = Arc::new(MediaStore::new(session_dir.join("media"), base_url));
 
-    let parts = Parts::build(&settings, &stores, media.clone());
+    let metrics = Arc::new(Metrics::new());
+    let parts = Parts::build(&settings, &stores, media.clone(), metrics.clone());
     let sessions = parts.sessions.clone();
     for record in stores.instances.instances().await? {
         sessions.start(&record.id, record.phone.clone());
     }
-    let forwarder_task = tokio::spawn(parts.forwarder.run(shutdown.child_token()));
+    let forwarder_alive = Arc::new(TaskFlag::default());
+    let running = forwarder_alive.running();
+    let forwarder_stop = shutdown.child_token();
+    let forwarder_task = tokio::spawn(async move {
+        let _running = running;
+        parts.forwarder.run(forwarder_stop).await
+    });
     let state = AppState {
         settings: settings.clone(),
         stores,
@@ -72,19 +83,37 @@ pub async fn run(
         sim: parts.sim,
         inbound_test: Arc::new(InboundTestLog::default()),
         forwarder_wakeup: parts.forwarder_wakeup,
+        metrics: metrics.clone(),
+        forwarder_alive,
     };
     let routes = api::routes(state, api_key, media.dir().to_path_buf());
     tracing::info!(address = %local, backend = ?settings.raw.wa_backend, "wagate is serving");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let stopping = shutdown.clone();
-    warp::serve(routes)
-        .serve_incoming_with_graceful_shutdown(incoming, async move { stopping.cancelled().await })
-        .await;
-
-    tracing::info!("shutting down: finishing sends in flight and closing sessions");
-    sessions.stop_all().await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), forwarder_task).await;
+    let server = api::serve(routes, listener, metrics, shutdown.clone().cancelled_owned());
+    tokio::pin!(server);
+    tokio::select! {
+        served = &mut server => log_server_end(served),
+        _ = shutdown.cancelled() => {}
+    }
+    let deadline = Instant::now() + settings.raw.shutdown_timeout;
+    tracing::info!(timeout = ?settings.raw.shutdown_timeout, "shutting down: finishing requests and sends in flight, closing sessions");
+    match tokio::time::timeout_at(deadline, server).await {
+        Ok(served) => log_server_end(served),
+        Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
+    }
+    let finish = async {
+        sessions.stop_all().await;
+        let _ = forwarder_task.await;
+    };
+    if tokio::time::timeout_at(deadline, finish).await.is_err() {
+        tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
+    }
     Ok(())
+}
+
+fn log_server_end(served: Result<(), hyper::Error>) {
+    if let Err(e) = served {
+        tracing::error!(error = %e, "the HTTP server failed");
+    }
 }
 
 /// The long-lived pieces built from the settings.
@@ -98,7 +127,7 @@ struct Parts {
 }
 
 impl Parts {
-    fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>) -> Self {
+    fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>, metrics: Arc<Metrics>) -> Self {
         let raw = &settings.raw;
         let (backend, sim) = backend(settings);
         let forwarder_wakeup = Arc::new(Notify::new());
@@ -124,6 +153,7 @@ impl Parts {
                 max_attempts: raw.send_max_attempts,
             },
             in_flight: in_flight.clone(),
+            metrics: metrics.clone(),
         };
         let ctx = ActorContext {
             backend,
@@ -143,6 +173,7 @@ impl Parts {
                 timeout: Duration::from_millis(raw.forward_timeout_ms),
             },
             forwarder_wakeup.clone(),
+            metrics,
         );
         let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
         Self {

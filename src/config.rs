@@ -101,6 +101,12 @@ pub struct Config {
     /// How long a connection may stay down before the gateway builds a fresh client, in ms.
     #[arg(long, env = "RECONNECT_WATCHDOG_MS", default_value_t = 120_000)]
     pub reconnect_watchdog_ms: u64,
+    /// Bearer token `/metrics` needs. Unset: `/metrics` is open.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Longest graceful shutdown (finishing sends in flight, closing sessions): 30s, 1m, or ms.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = crate::duration::parse)]
+    pub shutdown_timeout: Duration,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,
@@ -167,6 +173,9 @@ impl Config {
         positive("FORWARD_MAX_ATTEMPTS", self.forward_max_attempts.into())?;
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
         positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
+        if matches!(&self.metrics_token, Some(token) if token.trim().is_empty()) {
+            return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
+        }
         let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());
         Ok(Settings {
             raw: self,
@@ -235,6 +244,17 @@ mod tests {
             .contains("DEFAULT_COUNTRY"));
         assert!(parse(&["--port", "notaport"]).is_err());
         assert!(parse(&["--api-key", "short"]).unwrap_err().contains("API_KEY"));
+    }
+
+    #[test]
+    fn operations_settings_parse_durations_and_refuse_empty_tokens() {
+        assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(30));
+        let s = parse(&["--shutdown-timeout", "1m"]).unwrap();
+        assert_eq!(s.raw.shutdown_timeout, Duration::from_secs(60));
+        assert!(parse(&["--shutdown-timeout", "soon"]).is_err());
+        assert!(parse(&["--metrics-token", " "])
+            .unwrap_err()
+            .contains("METRICS_TOKEN"));
     }
 
     #[test]

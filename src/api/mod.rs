@@ -1,7 +1,8 @@
 //! The HTTP API (warp). Each resource has its own file exposing
 //! `routes(state)`; this module mounts them under `/api` behind the API key,
-//! adds the open routes (health, inbound media), CORS and the one `recover`
-//! that turns every error into the JSON error shape.
+//! adds the open routes (health, metrics, inbound media), CORS and the one
+//! `recover` that turns every error into the JSON error shape. `serve` runs
+//! them with request ids and HTTP metrics.
 
 mod auth;
 mod body;
@@ -12,12 +13,15 @@ mod ghl;
 mod health;
 mod instances;
 mod messages;
+mod metrics;
+mod observe;
 mod send;
 mod sim;
 pub mod state;
 mod wa;
 
 pub use error::ApiError;
+pub use observe::serve;
 pub use state::{AppState, InboundTestLog};
 
 use std::path::PathBuf;
@@ -36,7 +40,8 @@ pub fn routes(
         .and(auth::require_key(api_key))
         .and(api_routes(state.clone()));
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
-    let all = health::routes(state)
+    let all = health::routes(state.clone())
+        .or(metrics::routes(state))
         .or(api)
         .or(media)
         .recover(error::recover)

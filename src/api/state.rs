@@ -1,7 +1,10 @@
 //! What request handlers share: settings, stores, the session manager, the
-//! sim network when it runs, and the built-in inbound test receiver.
+//! sim network when it runs, the built-in inbound test receiver, the
+//! metrics and the forwarder's liveness.
 
 use crate::config::Settings;
+use crate::liveness::TaskFlag;
+use crate::metrics::Metrics;
 use crate::queue::Wakeups;
 use crate::store::Stores;
 use crate::wa::manager::SessionManager;
@@ -23,6 +26,9 @@ pub struct AppState {
     pub inbound_test: Arc<InboundTestLog>,
     /// Wakes the forwarder when a dead letter is put back.
     pub forwarder_wakeup: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<Metrics>,
+    /// Set while the forwarder task runs, for `/readyz`.
+    pub forwarder_alive: Arc<TaskFlag>,
 }
 
 /// The last requests `/api/ghl/inbound-test` received, newest last.

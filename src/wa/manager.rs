@@ -41,6 +41,11 @@ impl SessionHandle {
         self.view.borrow().clone()
     }
 
+    /// False once the instance's actor has ended.
+    pub fn is_alive(&self) -> bool {
+        !self.commands.is_closed()
+    }
+
     /// A receiver that sees every change of the instance's state.
     pub fn watch(&self) -> watch::Receiver<InstanceView> {
         self.view.clone()
@@ -157,6 +162,16 @@ impl SessionManager {
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
             .map(|r| r.handle.clone())
+    }
+
+    /// The handles of every running instance.
+    pub fn handles(&self) -> Vec<SessionHandle> {
+        self.running
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|r| r.handle.clone())
+            .collect()
     }
 
     /// Stops the instance's companion (letting a send in flight finish, up

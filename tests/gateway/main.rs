@@ -6,6 +6,7 @@ mod compat;
 mod healthcheck;
 mod inbound;
 mod linking;
+mod operations;
 mod restart;
 mod sending;
 mod validation;
