@@ -4,6 +4,7 @@
 //! send in flight, and closes the WhatsApp clients, all within
 //! SHUTDOWN_TIMEOUT.
 
+use crate::alerts::{self, AlertSettings};
 use crate::api::{self, AppState, InboundTestLog};
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{Forwarder, ForwarderSettings, Intake};
@@ -19,6 +20,7 @@ use crate::wa::media::{MediaFetcher, MediaPolicy};
 use crate::wa::real::RealBackend;
 use crate::wa::sim::{SimBackend, SimNetwork};
 use crate::wa::WaBackend;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -45,22 +47,8 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), AppError> {
     let settings = Arc::new(settings);
-    let session_dir = settings.raw.session_dir.clone();
-    std::fs::create_dir_all(&session_dir).map_err(|source| AppError::SessionDir {
-        path: session_dir.display().to_string(),
-        source,
-    })?;
-    let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
-        .map_err(AppError::ApiKey)?
-        .into();
-    let stores = Stores::open_embedded(&session_dir)?;
     let local = listener.local_addr().map_err(AppError::Listener)?;
-    let base_url = settings
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
-    let media = Arc::new(MediaStore::new(session_dir.join("media"), base_url));
-
+    let (stores, api_key, media) = open_storage(&settings, local)?;
     let metrics = Arc::new(Metrics::new());
     let parts = Parts::build(&settings, &stores, media.clone(), metrics.clone());
     let sessions = parts.sessions.clone();
@@ -74,6 +62,9 @@ pub async fn run(
         let _running = running;
         parts.forwarder.run(forwarder_stop).await
     });
+    if let Some(alerts) = AlertSettings::from_settings(&settings) {
+        alerts::spawn(alerts, sessions.clone(), metrics.clone(), shutdown.child_token());
+    }
     let state = AppState {
         settings: settings.clone(),
         stores,
@@ -89,25 +80,61 @@ pub async fn run(
     let routes = api::routes(state, api_key, media.dir().to_path_buf());
     tracing::info!(address = %local, backend = ?settings.raw.wa_backend, "wagate is serving");
     let server = api::serve(routes, listener, metrics, shutdown.clone().cancelled_owned());
+    let workers = async move {
+        sessions.stop_all().await;
+        let _ = forwarder_task.await;
+    };
+    serve_then_stop(server, &shutdown, settings.raw.shutdown_timeout, workers).await;
+    Ok(())
+}
+
+/// The session directory, the API key, the store and the media store.
+fn open_storage(
+    settings: &Settings,
+    local: std::net::SocketAddr,
+) -> Result<(Stores, Arc<str>, Arc<MediaStore>), AppError> {
+    let session_dir = settings.raw.session_dir.clone();
+    std::fs::create_dir_all(&session_dir).map_err(|source| AppError::SessionDir {
+        path: session_dir.display().to_string(),
+        source,
+    })?;
+    let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
+        .map_err(AppError::ApiKey)?
+        .into();
+    let stores = Stores::open_embedded(&session_dir)?;
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let media = Arc::new(MediaStore::new(session_dir.join("media"), base_url));
+    Ok((stores, api_key, media))
+}
+
+/// Serves until `shutdown`; then lets requests in progress and the
+/// workers (sends in flight, sessions, forwarder) finish, within `timeout`.
+async fn serve_then_stop(
+    server: impl Future<Output = Result<(), hyper::Error>>,
+    shutdown: &CancellationToken,
+    timeout: Duration,
+    workers: impl Future<Output = ()>,
+) {
     tokio::pin!(server);
     tokio::select! {
         served = &mut server => log_server_end(served),
         _ = shutdown.cancelled() => {}
     }
-    let deadline = Instant::now() + settings.raw.shutdown_timeout;
-    tracing::info!(timeout = ?settings.raw.shutdown_timeout, "shutting down: finishing requests and sends in flight, closing sessions");
+    let deadline = Instant::now() + timeout;
+    tracing::info!(
+        ?timeout,
+        "shutting down: finishing requests and sends in flight, closing sessions"
+    );
     match tokio::time::timeout_at(deadline, server).await {
         Ok(served) => log_server_end(served),
         Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
     }
-    let finish = async {
-        sessions.stop_all().await;
-        let _ = forwarder_task.await;
-    };
-    if tokio::time::timeout_at(deadline, finish).await.is_err() {
+    if tokio::time::timeout_at(deadline, workers).await.is_err() {
         tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
     }
-    Ok(())
 }
 
 fn log_server_end(served: Result<(), hyper::Error>) {

@@ -107,6 +107,18 @@ pub struct Config {
     /// Longest graceful shutdown (finishing sends in flight, closing sessions): 30s, 1m, or ms.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = crate::duration::parse)]
     pub shutdown_timeout: Duration,
+    /// Where alert events are POSTed as JSON (logout, ban, long offline, dead letters). Unset: no alerts.
+    #[arg(long, env = "ALERT_WEBHOOK_URL")]
+    pub alert_webhook_url: Option<String>,
+    /// Other name of ALERT_WEBHOOK_URL.
+    #[arg(long, env = "MONITORING_WEBHOOK_URL", hide = true)]
+    pub monitoring_webhook_url: Option<String>,
+    /// Sent as `Authorization: Bearer` with every alert.
+    #[arg(long, env = "MONITORING_WEBHOOK_TOKEN", hide_env_values = true)]
+    pub monitoring_webhook_token: Option<String>,
+    /// How long a linked instance may be down before an alert: 5m, 30s, or ms.
+    #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = crate::duration::parse)]
+    pub alert_offline_after: Duration,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,
@@ -118,6 +130,8 @@ pub struct Settings {
     pub raw: Config,
     pub public_base_url: Option<String>,
     pub default_country: Option<phonenumber::country::Id>,
+    /// ALERT_WEBHOOK_URL, or its other name MONITORING_WEBHOOK_URL.
+    pub alert_webhook_url: Option<String>,
 }
 
 /// The settings alone, as a command line (for tests and tools).
@@ -177,10 +191,16 @@ impl Config {
             return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
         }
         let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());
+        let alert_webhook_url = self
+            .alert_webhook_url
+            .clone()
+            .or_else(|| self.monitoring_webhook_url.clone());
+        check_url("ALERT_WEBHOOK_URL", alert_webhook_url.as_deref())?;
         Ok(Settings {
             raw: self,
             public_base_url,
             default_country,
+            alert_webhook_url,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! bans; inbound WhatsApp messages are stored, then forwarded to GHL with
 //! retries. `app::run` starts the whole gateway on a listener.
 
+pub mod alerts;
 pub mod api;
 pub mod api_key;
 pub mod app;

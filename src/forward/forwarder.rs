@@ -148,7 +148,7 @@ impl Forwarder {
             Ok(response) => response,
             Err(e) => {
                 return Outcome::Failed {
-                    error: describe(&e),
+                    error: describe(e),
                     retry_after: None,
                 }
             }
@@ -168,12 +168,13 @@ impl Forwarder {
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
+/// The failure in words, without the URL: GHL webhook URLs carry secrets.
+fn describe(error: reqwest::Error) -> String {
     if error.is_timeout() {
         "the receiver did not answer in time".into()
     } else if error.is_connect() {
         "could not connect to the receiver".into()
     } else {
-        format!("request failed: {error}")
+        format!("request failed: {}", error.without_url())
     }
 }

@@ -15,6 +15,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+/// How `last_error` starts when WhatsApp banned the number for a while.
+pub const TEMPORARY_BAN: &str = "temporarily banned by WhatsApp";
+
 /// What the API and the panel see of an instance, kept current by its actor.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

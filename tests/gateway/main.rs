@@ -1,6 +1,7 @@
 //! Integration tests: the real gateway on 127.0.0.1:0 with the sim
 //! WhatsApp backend and a local receiver standing in for GHL.
 
+mod alerts;
 mod common;
 mod compat;
 mod healthcheck;

@@ -1,0 +1,35 @@
+//! Alerts reach a local monitoring receiver, once per incident, with the
+//! monitoring token.
+
+use crate::common::receiver::Receiver;
+use crate::common::{eventually, Gateway};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_logout_raises_one_alert_with_the_token() {
+    let monitor = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        ("monitoring-webhook-url", monitor.url()),
+        ("monitoring-webhook-token", "ops-token-1".to_owned()),
+    ];
+    let gw = Gateway::start(dir.path(), &extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    // Give the watcher a look at the instance while it is online.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    gw.post("/api/sim/wa-01/logout", json!({})).await;
+    gw.wait_status("wa-01", "LOGGED_OUT").await;
+    eventually("the monitor hears of the logout", || async {
+        !monitor.received().is_empty()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let received = monitor.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let alert = &received[0];
+    assert_eq!(alert.body["event"], "instance.logged_out");
+    assert_eq!(alert.body["instanceId"], "wa-01");
+    assert_eq!(alert.body["status"], "LOGGED_OUT");
+    assert_eq!(alert.authorization.as_deref(), Some("Bearer ops-token-1"));
+    gw.stop().await;
+}
