@@ -222,6 +222,7 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
             let network = SimNetwork::new(
                 raw.session_dir.clone(),
                 Duration::from_millis(raw.sim_receipt_delay_ms),
+                Duration::from_millis(raw.sim_send_delay_ms),
             );
             (Arc::new(SimBackend::new(network.clone())), Some(network))
         }

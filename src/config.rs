@@ -122,6 +122,9 @@ pub struct Config {
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,
+    /// Sim backend only: how long a send takes to reach the simulated network, in ms.
+    #[arg(long, env = "SIM_SEND_DELAY_MS", default_value_t = 0)]
+    pub sim_send_delay_ms: u64,
 }
 
 /// Settings checked and turned into the types the gateway uses.

@@ -10,4 +10,5 @@ mod linking;
 mod operations;
 mod restart;
 mod sending;
+mod shutdown;
 mod validation;
