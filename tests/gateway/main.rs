@@ -2,6 +2,7 @@
 //! WhatsApp backend and a local receiver standing in for GHL.
 
 mod alerts;
+mod cli;
 mod common;
 mod compat;
 mod healthcheck;
