@@ -38,6 +38,8 @@ pub struct Seen {
     pub banned: bool,
     /// Linked to a phone: only then is being down an outage.
     pub linked: bool,
+    /// Logged out on purpose, through the API: no incident.
+    pub deliberate: bool,
 }
 
 /// The incident state of one instance.
@@ -53,6 +55,10 @@ impl InstanceTracker {
             InstanceStatus::Online => {
                 self.down_since = None;
                 self.open.take().map(Change::Recovered)
+            }
+            InstanceStatus::LoggedOut if seen.deliberate => {
+                self.down_since = None;
+                None
             }
             InstanceStatus::LoggedOut => self.open(Incident::LoggedOut),
             InstanceStatus::Offline if seen.banned => self.open(Incident::Banned),

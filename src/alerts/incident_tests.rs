@@ -9,6 +9,7 @@ fn seen(status: InstanceStatus) -> Seen {
         status,
         banned: false,
         linked: true,
+        deliberate: false,
     }
 }
 
@@ -86,6 +87,18 @@ async fn an_unlinked_instance_is_never_offline() {
         ..seen(InstanceStatus::Offline)
     };
     assert_eq!(t.observe(unlinked, Instant::now()), None);
+    tokio::time::advance(AFTER * 2).await;
+    assert_eq!(t.tick(Instant::now(), AFTER), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_logout_through_the_api_is_no_incident() {
+    let mut t = InstanceTracker::default();
+    let asked = Seen {
+        deliberate: true,
+        ..seen(InstanceStatus::LoggedOut)
+    };
+    assert_eq!(t.observe(asked, Instant::now()), None);
     tokio::time::advance(AFTER * 2).await;
     assert_eq!(t.tick(Instant::now(), AFTER), None);
 }

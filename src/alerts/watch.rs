@@ -6,7 +6,7 @@ use super::event;
 use super::incident::{DeadLetterTracker, InstanceTracker, Seen};
 use crate::domain::InstanceId;
 use crate::metrics::Metrics;
-use crate::wa::actor::{InstanceView, TEMPORARY_BAN};
+use crate::wa::actor::{InstanceView, LOGGED_OUT_BY_GATEWAY, TEMPORARY_BAN};
 use crate::wa::manager::{SessionHandle, SessionManager};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -85,13 +85,12 @@ async fn watch_instance(
 }
 
 fn seen(view: &InstanceView) -> Seen {
+    let error = view.last_error.as_deref().unwrap_or_default();
     Seen {
         status: view.status,
-        banned: view
-            .last_error
-            .as_deref()
-            .is_some_and(|e| e.starts_with(TEMPORARY_BAN)),
+        banned: error.starts_with(TEMPORARY_BAN),
         linked: view.phone.is_some() || view.last_connected_at_ms.is_some(),
+        deliberate: error == LOGGED_OUT_BY_GATEWAY,
     }
 }
 

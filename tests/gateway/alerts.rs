@@ -1,12 +1,12 @@
 //! Alerts reach a local monitoring receiver, once per incident, with the
-//! monitoring token.
+//! monitoring token; a logout asked for through the API raises none.
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway};
 use serde_json::json;
 
 #[tokio::test]
-async fn a_logout_raises_one_alert_with_the_token() {
+async fn a_phone_logout_raises_one_alert_with_the_token() {
     let monitor = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let extra = [
@@ -15,10 +15,13 @@ async fn a_logout_raises_one_alert_with_the_token() {
     ];
     let gw = Gateway::start(dir.path(), &extra).await;
     gw.linked_instance("wa-01", "+15550000001").await;
-    // Give the watcher a look at the instance while it is online.
+    gw.linked_instance("wa-02", "+15550000002").await;
+    // Give the watchers a look at the instances while they are online.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     gw.post("/api/sim/wa-01/logout", json!({})).await;
+    gw.post("/api/wa/logout/wa-02", json!({})).await;
     gw.wait_status("wa-01", "LOGGED_OUT").await;
+    gw.wait_status("wa-02", "LOGGED_OUT").await;
     eventually("the monitor hears of the logout", || async {
         !monitor.received().is_empty()
     })
