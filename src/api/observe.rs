@@ -56,8 +56,10 @@ where
     request.headers_mut().insert(REQUEST_ID, header.clone());
     let route = routes::template(request.uri().path());
     let method = request.method().clone();
-    let span = tracing::info_span!("request", request_id = %id, %method, route);
-    let mut response = service.call(request).instrument(span).await?;
+    let span = tracing::info_span!("http", request_id = %id, route);
+    // warp builds its own request span when the call starts: inside ours.
+    let answer = span.in_scope(|| service.call(request));
+    let mut response = answer.instrument(span).await?;
     response.headers_mut().insert(REQUEST_ID, header);
     metrics
         .http_requests
