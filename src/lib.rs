@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod qr;
 pub mod queue;
 pub mod retry;
+pub mod routes;
 pub mod store;
 pub mod wa;

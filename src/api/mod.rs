@@ -15,6 +15,7 @@ mod instances;
 mod messages;
 mod metrics;
 mod observe;
+pub mod openapi;
 mod send;
 mod sim;
 pub mod state;
@@ -61,6 +62,7 @@ fn api_routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
         .or(messages::routes(state.clone()))
         .or(ghl::routes(state.clone()))
         .or(forwards::routes(state.clone()))
+        .or(openapi::routes())
         .map(Reply::into_response)
         .boxed();
     match state.sim.clone() {

@@ -8,6 +8,7 @@ mod compat;
 mod healthcheck;
 mod inbound;
 mod linking;
+mod openapi;
 mod operations;
 mod restart;
 mod sending;

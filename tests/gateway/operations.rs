@@ -36,7 +36,7 @@ async fn metrics_count_a_scripted_flow() {
         "wagate_forwards_delivered_total 1",
         "wagate_forward_dead_letters_total 0",
         "wagate_http_requests_total{method=\"POST\",route=\"/api/send\",status=\"202\"} 1",
-        "wagate_http_requests_total{method=\"POST\",route=\"/api/sim/{id}/{action}\",status=\"200\"}",
+        "wagate_http_requests_total{method=\"POST\",route=\"/api/sim/{id}/inbound\",status=\"200\"}",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
