@@ -1,6 +1,6 @@
 //! Health routes, open without the API key: liveness (`/healthz`, and the
 //! original gateway's `/api/health`) and readiness (`/readyz`: the store
-//! answers, the forwarder runs, every instance's session actor is alive),
+//! answers, the forwarder runs, every instance's actor and sender run),
 //! with a JSON detail of each check and 503 when one fails.
 
 use super::common::with_state;
@@ -67,11 +67,11 @@ fn forwarder_check(state: &AppState) -> Value {
     json!({ "ok": running, "state": if running { "running" } else { "stopped" } })
 }
 
-/// Every registered instance has a live session actor.
+/// Every registered instance has a live session actor and sender.
 fn sessions_check(state: &AppState, records: &[crate::store::InstanceRecord]) -> Value {
     let stopped: Vec<&str> = records
         .iter()
-        .filter(|r| !state.sessions.get(&r.id).is_some_and(|h| h.is_alive()))
+        .filter(|r| !state.sessions.is_running(&r.id))
         .map(|r| r.id.as_str())
         .collect();
     json!({

@@ -41,11 +41,6 @@ impl SessionHandle {
         self.view.borrow().clone()
     }
 
-    /// False once the instance's actor has ended.
-    pub fn is_alive(&self) -> bool {
-        !self.commands.is_closed()
-    }
-
     /// A receiver that sees every change of the instance's state.
     pub fn watch(&self) -> watch::Receiver<InstanceView> {
         self.view.clone()
@@ -162,6 +157,15 @@ impl SessionManager {
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
             .map(|r| r.handle.clone())
+    }
+
+    /// True while the instance's actor and its companion (the sender) both run.
+    pub fn is_running(&self, id: &InstanceId) -> bool {
+        self.running
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .is_some_and(|r| !r.handle.commands.is_closed() && !r.companion.is_finished())
     }
 
     /// The handles of every running instance.
