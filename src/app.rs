@@ -119,18 +119,21 @@ async fn serve_then_stop(
     workers: impl Future<Output = ()>,
 ) {
     tokio::pin!(server);
-    tokio::select! {
-        served = &mut server => log_server_end(served),
-        _ = shutdown.cancelled() => {}
-    }
+    let ended_by_itself = tokio::select! {
+        served = &mut server => Some(served),
+        _ = shutdown.cancelled() => None,
+    };
     let deadline = Instant::now() + timeout;
     tracing::info!(
         ?timeout,
         "shutting down: finishing requests and sends in flight, closing sessions"
     );
-    match tokio::time::timeout_at(deadline, server).await {
-        Ok(served) => log_server_end(served),
-        Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
+    match ended_by_itself {
+        Some(served) => log_server_end(served),
+        None => match tokio::time::timeout_at(deadline, server).await {
+            Ok(served) => log_server_end(served),
+            Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
+        },
     }
     if tokio::time::timeout_at(deadline, workers).await.is_err() {
         tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
