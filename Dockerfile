@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # wagate as an appliance: a release build in a Rust image, copied into a
 # slim Debian runtime that runs as a non-root user. Auth state, the embedded
 # database and inbound media live in the /data/sessions volume.

@@ -15,7 +15,7 @@ mod instances;
 mod messages;
 mod metrics;
 mod observe;
-pub mod openapi;
+mod openapi;
 mod send;
 mod sim;
 pub mod state;

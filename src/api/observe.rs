@@ -7,6 +7,7 @@ use crate::metrics::{routes, Metrics};
 use hyper::service::{make_service_fn, service_fn, Service};
 use hyper::{Body, Request, Response};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tracing::Instrument;
@@ -26,12 +27,13 @@ pub async fn serve(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), hyper::Error> {
     let service = warp::service(routes);
-    let make = make_service_fn(move |_connection| {
+    let make = make_service_fn(move |connection: &tokio::net::TcpStream| {
         let service = service.clone();
         let metrics = metrics.clone();
+        let remote = connection.peer_addr().ok();
         async move {
             Ok::<_, Infallible>(service_fn(move |request| {
-                handle(service.clone(), metrics.clone(), request)
+                handle(service.clone(), metrics.clone(), remote, request)
             }))
         }
     });
@@ -46,6 +48,7 @@ pub async fn serve(
 async fn handle<S>(
     mut service: S,
     metrics: Arc<Metrics>,
+    remote: Option<SocketAddr>,
     mut request: Request<Body>,
 ) -> Result<Response<Body>, Infallible>
 where
@@ -56,7 +59,8 @@ where
     request.headers_mut().insert(REQUEST_ID, header.clone());
     let route = routes::template(request.uri().path());
     let method = request.method().clone();
-    let span = tracing::info_span!("http", request_id = %id, route);
+    let remote = remote.map(|a| a.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("http", request_id = %id, route, %remote);
     // warp builds its own request span when the call starts: inside ours.
     let answer = span.in_scope(|| service.call(request));
     let mut response = answer.instrument(span).await?;
