@@ -1,20 +1,26 @@
 //! Wiring: opens the store, builds the WhatsApp backend and the session
 //! manager, decides where sessions run (all here when embedded; by lease
-//! with Redis), starts the forwarder, and serves HTTP (roles `all`, `api`)
-//! until `shutdown` is cancelled; then stops taking requests, lets each
-//! instance finish the send in flight, and closes the WhatsApp clients.
+//! with Redis), starts the forwarder and the alerts, and serves HTTP (roles
+//! `all`, `api`) until `shutdown` is cancelled; then stops taking requests,
+//! lets each instance finish the send in flight, and closes the WhatsApp
+//! clients, all within SHUTDOWN_TIMEOUT.
 
 mod parts;
 
+use crate::alerts::{self, AlertSettings};
 use crate::api::{self, AppState, InboundTestLog};
 use crate::config::{Role, Settings};
+use crate::liveness::TaskFlag;
 use crate::message_events::MessageEvents;
+use crate::metrics::Metrics;
 use crate::store::{StoreError, Stores};
 use parts::Parts;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +50,10 @@ pub async fn run(
     let (settings, stores, api_key) = prepare(settings).await?;
     let message_events = Arc::new(MessageEvents::default());
     let stores = message_events.observe(stores);
-    let parts = Parts::build(&settings, &stores, base_url);
-    let workers = start_workers(&settings, &stores, &parts, &shutdown).await?;
+    let metrics = Arc::new(Metrics::new());
+    let parts = Parts::build(&settings, &stores, base_url, metrics.clone());
+    let forwarder_alive = Arc::new(TaskFlag::default());
+    let workers = start_workers(&settings, &stores, &parts, &forwarder_alive, &shutdown).await?;
     let state = AppState {
         settings: settings.clone(),
         stores,
@@ -58,15 +66,19 @@ pub async fn run(
         forwarder_wakeup: parts.forwarder_wakeup.clone(),
         message_events,
         shutdown: shutdown.clone(),
+        metrics: metrics.clone(),
+        forwarder_alive,
     };
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
     tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let stopping = shutdown.clone();
-    warp::serve(routes)
-        .serve_incoming_with_graceful_shutdown(incoming, async move { stopping.cancelled().await })
-        .await;
-    finish(parts, workers).await;
+    let server = api::serve(routes, listener, metrics, shutdown.clone().cancelled_owned());
+    serve_then_stop(
+        server,
+        &shutdown,
+        settings.raw.shutdown_timeout,
+        finish(parts, workers),
+    )
+    .await;
     Ok(())
 }
 
@@ -77,11 +89,17 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
         .clone()
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.raw.port));
     let (settings, stores, _) = prepare(settings).await?;
-    let parts = Parts::build(&settings, &stores, base_url);
-    let workers = start_workers(&settings, &stores, &parts, &shutdown).await?;
+    let parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
+    let forwarder_alive = Arc::new(TaskFlag::default());
+    let workers = start_workers(&settings, &stores, &parts, &forwarder_alive, &shutdown).await?;
     tracing::info!(node = %settings.node_id, "wagate worker is running");
     shutdown.cancelled().await;
-    finish(parts, workers).await;
+    if tokio::time::timeout(settings.raw.shutdown_timeout, finish(parts, workers))
+        .await
+        .is_err()
+    {
+        tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
+    }
     Ok(())
 }
 
@@ -103,19 +121,24 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
     Ok((Arc::new(settings), stores, api_key))
 }
 
-/// Starts what runs sessions and forwards, unless the role is `api`.
+/// Starts what runs sessions, forwards and alerts, unless the role is `api`.
 async fn start_workers(
     settings: &Settings,
     stores: &Stores,
     parts: &Parts,
+    forwarder_alive: &Arc<TaskFlag>,
     shutdown: &CancellationToken,
 ) -> Result<Vec<JoinHandle<()>>, AppError> {
     if settings.raw.role == Role::Api {
         return Ok(Vec::new());
     }
-    let mut tasks = vec![tokio::spawn(
-        parts.forwarder(settings, stores).run(shutdown.child_token()),
-    )];
+    let forwarder = parts.forwarder(settings, stores);
+    let running = forwarder_alive.running();
+    let stop = shutdown.child_token();
+    let mut tasks = vec![tokio::spawn(async move {
+        let _running = running;
+        forwarder.run(stop).await
+    })];
     match parts.coordinator(settings, stores) {
         Some(coordinator) => tasks.push(tokio::spawn(
             coordinator.run(parts.wakeups.clone(), shutdown.child_token()),
@@ -126,13 +149,58 @@ async fn start_workers(
             }
         }
     }
+    if let Some(alert_settings) = AlertSettings::from_settings(settings) {
+        alerts::spawn(
+            alert_settings,
+            parts.sessions.clone(),
+            parts.metrics.clone(),
+            shutdown.child_token(),
+        );
+    }
     Ok(tasks)
 }
 
+/// Closes the sessions (each finishing its send in flight), then waits for
+/// the forwarder and the coordinator.
 async fn finish(parts: Parts, workers: Vec<JoinHandle<()>>) {
-    tracing::info!("shutting down: finishing sends in flight and closing sessions");
-    for task in workers {
-        let _ = tokio::time::timeout(Duration::from_secs(40), task).await;
-    }
     parts.sessions.stop_all().await;
+    for task in workers {
+        let _ = task.await;
+    }
+}
+
+/// Serves until `shutdown`; then lets requests in progress and the
+/// workers (sends in flight, sessions, forwarder) finish, within `timeout`.
+async fn serve_then_stop(
+    server: impl Future<Output = Result<(), hyper::Error>>,
+    shutdown: &CancellationToken,
+    timeout: Duration,
+    workers: impl Future<Output = ()>,
+) {
+    tokio::pin!(server);
+    let ended_by_itself = tokio::select! {
+        served = &mut server => Some(served),
+        _ = shutdown.cancelled() => None,
+    };
+    let deadline = Instant::now() + timeout;
+    tracing::info!(
+        ?timeout,
+        "shutting down: finishing requests and sends in flight, closing sessions"
+    );
+    match ended_by_itself {
+        Some(served) => log_server_end(served),
+        None => match tokio::time::timeout_at(deadline, server).await {
+            Ok(served) => log_server_end(served),
+            Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
+        },
+    }
+    if tokio::time::timeout_at(deadline, workers).await.is_err() {
+        tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
+    }
+}
+
+fn log_server_end(served: Result<(), hyper::Error>) {
+    if let Err(e) = served {
+        tracing::error!(error = %e, "the HTTP server failed");
+    }
 }

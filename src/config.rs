@@ -132,9 +132,30 @@ pub struct Config {
         default_value = "'self' https://app.gohighlevel.com https://*.leadconnectorhq.com"
     )]
     pub frame_ancestors: String,
+    /// Bearer token `/metrics` needs. Unset: `/metrics` is open.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Longest graceful shutdown (finishing sends in flight, closing sessions): 30s, 1m, or ms.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = crate::duration::parse)]
+    pub shutdown_timeout: Duration,
+    /// Where alert events are POSTed as JSON (logout, ban, long offline, dead letters). Unset: no alerts.
+    #[arg(long, env = "ALERT_WEBHOOK_URL")]
+    pub alert_webhook_url: Option<String>,
+    /// Other name of ALERT_WEBHOOK_URL.
+    #[arg(long, env = "MONITORING_WEBHOOK_URL", hide = true)]
+    pub monitoring_webhook_url: Option<String>,
+    /// Sent as `Authorization: Bearer` with every alert.
+    #[arg(long, env = "MONITORING_WEBHOOK_TOKEN", hide_env_values = true)]
+    pub monitoring_webhook_token: Option<String>,
+    /// How long a linked instance may be down before an alert: 5m, 30s, or ms.
+    #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = crate::duration::parse)]
+    pub alert_offline_after: Duration,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,
+    /// Sim backend only: how long a send takes to reach the simulated network, in ms.
+    #[arg(long, env = "SIM_SEND_DELAY_MS", default_value_t = 0)]
+    pub sim_send_delay_ms: u64,
 }
 
 /// Settings checked and turned into the types the gateway uses.
@@ -145,6 +166,8 @@ pub struct Settings {
     pub node_id: String,
     pub public_base_url: Option<String>,
     pub default_country: Option<phonenumber::country::Id>,
+    /// ALERT_WEBHOOK_URL, or its other name MONITORING_WEBHOOK_URL.
+    pub alert_webhook_url: Option<String>,
 }
 
 /// The settings alone, as a command line (for tests and tools).
@@ -207,13 +230,22 @@ impl Config {
         positive("FORWARD_MAX_ATTEMPTS", self.forward_max_attempts.into())?;
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
         positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
+        if matches!(&self.metrics_token, Some(token) if token.trim().is_empty()) {
+            return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
+        }
         let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());
         let node_id = self.node_id.clone().unwrap_or_else(random_node_id);
+        let alert_webhook_url = self
+            .alert_webhook_url
+            .clone()
+            .or_else(|| self.monitoring_webhook_url.clone());
+        check_url("ALERT_WEBHOOK_URL", alert_webhook_url.as_deref())?;
         Ok(Settings {
             raw: self,
             node_id,
             public_base_url,
             default_country,
+            alert_webhook_url,
         })
     }
 }
@@ -300,6 +332,17 @@ mod tests {
         assert!(parse(&["--frame-ancestors", "'self'; script-src *"])
             .unwrap_err()
             .contains("FRAME_ANCESTORS"));
+    }
+
+    #[test]
+    fn operations_settings_parse_durations_and_refuse_empty_tokens() {
+        assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(30));
+        let s = parse(&["--shutdown-timeout", "1m"]).unwrap();
+        assert_eq!(s.raw.shutdown_timeout, Duration::from_secs(60));
+        assert!(parse(&["--shutdown-timeout", "soon"]).is_err());
+        assert!(parse(&["--metrics-token", " "])
+            .unwrap_err()
+            .contains("METRICS_TOKEN"));
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! The `wagate` binary: parse settings, set up logging, serve until
-//! SIGINT/SIGTERM. `wagate api-key` prints the API key.
+//! SIGINT/SIGTERM. `wagate api-key` prints the API key; `wagate healthcheck`
+//! exits 0 when the local gateway answers `/healthz`; `instances`, `qr` and
+//! `send` talk to a running gateway's API.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use wagate::cli::client::{existing_key, ApiClient};
+use wagate::cli::healthcheck::{self, HealthcheckArgs};
+use wagate::cli::operate::{self, Operation};
 use wagate::config::{Config, LogFormat, Role};
 
 #[derive(Parser)]
@@ -13,6 +18,9 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     config: Config,
+    /// The gateway the operator commands talk to. Default: http://127.0.0.1:PORT.
+    #[arg(long, env = "WAGATE_URL", global = true)]
+    url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -21,6 +29,10 @@ enum Command {
     Serve,
     /// Print the API key (API_KEY, or the one kept in SESSION_DIR/api-key).
     ApiKey,
+    /// Exit 0 when the gateway on 127.0.0.1:PORT answers /healthz with 200, else 1.
+    Healthcheck(HealthcheckArgs),
+    #[command(flatten)]
+    Operate(Operation),
 }
 
 #[tokio::main]
@@ -30,6 +42,20 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::ApiKey => print_api_key(&cli.config),
+        Command::Healthcheck(args) => {
+            std::process::exit(if healthcheck::healthy(&args).await { 0 } else { 1 })
+        }
+        Command::Operate(operation) => {
+            let key = existing_key(cli.config.api_key.as_deref(), &cli.config.session_dir)?;
+            let base = cli
+                .url
+                .unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.config.port));
+            println!(
+                "{}",
+                operate::run(&ApiClient::new(&base, key)?, &operation).await?
+            );
+            Ok(())
+        }
     }
 }
 
@@ -52,19 +78,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 fn print_api_key(config: &Config) -> anyhow::Result<()> {
-    if let Some(key) = &config.api_key {
-        println!("{}", key.trim());
-        return Ok(());
-    }
-    let path = wagate::api_key::key_file(&config.session_dir);
-    let key = wagate::api_key::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let key = key.with_context(|| {
-        format!(
-            "no key yet in {}: start the gateway once to create it",
-            path.display()
-        )
-    })?;
-    println!("{key}");
+    println!(
+        "{}",
+        existing_key(config.api_key.as_deref(), &config.session_dir)?
+    );
     Ok(())
 }
 

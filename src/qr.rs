@@ -1,5 +1,6 @@
-//! QR codes drawn as PNG images (qrcode + image), and as the
-//! `data:image/png;base64,...` URLs the original gateway returned.
+//! QR codes drawn as PNG images (qrcode + image), as the
+//! `data:image/png;base64,...` URLs the original gateway returned, and as
+//! Unicode blocks for a terminal.
 
 use base64::Engine;
 use image::{ImageFormat, Luma};
@@ -21,6 +22,17 @@ pub fn png(text: &str) -> Result<Vec<u8>, QrError> {
     let mut out = Cursor::new(Vec::new());
     image.write_to(&mut out, ImageFormat::Png)?;
     Ok(out.into_inner())
+}
+
+/// The QR code of `text` in Unicode half blocks, light on a dark terminal.
+pub fn terminal(text: &str) -> Result<String, QrError> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = QrCode::new(text.as_bytes())?;
+    Ok(code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .build())
 }
 
 pub fn data_url(text: &str) -> Result<String, QrError> {

@@ -2,7 +2,8 @@
 //! compared in constant time) opens everything; a signed panel token
 //! (`Authorization: Bearer wgp1...`) opens what the panel needs, within its
 //! scope. Only the event stream also takes either one as `?token=`, since
-//! a browser's EventSource cannot send headers.
+//! a browser's EventSource cannot send headers. The metrics token is
+//! checked the same way on `/metrics`.
 
 use super::error::ApiError;
 use crate::panel_token::{Claims, PanelTokens};
@@ -144,4 +145,33 @@ pub fn panel_only(
 
 fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// Rejects requests that do not carry `secret` (named `what` in errors),
+/// as `x-api-key` or `Authorization: Bearer`; compared in constant time.
+pub fn require_secret(
+    secret: Arc<str>,
+    what: &'static str,
+) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    warp::header::optional::<String>("x-api-key")
+        .and(warp::header::optional::<String>("authorization"))
+        .and_then(move |api_key: Option<String>, authorization: Option<String>| {
+            let secret = secret.clone();
+            async move {
+                let bearer = authorization
+                    .as_deref()
+                    .and_then(|h| h.strip_prefix("Bearer "))
+                    .map(str::trim);
+                match api_key.as_deref().map(str::trim).or(bearer) {
+                    Some(offered) if bool::from(offered.as_bytes().ct_eq(secret.as_bytes())) => Ok(()),
+                    Some(_) => Err(warp::reject::custom(unauthorized(&format!(
+                        "the {what} is wrong"
+                    )))),
+                    None => Err(warp::reject::custom(unauthorized(&format!(
+                        "the {what} is required: send it as x-api-key or Authorization: Bearer"
+                    )))),
+                }
+            }
+        })
+        .untuple_one()
 }

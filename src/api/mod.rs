@@ -1,8 +1,9 @@
 //! The HTTP API (warp). Each resource has its own file exposing
 //! `routes(state)`; this module mounts them under `/api` behind the API key
 //! (or, narrowed by `scoped`, a panel link's token), adds the open routes
-//! (health, inbound media, the panel's files), CORS and the one `recover`
-//! that turns every error into the JSON error shape.
+//! (health, metrics, inbound media, the panel's files), CORS and the one
+//! `recover` that turns every error into the JSON error shape. `serve` runs
+//! them with request ids and HTTP metrics.
 
 mod auth;
 mod body;
@@ -14,6 +15,9 @@ mod ghl;
 mod health;
 mod instances;
 mod messages;
+mod metrics;
+mod observe;
+mod openapi;
 mod panel;
 mod panel_links;
 mod scoped;
@@ -23,6 +27,7 @@ pub mod state;
 mod wa;
 
 pub use error::ApiError;
+pub use observe::serve;
 pub use state::{AppState, InboundTestLog};
 
 use crate::panel_token::PanelTokens;
@@ -49,7 +54,8 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
     let panel = panel::routes(&state.settings.raw.frame_ancestors);
-    let all = health::routes(state)
+    let all = health::routes(state.clone())
+        .or(metrics::routes(state))
         .or(api)
         .or(media)
         .or(panel)
@@ -71,6 +77,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
         .or(messages::routes(state.clone()))
         .or(ghl::routes(state.clone()))
         .or(forwards::routes(state.clone()))
+        .or(openapi::routes())
         .map(Reply::into_response)
         .boxed();
     match state.sim.clone() {

@@ -1,9 +1,12 @@
 //! What request handlers share: settings, stores, the session manager, the
-//! sim network when it runs, and the built-in inbound test receiver.
+//! sim network when it runs, the built-in inbound test receiver, the
+//! metrics and the forwarder's liveness.
 
 use crate::cluster::Fleet;
 use crate::config::Settings;
+use crate::liveness::TaskFlag;
 use crate::message_events::MessageEvents;
+use crate::metrics::Metrics;
 use crate::queue::Wakeups;
 use crate::store::Stores;
 use crate::wa::manager::SessionManager;
@@ -33,6 +36,9 @@ pub struct AppState {
     pub message_events: Arc<MessageEvents>,
     /// Cancelled at shutdown: ends the panel's open event streams.
     pub shutdown: CancellationToken,
+    pub metrics: Arc<Metrics>,
+    /// Set while the forwarder task runs, for `/readyz`.
+    pub forwarder_alive: Arc<TaskFlag>,
 }
 
 /// The last requests `/api/ghl/inbound-test` received, newest last.

@@ -7,6 +7,7 @@ use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{Forwarder, ForwarderSettings, Intake};
 use crate::media_store::MediaStore;
+use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
 use crate::retry::RetrySchedule;
 use crate::store::Stores;
@@ -29,12 +30,18 @@ pub(super) struct Parts {
     pub wakeups: Arc<Wakeups>,
     pub in_flight: Arc<AtomicU64>,
     pub sim: Option<Arc<SimNetwork>>,
+    pub metrics: Arc<Metrics>,
     /// Redis connections for ownership and remote requests.
     redis: Option<deadpool_redis::Pool>,
 }
 
 impl Parts {
-    pub fn build(settings: &Settings, stores: &Stores, media_base_url: String) -> Self {
+    pub fn build(
+        settings: &Settings,
+        stores: &Stores,
+        media_base_url: String,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let raw = &settings.raw;
         let (backend, sim) = backend(settings);
         let media = Arc::new(MediaStore::new(raw.session_dir.join("media"), media_base_url));
@@ -52,7 +59,13 @@ impl Parts {
             inbound: Arc::new(intake),
             watchdog: Duration::from_millis(raw.reconnect_watchdog_ms),
         };
-        let sender = sender(settings, stores, wakeups.clone(), in_flight.clone());
+        let sender = sender(
+            settings,
+            stores,
+            wakeups.clone(),
+            in_flight.clone(),
+            metrics.clone(),
+        );
         let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
         let redis = raw.redis_url.as_deref().map(redis_pool);
         let remote = redis.clone().map(|pool| {
@@ -77,6 +90,7 @@ impl Parts {
             wakeups,
             in_flight,
             sim,
+            metrics,
             redis,
         }
     }
@@ -97,6 +111,7 @@ impl Parts {
             stores.outbox.clone(),
             forwarder_settings,
             self.forwarder_wakeup.clone(),
+            self.metrics.clone(),
         )
     }
 
@@ -134,6 +149,7 @@ fn sender(
     stores: &Stores,
     wakeups: Arc<Wakeups>,
     in_flight: Arc<AtomicU64>,
+    metrics: Arc<Metrics>,
 ) -> SenderCompanion {
     let (media_min, media_max) = settings.media_delay_range();
     SenderCompanion {
@@ -150,6 +166,7 @@ fn sender(
             max_attempts: settings.raw.send_max_attempts,
         },
         in_flight,
+        metrics,
     }
 }
 
@@ -161,6 +178,7 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
             let network = SimNetwork::new(
                 raw.session_dir.clone(),
                 Duration::from_millis(raw.sim_receipt_delay_ms),
+                Duration::from_millis(raw.sim_send_delay_ms),
             );
             (Arc::new(SimBackend::new(network.clone())), Some(network))
         }

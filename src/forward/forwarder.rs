@@ -3,6 +3,7 @@
 //! (a `Retry-After` is obeyed) until the last try makes it a dead letter.
 
 use crate::clock::now_ms;
+use crate::metrics::Metrics;
 use crate::retry::{parse_retry_after, RetrySchedule};
 use crate::store::{ForwardRecord, Outbox};
 use futures::StreamExt;
@@ -23,6 +24,7 @@ pub struct Forwarder {
     client: reqwest::Client,
     settings: ForwarderSettings,
     wakeup: Arc<Notify>,
+    metrics: Arc<Metrics>,
 }
 
 /// Forwards handled per round, and how many are in flight at once.
@@ -40,7 +42,12 @@ enum Outcome {
 }
 
 impl Forwarder {
-    pub fn new(outbox: Arc<dyn Outbox>, settings: ForwarderSettings, wakeup: Arc<Notify>) -> Self {
+    pub fn new(
+        outbox: Arc<dyn Outbox>,
+        settings: ForwarderSettings,
+        wakeup: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let client = reqwest::Client::builder()
             .timeout(settings.timeout)
             .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")))
@@ -51,6 +58,7 @@ impl Forwarder {
             client,
             settings,
             wakeup,
+            metrics,
         }
     }
 
@@ -99,9 +107,14 @@ impl Forwarder {
     }
 
     async fn attempt(&self, url: &str, forward: ForwardRecord) {
+        self.metrics.forward_attempts.inc();
         let stored = match self.post(url, &forward).await {
-            Outcome::Delivered => self.outbox.forward_delivered(&forward.id).await,
+            Outcome::Delivered => {
+                self.metrics.forwards_delivered.inc();
+                self.outbox.forward_delivered(&forward.id).await
+            }
             Outcome::Failed { error, retry_after } => {
+                self.metrics.forward_failures.inc();
                 let failed_attempts = forward.attempts + 1;
                 if self.settings.schedule.allows_another(failed_attempts) {
                     let wait = self.settings.schedule.delay(failed_attempts, retry_after);
@@ -111,6 +124,7 @@ impl Forwarder {
                         .await
                 } else {
                     tracing::warn!(forward = %forward.id, %error, "forward is a dead letter after its last try");
+                    self.metrics.forward_dead_letters.inc();
                     self.outbox.forward_dead(&forward.id, &error).await
                 }
             }
@@ -134,7 +148,7 @@ impl Forwarder {
             Ok(response) => response,
             Err(e) => {
                 return Outcome::Failed {
-                    error: describe(&e),
+                    error: describe(e),
                     retry_after: None,
                 }
             }
@@ -154,12 +168,13 @@ impl Forwarder {
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
+/// The failure in words, without the URL: GHL webhook URLs carry secrets.
+fn describe(error: reqwest::Error) -> String {
     if error.is_timeout() {
         "the receiver did not answer in time".into()
     } else if error.is_connect() {
         "could not connect to the receiver".into()
     } else {
-        format!("request failed: {error}")
+        format!("request failed: {}", error.without_url())
     }
 }

@@ -5,6 +5,7 @@
 use super::{Pacing, Wakeups};
 use crate::clock::now_ms;
 use crate::domain::{MessageStatus, Phone};
+use crate::metrics::{Metrics, SendResult};
 use crate::retry::RetrySchedule;
 use crate::store::{MessageRecord, SendQueue};
 use crate::wa::manager::{Companion, SessionHandle};
@@ -23,6 +24,7 @@ pub struct SenderCompanion {
     pub retry: RetrySchedule,
     /// Sends in flight across all instances, for the stats.
     pub in_flight: Arc<AtomicU64>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Companion for SenderCompanion {
@@ -34,6 +36,7 @@ impl Companion for SenderCompanion {
             pacing: self.pacing,
             retry: self.retry,
             in_flight: self.in_flight.clone(),
+            metrics: self.metrics.clone(),
             last_send: None,
         };
         tokio::spawn(sender.run(stop))
@@ -47,6 +50,7 @@ pub struct InstanceSender {
     pacing: Pacing,
     retry: RetrySchedule,
     in_flight: Arc<AtomicU64>,
+    metrics: Arc<Metrics>,
     last_send: Option<Instant>,
 }
 
@@ -92,7 +96,7 @@ impl InstanceSender {
         }
         let Some(outgoing) = outgoing(&message) else {
             self.settle(
-                &message.id,
+                &message,
                 MessageStatus::Failed,
                 Some("the stored recipient is not a phone number"),
             )
@@ -105,12 +109,11 @@ impl InstanceSender {
         match result {
             Ok(()) => {
                 self.last_send = Some(Instant::now());
-                self.settle(&message.id, MessageStatus::Sent, None).await;
+                self.settle(&message, MessageStatus::Sent, None).await;
                 self.store_last_send().await;
             }
             Err(SendError::Permanent(reason)) => {
-                self.settle(&message.id, MessageStatus::Failed, Some(&reason))
-                    .await
+                self.settle(&message, MessageStatus::Failed, Some(&reason)).await
             }
             Err(SendError::Transient(reason)) => self.retry_later(&message, &reason, stop).await,
         }
@@ -120,10 +123,12 @@ impl InstanceSender {
         let failed_attempts = message.attempts + 1;
         if !self.retry.allows_another(failed_attempts) {
             let why = format!("gave up after {failed_attempts} attempts: {reason}");
-            self.settle(&message.id, MessageStatus::Failed, Some(&why)).await;
+            self.settle(message, MessageStatus::Failed, Some(&why)).await;
             return;
         }
         tracing::info!(instance = %self.handle.id, attempt = failed_attempts, %reason, "send failed, will retry");
+        self.metrics
+            .send_outcome(SendResult::Retried, message.created_at_ms);
         if let Err(e) = self.queue.record_attempt(&message.id, reason).await {
             tracing::error!(instance = %self.handle.id, error = %e, "could not record a send attempt");
         }
@@ -143,12 +148,18 @@ impl InstanceSender {
         }
     }
 
-    async fn settle(&self, id: &str, status: MessageStatus, error: Option<&str>) {
+    async fn settle(&self, message: &MessageRecord, status: MessageStatus, error: Option<&str>) {
         // The outcome must be stored, or the message would be sent again.
-        while let Err(e) = self.queue.advance(id, status, error).await {
+        while let Err(e) = self.queue.advance(&message.id, status, error).await {
             tracing::error!(instance = %self.handle.id, error = %e, "could not store a send outcome; retrying");
             tokio::time::sleep(STORE_RETRY).await;
         }
+        let result = if status == MessageStatus::Sent {
+            SendResult::Sent
+        } else {
+            SendResult::Failed
+        };
+        self.metrics.send_outcome(result, message.created_at_ms);
     }
 
     /// Waits until the instance is online; false when stopped first.

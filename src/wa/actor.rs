@@ -15,6 +15,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+/// How `last_error` starts when WhatsApp banned the number for a while.
+pub const TEMPORARY_BAN: &str = "temporarily banned by WhatsApp";
+/// `last_error` after a logout asked for through the API (not by the phone).
+pub const LOGGED_OUT_BY_GATEWAY: &str = "logged out through the gateway";
+
 /// What the API and the panel see of an instance, kept current by its actor.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -126,7 +131,7 @@ impl Actor {
                         tracing::warn!(instance = %self.id, error = %e, "logout was not confirmed by WhatsApp");
                     }
                 }
-                self.logged_out("logged out through the gateway").await;
+                self.logged_out(LOGGED_OUT_BY_GATEWAY).await;
                 let _ = reply.send(());
             }
             Command::Stop { .. } => unreachable!("handled by the run loop"),

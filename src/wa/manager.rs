@@ -174,6 +174,25 @@ impl SessionManager {
             .map(|r| r.handle.clone())
     }
 
+    /// True while the instance's actor and its companion (the sender) both run.
+    pub fn is_running(&self, id: &InstanceId) -> bool {
+        self.running
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .is_some_and(|r| !r.handle.commands.is_closed() && !r.companion.is_finished())
+    }
+
+    /// The handles of every running instance.
+    pub fn handles(&self) -> Vec<SessionHandle> {
+        self.running
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|r| r.handle.clone())
+            .collect()
+    }
+
     /// Stops the instance's companion (letting a send in flight finish, up
     /// to [`COMPANION_GRACE`]), then its actor, and waits for the session
     /// to close.

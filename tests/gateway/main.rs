@@ -1,11 +1,17 @@
 //! Integration tests: the real gateway on 127.0.0.1:0 with the sim
 //! WhatsApp backend and a local receiver standing in for GHL.
 
+mod alerts;
+mod cli;
 mod common;
 mod compat;
+mod healthcheck;
 mod inbound;
 mod linking;
+mod openapi;
+mod operations;
 mod panel;
 mod restart;
 mod sending;
+mod shutdown;
 mod validation;

@@ -21,7 +21,7 @@ impl Actor {
             WaEvent::TemporaryBan { reason } => {
                 self.stop_with(
                     InstanceStatus::Offline,
-                    &format!("temporarily banned by WhatsApp: {reason}"),
+                    &format!("{}: {reason}", super::TEMPORARY_BAN),
                 )
                 .await
             }

@@ -107,6 +107,7 @@ struct SimSession {
 #[async_trait]
 impl WaSession for SimSession {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
+        tokio::time::sleep(self.network.send_delay()).await;
         if !self.network.is_current(&self.instance, self.generation) {
             return Err(SendError::Transient(
                 "not connected to the simulated network".into(),

@@ -38,18 +38,25 @@ struct SimInstance {
 pub struct SimNetwork {
     session_dir: PathBuf,
     receipt_delay: Duration,
+    /// How long a send takes to reach the network, like a real round trip.
+    send_delay: Duration,
     instances: Mutex<HashMap<InstanceId, SimInstance>>,
     generations: std::sync::atomic::AtomicU64,
 }
 
 impl SimNetwork {
-    pub fn new(session_dir: PathBuf, receipt_delay: Duration) -> Arc<Self> {
+    pub fn new(session_dir: PathBuf, receipt_delay: Duration, send_delay: Duration) -> Arc<Self> {
         Arc::new(Self {
             session_dir,
             receipt_delay,
+            send_delay,
             instances: Mutex::new(HashMap::new()),
             generations: Default::default(),
         })
+    }
+
+    pub fn send_delay(&self) -> Duration {
+        self.send_delay
     }
 
     fn dir(&self, id: &InstanceId) -> PathBuf {

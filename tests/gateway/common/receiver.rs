@@ -12,6 +12,7 @@ use warp::Filter;
 pub struct Received {
     pub body: Value,
     pub forward_id: Option<String>,
+    pub authorization: Option<String>,
 }
 
 #[derive(Default)]
@@ -40,17 +41,24 @@ impl Receiver {
         let shared = script.clone();
         let route = warp::post()
             .and(warp::header::optional::<String>("x-wagate-forward-id"))
+            .and(warp::header::optional::<String>("authorization"))
             .and(warp::body::json())
-            .map(move |forward_id: Option<String>, body: Value| {
-                let mut s = shared.lock().unwrap();
-                s.attempts += 1;
-                let status = s.statuses.pop_front().or(s.always).unwrap_or(200);
-                if status < 300 {
-                    s.received.push(Received { body, forward_id });
-                }
-                let status = StatusCode::from_u16(status).unwrap();
-                warp::reply::with_status(warp::reply::json(&serde_json::json!({ "ok": true })), status)
-            });
+            .map(
+                move |forward_id: Option<String>, authorization: Option<String>, body: Value| {
+                    let mut s = shared.lock().unwrap();
+                    s.attempts += 1;
+                    let status = s.statuses.pop_front().or(s.always).unwrap_or(200);
+                    if status < 300 {
+                        s.received.push(Received {
+                            body,
+                            forward_id,
+                            authorization,
+                        });
+                    }
+                    let status = StatusCode::from_u16(status).unwrap();
+                    warp::reply::with_status(warp::reply::json(&serde_json::json!({ "ok": true })), status)
+                },
+            );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);

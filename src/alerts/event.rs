@@ -1,0 +1,53 @@
+//! The JSON an alert carries to the monitoring webhook.
+
+use super::incident::{Change, ForwardChange, Incident};
+use crate::clock::{now_ms, rfc3339};
+use crate::domain::InstanceId;
+use crate::wa::actor::InstanceView;
+use serde_json::{json, Value};
+
+/// `instance.logged_out|banned|offline` or `instance.recovered`.
+pub fn instance(id: &InstanceId, change: Change, view: &InstanceView) -> Value {
+    let (event, severity, incident) = match change {
+        Change::Opened(incident) => (
+            format!("instance.{}", incident.name()),
+            severity(incident),
+            incident,
+        ),
+        Change::Recovered(incident) => ("instance.recovered".to_owned(), "resolved", incident),
+    };
+    json!({
+        "event": event,
+        "severity": severity,
+        "incident": incident.name(),
+        "instanceId": id.as_str(),
+        "status": view.status.as_str(),
+        "phone": view.phone,
+        "detail": view.last_error,
+        "at": rfc3339(now_ms()),
+        "gateway": concat!("wagate/", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// `forwards.dead_lettering` or `forwards.recovered`.
+pub fn forwards(change: ForwardChange) -> Value {
+    let (event, severity, dead_letters) = match change {
+        ForwardChange::Opened(count) => ("forwards.dead_lettering", "critical", count),
+        ForwardChange::Recovered => ("forwards.recovered", "resolved", 0),
+    };
+    json!({
+        "event": event,
+        "severity": severity,
+        "incident": "dead_letters",
+        "newDeadLetters": dead_letters,
+        "at": rfc3339(now_ms()),
+        "gateway": concat!("wagate/", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+fn severity(incident: Incident) -> &'static str {
+    match incident {
+        Incident::Offline => "warning",
+        Incident::LoggedOut | Incident::Banned => "critical",
+    }
+}

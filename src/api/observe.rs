@@ -1,0 +1,99 @@
+//! The HTTP server around the routes: gives every request an id (the
+//! caller's `X-Request-Id` when it is sane, else a fresh one), runs the
+//! request inside a tracing span carrying that id, echoes the id in the
+//! answer, and counts answers by route template, method and status.
+
+use crate::metrics::{routes, Metrics};
+use hyper::service::{make_service_fn, service_fn, Service};
+use hyper::{Body, Request, Response};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tracing::Instrument;
+use warp::filters::BoxedFilter;
+use warp::http::HeaderValue;
+
+pub const REQUEST_ID: &str = "x-request-id";
+/// Longest caller-chosen request id that is kept.
+const MAX_REQUEST_ID: usize = 128;
+
+/// Serves `routes` on `listener` until `stop` resolves, then lets the
+/// requests in progress finish.
+pub async fn serve(
+    routes: BoxedFilter<(warp::reply::Response,)>,
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), hyper::Error> {
+    let service = warp::service(routes);
+    let make = make_service_fn(move |connection: &tokio::net::TcpStream| {
+        let service = service.clone();
+        let metrics = metrics.clone();
+        let remote = connection.peer_addr().ok();
+        async move {
+            Ok::<_, Infallible>(service_fn(move |request| {
+                handle(service.clone(), metrics.clone(), remote, request)
+            }))
+        }
+    });
+    let incoming =
+        hyper::server::accept::from_stream(tokio_stream::wrappers::TcpListenerStream::new(listener));
+    hyper::Server::builder(incoming)
+        .serve(make)
+        .with_graceful_shutdown(stop)
+        .await
+}
+
+async fn handle<S>(
+    mut service: S,
+    metrics: Arc<Metrics>,
+    remote: Option<SocketAddr>,
+    mut request: Request<Body>,
+) -> Result<Response<Body>, Infallible>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+{
+    let id = request_id(request.headers().get(REQUEST_ID));
+    let header = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
+    request.headers_mut().insert(REQUEST_ID, header.clone());
+    let route = routes::template(request.uri().path());
+    let method = request.method().clone();
+    let remote = remote.map(|a| a.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("http", request_id = %id, route, %remote);
+    // warp builds its own request span when the call starts: inside ours.
+    let answer = span.in_scope(|| service.call(request));
+    let mut response = answer.instrument(span).await?;
+    response.headers_mut().insert(REQUEST_ID, header);
+    metrics
+        .http_requests
+        .with_label_values(&[route, method.as_str(), response.status().as_str()])
+        .inc();
+    Ok(response)
+}
+
+/// The caller's id when it is short visible ASCII, else a new one.
+fn request_id(offered: Option<&HeaderValue>) -> String {
+    offered
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= MAX_REQUEST_ID && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sane_ids_are_kept_and_others_replaced() {
+        let kept = HeaderValue::from_static("abc-123");
+        assert_eq!(request_id(Some(&kept)), "abc-123");
+        let spaced = HeaderValue::from_static("a b");
+        assert_eq!(request_id(Some(&spaced)).len(), 32);
+        let long = HeaderValue::from_str(&"x".repeat(200)).unwrap();
+        assert_eq!(request_id(Some(&long)).len(), 32);
+        assert_eq!(request_id(None).len(), 32);
+    }
+}

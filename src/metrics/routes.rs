@@ -1,0 +1,61 @@
+//! Route templates for the HTTP metrics: a raw path becomes the template of
+//! the route it matched (`/api/messages/{id}`), so ids never become label
+//! values and the number of series stays bounded.
+
+use crate::routes::ROUTES;
+
+/// The template `path` matches, or `other` for anything unknown. Where
+/// several fit, the one with the most literal segments wins
+/// (`/api/messages/history` over `/api/messages/{id}`).
+pub fn template(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    ROUTES
+        .iter()
+        .filter_map(|r| literals_if_fits(r.path, &segments).map(|n| (n, r.path)))
+        .max_by_key(|(literals, _)| *literals)
+        .map(|(_, template)| template)
+        .unwrap_or("other")
+}
+
+/// How many literal segments `template` has, if `segments` fit it.
+fn literals_if_fits(template: &str, segments: &[&str]) -> Option<usize> {
+    let parts: Vec<&str> = template.split('/').skip(1).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut literals = 0;
+    for (part, segment) in parts.iter().zip(segments) {
+        if !part.starts_with('{') {
+            if part != segment {
+                return None;
+            }
+            literals += 1;
+        } else if segment.is_empty() {
+            return None;
+        }
+    }
+    Some(literals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template;
+
+    #[test]
+    fn ids_become_placeholders_and_literals_win() {
+        assert_eq!(template("/api/messages/3EB0ABC"), "/api/messages/{id}");
+        assert_eq!(template("/api/messages/history"), "/api/messages/history");
+        assert_eq!(template("/api/sim/wa-01/scan"), "/api/sim/{id}/scan");
+        assert_eq!(template("/api/sim/wa-01/sent"), "/api/sim/{id}/sent");
+        assert_eq!(template("/api/instances/"), "/api/instances");
+        assert_eq!(template("/healthz"), "/healthz");
+    }
+
+    #[test]
+    fn unknown_paths_share_one_label() {
+        assert_eq!(template("/wp-admin/setup.php"), "other");
+        assert_eq!(template("/api/messages/a/b"), "other");
+        assert_eq!(template("/api/sim/wa-01/explode"), "other");
+        assert_eq!(template("/"), "other");
+    }
+}

@@ -1,0 +1,77 @@
+//! Every HTTP route the gateway serves, in one table: method, path template
+//! (`{id}` for a path segment), group, the status of a success and a line on
+//! what it does. The OpenAPI document and the route labels of the HTTP
+//! metrics are made from it, so a new route is added here too; tests check
+//! that each row answers and that the README's routes are all here.
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    /// Status of a successful answer.
+    pub ok: &'static str,
+    pub summary: &'static str,
+}
+
+impl Route {
+    /// Every /api route needs the API key, except the original health path.
+    pub fn needs_key(&self) -> bool {
+        self.path.starts_with("/api/") && self.path != "/api/health"
+    }
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    ok: &'static str,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        tag,
+        ok,
+        summary,
+    }
+}
+
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    route("GET", "/healthz", "health", "200", "Liveness: the process answers"),
+    route("GET", "/api/health", "health", "200", "Liveness at the original gateway's path"),
+    route("GET", "/readyz", "health", "200", "Readiness with the detail of each check (503 when not ready)"),
+    route("GET", "/metrics", "health", "200", "Prometheus metrics (Bearer METRICS_TOKEN when set)"),
+    route("GET", "/api/openapi.json", "health", "200", "This OpenAPI document"),
+    route("POST", "/api/instances", "instances", "201", "Create an instance: {instanceId, phoneAlias?, forceNew?}"),
+    route("GET", "/api/instances", "instances", "200", "List the instances with status, phone and queue depth"),
+    route("DELETE", "/api/instances/{id}", "instances", "200", "Log an instance out and remove it"),
+    route("POST", "/api/wa/instances", "instances", "201", "Create an instance (original gateway's path)"),
+    route("GET", "/api/wa/instances", "instances", "200", "List the instances (original gateway's path)"),
+    route("GET", "/api/wa/status/{id}", "instances", "200", "An instance's status and connected number"),
+    route("POST", "/api/wa/logout/{id}", "instances", "200", "Log an instance out"),
+    route("DELETE", "/api/wa/delete/{id}", "instances", "200", "Log out and remove (original gateway's path)"),
+    route("GET", "/api/wa/qr/{id}", "whatsapp", "200", "The QR code to scan ({status, qr, code}; ?format=png for the image)"),
+    route("GET", "/api/wa/qr-check/{id}", "whatsapp", "200", "The current QR code if any; never starts a pairing"),
+    route("POST", "/api/wa/pair-code/{id}", "whatsapp", "200", "Link by phone-number code: {phone}"),
+    route("POST", "/api/wa/reconnect/{id}", "whatsapp", "200", "Throw the client away and build a fresh one"),
+    route("POST", "/api/wa/clear/{id}", "whatsapp", "200", "Drop the session and start a fresh QR"),
+    route("POST", "/api/send", "send", "202", "Queue a send: {instanceId, to, type?, message, mediaUrl?, caption?}"),
+    route("GET", "/api/send/stats", "send", "200", "Queue counts: waiting, active, completed, failed, delayed, total"),
+    route("GET", "/api/messages/history", "messages", "200", "Latest messages, both directions (?instanceId&type&limit&since)"),
+    route("GET", "/api/messages/{id}", "messages", "200", "A message's status: queued, sent, delivered, read, failed"),
+    route("POST", "/api/ghl/outbound", "ghl", "202", "GHL workflow webhook: queue a send"),
+    route("POST", "/api/ghl/inbound-test", "ghl", "200", "A receiver that records what it gets, for wiring checks"),
+    route("GET", "/api/ghl/inbound-test", "ghl", "200", "What the test receiver recorded"),
+    route("GET", "/api/forwards", "forwards", "200", "The forwarding outbox (?status=pending|delivered|dead)"),
+    route("POST", "/api/forwards/{id}/retry", "forwards", "200", "Send a forward again"),
+    route("POST", "/api/sim/{id}/scan", "sim", "200", "Sim only: the phone scans the QR code ({phone?})"),
+    route("POST", "/api/sim/{id}/inbound", "sim", "200", "Sim only: a contact writes ({from, text, id?, type?, mediaUrl?, pushName?})"),
+    route("POST", "/api/sim/{id}/drop", "sim", "200", "Sim only: cut the connection"),
+    route("POST", "/api/sim/{id}/logout", "sim", "200", "Sim only: the phone unlinks the device"),
+    route("GET", "/api/sim/{id}/sent", "sim", "200", "Sim only: what the simulated network received"),
+    route("POST", "/api/panel-links", "panel", "200", "A signed, expiring panel link: {expiresInSeconds?, instances?}"),
+    route("GET", "/api/events", "panel", "200", "Server-Sent Events: instance status and QR, removals, message ticks"),
+    route("GET", "/panel/", "panel", "200", "The embeddable panel"),
+    route("GET", "/media/{name}", "media", "200", "Inbound media the gateway downloaded"),
+];

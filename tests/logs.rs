@@ -1,0 +1,74 @@
+//! Secrets never reach the logs: the API key and panel tokens given to the
+//! event stream as `?token=` appear in no log line, even at debug level.
+//! Alone in its own process, so one global log capture sees every line.
+
+// The gateway tests' harness, of which this test needs only a part.
+#[allow(dead_code)]
+#[path = "gateway/common/mod.rs"]
+mod common;
+
+use common::{TestEnv, KEY};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Everything logged in this process, at debug level.
+#[derive(Clone, Default)]
+struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture() -> &'static LogCapture {
+    static LOGS: OnceLock<LogCapture> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = LogCapture::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .init();
+        logs
+    })
+}
+
+#[tokio::test]
+async fn the_event_streams_query_credential_is_never_logged() {
+    let logs = capture();
+    let env = TestEnv::embedded();
+    let gw = env.start(&[]).await;
+    gw.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
+    let (status, link) = gw.post("/api/panel-links", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let token = link["token"].as_str().unwrap().to_owned();
+    for credential in [token.as_str(), KEY, "wgp1.not-a-real-token"] {
+        let mut stream = gw
+            .http
+            .get(gw.url(&format!("/api/events?token={credential}")))
+            .send()
+            .await
+            .unwrap();
+        if stream.status() == StatusCode::OK {
+            let first = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+            assert!(matches!(first, Ok(Ok(Some(_)))), "the stream sent an event");
+        }
+    }
+    gw.stop().await;
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("/api/events"),
+        "the requests were logged: {logged}"
+    );
+    for secret in [token.as_str(), KEY, "not-a-real-token"] {
+        assert!(!logged.contains(secret), "{secret} was logged");
+    }
+}
