@@ -1,10 +1,12 @@
 //! Health routes, open without the API key: liveness (`/healthz`, and the
 //! original gateway's `/api/health`) and readiness (`/readyz`: the store
-//! answers, the forwarder runs, every instance's actor and sender run),
+//! answers — Redis when configured —, the forwarder runs, every instance's
+//! actor and sender run),
 //! with a JSON detail of each check and 503 when one fails.
 
 use super::common::with_state;
 use super::state::AppState;
+use crate::config::Role;
 use serde_json::{json, Value};
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -52,14 +54,26 @@ async fn ready(state: AppState) -> Result<warp::reply::WithStatus<warp::reply::J
             "store": store,
             "forwarder": forwarder,
             "sessions": sessions,
-            "redis": { "ok": true, "configured": false },
+            "redis": redis_check(&state, &store),
         },
     });
     Ok(warp::reply::with_status(warp::reply::json(&body), status))
 }
 
-/// The forwarder task runs (or has nothing to do: no GHL_INBOUND_URL).
+/// With REDIS_URL the store is Redis: its check is Redis's.
+fn redis_check(state: &AppState, store: &Value) -> Value {
+    match state.settings.raw.redis_url {
+        Some(_) => json!({ "ok": store["ok"], "configured": true }),
+        None => json!({ "ok": true, "configured": false }),
+    }
+}
+
+/// The forwarder task runs (or has nothing to do: no GHL_INBOUND_URL, or
+/// this process only serves the API).
 fn forwarder_check(state: &AppState) -> Value {
+    if state.settings.raw.role == Role::Api {
+        return json!({ "ok": true, "state": "not run by an api process" });
+    }
     if state.settings.raw.ghl_inbound_url.is_none() {
         return json!({ "ok": true, "state": "not configured" });
     }
@@ -67,17 +81,26 @@ fn forwarder_check(state: &AppState) -> Value {
     json!({ "ok": running, "state": if running { "running" } else { "stopped" } })
 }
 
-/// Every registered instance has a live session actor and sender.
+/// Every instance this process should run has a live session actor and
+/// sender: all of them when embedded; with Redis, those it holds (the
+/// others run in other processes).
 fn sessions_check(state: &AppState, records: &[crate::store::InstanceRecord]) -> Value {
-    let stopped: Vec<&str> = records
+    let mine: Vec<&crate::store::InstanceRecord> = match state.settings.raw.redis_url {
+        None => records.iter().collect(),
+        Some(_) => records
+            .iter()
+            .filter(|r| state.sessions.get(&r.id).is_some())
+            .collect(),
+    };
+    let stopped: Vec<&str> = mine
         .iter()
         .filter(|r| !state.sessions.is_running(&r.id))
         .map(|r| r.id.as_str())
         .collect();
     json!({
         "ok": stopped.is_empty(),
-        "instances": records.len(),
-        "running": records.len() - stopped.len(),
+        "instances": mine.len(),
+        "running": mine.len() - stopped.len(),
         "stopped": stopped,
     })
 }

@@ -88,3 +88,33 @@ async fn send_for(api: &Api, how_long: Duration, refused: &mut usize) -> Vec<Str
     }
     accepted
 }
+
+#[tokio::test]
+async fn readiness_follows_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis_dir = dir.path().join("redis");
+    std::fs::create_dir_all(&redis_dir).unwrap();
+    let mut redis = OwnRedis::start(&redis_dir, free_port());
+    let gateway = Proc::start(dir.path(), "gateway", &[("REDIS_URL", redis.url())]);
+    let api = Api::new(gateway.port).await;
+    let (status, ready) = api.get("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(
+        ready["checks"]["redis"],
+        json!({ "ok": true, "configured": true })
+    );
+    let outage = tokio::spawn(async move {
+        redis.restart(Duration::from_secs(3)).await;
+        redis
+    });
+    eventually("readiness fails while Redis is down", || async {
+        let (status, ready) = api.get("/readyz").await;
+        status == StatusCode::SERVICE_UNAVAILABLE && ready["checks"]["redis"]["ok"] == false
+    })
+    .await;
+    let _redis = outage.await.unwrap();
+    eventually("ready again once Redis is back", || async {
+        api.get("/readyz").await.0 == StatusCode::OK
+    })
+    .await;
+}
