@@ -109,6 +109,9 @@ pub struct Config {
     /// First pause before retrying a failed send, in ms (doubles each time).
     #[arg(long, env = "SEND_RETRY_BASE_MS", default_value_t = 2000)]
     pub send_retry_base_ms: u64,
+    /// Signs each forward with HMAC-SHA256 (header X-Wagate-Signature). Unset: unsigned.
+    #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
     /// Tries of a forward to GHL before it becomes a dead letter.
     #[arg(long, env = "FORWARD_MAX_ATTEMPTS", default_value_t = 8)]
     pub forward_max_attempts: u32,

@@ -62,6 +62,31 @@ impl JsonBody {
     }
 }
 
+impl JsonBody {
+    /// A nested object, such as GHL's `customData` or `location`.
+    pub fn object(&self, field: &'static str) -> Result<Option<JsonBody>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(JsonBody(map.clone()))),
+            Some(_) => Err(ApiError::invalid(field, format!("{field} must be an object"))),
+        }
+    }
+
+    /// A list of texts, such as instance ids.
+    pub fn texts(&self, field: &'static str) -> Result<Option<Vec<String>>, ApiError> {
+        let wrong = || ApiError::invalid(field, format!("{field} must be a list of texts"));
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(wrong))
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(wrong()),
+        }
+    }
+}
+
 fn text_in(map: &Map<String, Value>, field: &'static str) -> Result<Option<String>, ApiError> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),

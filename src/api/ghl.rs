@@ -1,11 +1,13 @@
 //! GHL workflow wiring: `POST /api/ghl/outbound` turns a workflow webhook
-//! into a queued send (the gateway's own shape and the original's older
-//! `{locationId, contactId, phone, message}`), and `/api/ghl/inbound-test`
-//! records what it receives, for checking the wiring.
+//! into a queued send (the gateway's own shape, the original's older
+//! `{locationId, contactId, phone, message}`, and GHL's standard Webhook
+//! action body with `customData`), and `/api/ghl/inbound-test` records what
+//! it receives, for checking the wiring.
 
 use super::body::{json_body, JsonBody};
 use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
+use super::ghl_locations::parse_ghl_id;
 use super::send::{accept, idempotency_key, parse_phone, SendRequest};
 use super::state::AppState;
 use crate::domain::{InstanceId, MessageKind};
@@ -35,13 +37,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
 }
 
 async fn outbound(state: AppState, key: Option<String>, body: JsonBody) -> ApiResult {
-    let instance = pick_instance(&state, &body).await?;
-    let raw_to = match body.text("to")? {
+    let custom = body.object("customData")?;
+    let field = |name: &'static str| first_text(&body, custom.as_ref(), name);
+    let instance = pick_instance(&state, &body, custom.as_ref()).await?;
+    let raw_to = match field("to")? {
         Some(to) => to,
-        None => body.text("phone")?.ok_or_else(|| ApiError::missing("to"))?,
+        None => field("phone")?.ok_or_else(|| ApiError::missing("to"))?,
     };
     let to = parse_phone("to", &raw_to, &state)?;
-    let kind = match body.text("type")? {
+    let kind = match field("type")? {
         Some(raw) => {
             MessageKind::parse_sendable(&raw).map_err(|e| ApiError::invalid("type", e.to_string()))?
         }
@@ -51,24 +55,98 @@ async fn outbound(state: AppState, key: Option<String>, body: JsonBody) -> ApiRe
         instance,
         to,
         kind,
-        body.text("message")?,
-        body.text("mediaUrl")?,
-        body.text("caption")?,
+        field("message")?,
+        field("mediaUrl")?,
+        field("caption")?,
     )?;
     accept(&state, request, key).await
 }
 
-/// The instance named in the body; the older shape named none, which means
-/// the gateway's only instance when there is exactly one.
-async fn pick_instance(state: &AppState, body: &JsonBody) -> Result<InstanceId, ApiError> {
-    if let Some(raw) = body.text("instanceId")? {
+/// A field of the body, else of its `customData` (GHL's standard Webhook
+/// action puts the user's own fields there).
+fn first_text(
+    body: &JsonBody,
+    custom: Option<&JsonBody>,
+    name: &'static str,
+) -> Result<Option<String>, ApiError> {
+    match body.text(name)? {
+        Some(found) => Ok(Some(found)),
+        None => custom.map(|c| c.text(name)).transpose().map(Option::flatten),
+    }
+}
+
+/// The instance to send through: named in the body or its `customData`;
+/// else the GHL location's route (the contact's own instance, or the
+/// location's default); else the gateway's only instance, if it has one.
+async fn pick_instance(
+    state: &AppState,
+    body: &JsonBody,
+    custom: Option<&JsonBody>,
+) -> Result<InstanceId, ApiError> {
+    if let Some(raw) = first_text(body, custom, "instanceId")? {
         return parse_instance_id(&raw);
     }
-    let mut all = state.stores.instances.instances().await?;
-    match all.len() {
-        1 => Ok(all.remove(0).id),
-        _ => Err(ApiError::missing("instanceId")),
+    let location = location_of(body, custom)?;
+    if let Some(location_id) = &location {
+        if let Some(routed) = routed_instance(state, body, custom, location_id).await? {
+            return Ok(routed);
+        }
     }
+    let mut all = state.stores.instances.instances().await?;
+    match (all.len(), location) {
+        (1, _) => Ok(all.remove(0).id),
+        (_, Some(location_id)) => Err(ApiError {
+            field: Some("locationId"),
+            ..ApiError::not_found(format!(
+                "location {location_id} has no instance: name instanceId, or route the location with \
+                 PUT /api/ghl/locations/{location_id}"
+            ))
+        }),
+        (_, None) => Err(ApiError::missing("instanceId")),
+    }
+}
+
+/// `locationId`, or GHL's `location: {id}`.
+fn location_of(body: &JsonBody, custom: Option<&JsonBody>) -> Result<Option<String>, ApiError> {
+    let nested = body
+        .object("location")?
+        .map(|l| l.text("id"))
+        .transpose()?
+        .flatten();
+    match first_text(body, custom, "locationId")?.or(nested) {
+        Some(raw) => parse_ghl_id("locationId", &raw).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The contact's own instance, else the location's default; None when the
+/// location has no route.
+async fn routed_instance(
+    state: &AppState,
+    body: &JsonBody,
+    custom: Option<&JsonBody>,
+    location_id: &str,
+) -> Result<Option<InstanceId>, ApiError> {
+    let contact = match first_text(body, custom, "contact_id")? {
+        Some(found) => Some(found),
+        None => first_text(body, custom, "contactId")?,
+    };
+    if let Some(contact) = contact {
+        if let Some(id) = state
+            .stores
+            .routes
+            .contact_instance(location_id, &contact)
+            .await?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(state
+        .stores
+        .routes
+        .location(location_id)
+        .await?
+        .map(|route| route.default_instance_id))
 }
 
 async fn record_test(state: AppState, headers: warp::http::HeaderMap, body: JsonBody) -> ApiResult {

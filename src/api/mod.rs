@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod forwards;
 mod ghl;
+mod ghl_locations;
 mod health;
 mod instances;
 mod messages;
@@ -76,6 +77,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
         .or(send::routes(state.clone()))
         .or(messages::routes(state.clone()))
         .or(ghl::routes(state.clone()))
+        .or(ghl_locations::routes(state.clone()))
         .or(forwards::routes(state.clone()))
         .or(openapi::routes())
         .map(Reply::into_response)

@@ -45,6 +45,7 @@ pub fn document() -> OpenApi {
 fn path_item(route: &Route) -> PathItem {
     let method = match route.method {
         "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
         "DELETE" => HttpMethod::Delete,
         _ => HttpMethod::Get,
     };

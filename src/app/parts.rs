@@ -5,7 +5,7 @@ use crate::cluster::lease::Leases;
 use crate::cluster::remote::Remote;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
-use crate::forward::{Forwarder, ForwarderSettings, Intake};
+use crate::forward::{Forwarder, ForwarderSettings, Intake, WebhookSigner};
 use crate::media_store::MediaStore;
 use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
@@ -106,6 +106,7 @@ impl Parts {
             url: raw.ghl_inbound_url.clone(),
             schedule,
             timeout: Duration::from_millis(raw.forward_timeout_ms),
+            signer: raw.webhook_secret.as_deref().map(WebhookSigner::new),
         };
         Forwarder::new(
             stores.outbox.clone(),

@@ -17,6 +17,8 @@ pub struct ForwarderSettings {
     pub url: Option<String>,
     pub schedule: RetrySchedule,
     pub timeout: Duration,
+    /// Signs each POST when WEBHOOK_SECRET is set.
+    pub signer: Option<super::WebhookSigner>,
 }
 
 pub struct Forwarder {
@@ -135,15 +137,17 @@ impl Forwarder {
     }
 
     async fn post(&self, url: &str, forward: &ForwardRecord) -> Outcome {
-        let sent = self
+        let mut request = self
             .client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", &forward.id)
-            .header("X-Wagate-Forward-Id", &forward.id)
-            .body(forward.body.clone())
-            .send()
-            .await;
+            .header("X-Wagate-Forward-Id", &forward.id);
+        if let Some(signer) = &self.settings.signer {
+            let signature = signer.header_value(forward.body.as_bytes(), crate::clock::now_ms() / 1000);
+            request = request.header(super::SIGNATURE_HEADER, signature);
+        }
+        let sent = request.body(forward.body.clone()).send().await;
         let response = match sent {
             Ok(response) => response,
             Err(e) => {

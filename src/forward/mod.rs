@@ -5,7 +5,9 @@
 mod forwarder;
 mod intake;
 mod payload;
+mod signing;
 
 pub use forwarder::{Forwarder, ForwarderSettings};
 pub use intake::Intake;
 pub use payload::InboundPayload;
+pub use signing::{WebhookSigner, SIGNATURE_HEADER};

@@ -8,8 +8,8 @@ pub mod redis;
 pub mod sqlite;
 
 pub use records::{
-    Enqueued, ForwardRecord, ForwardStatus, HistoryQuery, InboundRecord, InstanceRecord, MessageRecord,
-    NewOutbound, QueueStats,
+    Enqueued, ForwardRecord, ForwardStatus, HistoryQuery, InboundRecord, InstanceRecord, LocationRoute,
+    MessageRecord, NewOutbound, QueueStats,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -86,6 +86,25 @@ pub trait Outbox: Send + Sync {
     async fn requeue_forward(&self, id: &str) -> StoreResult<bool>;
 }
 
+/// GHL number routing: which instances serve a GHL location (its default
+/// first), and per-contact overrides.
+#[async_trait]
+pub trait LocationRoutes: Send + Sync {
+    async fn set_location(&self, route: &LocationRoute) -> StoreResult<()>;
+    async fn location(&self, location_id: &str) -> StoreResult<Option<LocationRoute>>;
+    async fn locations(&self) -> StoreResult<Vec<LocationRoute>>;
+    /// Returns false when the location had no route.
+    async fn remove_location(&self, location_id: &str) -> StoreResult<bool>;
+    /// Sets (or with `None` clears) the instance that serves one contact.
+    async fn set_contact_instance(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        instance: Option<&InstanceId>,
+    ) -> StoreResult<()>;
+    async fn contact_instance(&self, location_id: &str, contact_id: &str) -> StoreResult<Option<InstanceId>>;
+}
+
 /// The store as the rest of the gateway holds it.
 #[derive(Clone)]
 pub struct Stores {
@@ -93,6 +112,7 @@ pub struct Stores {
     pub queue: Arc<dyn SendQueue>,
     pub log: Arc<dyn MessageLog>,
     pub outbox: Arc<dyn Outbox>,
+    pub routes: Arc<dyn LocationRoutes>,
 }
 
 impl Stores {
@@ -112,13 +132,14 @@ impl Stores {
 
     fn from_backend<B>(backend: Arc<B>) -> Self
     where
-        B: InstanceRegistry + SendQueue + MessageLog + Outbox + 'static,
+        B: InstanceRegistry + SendQueue + MessageLog + Outbox + LocationRoutes + 'static,
     {
         Self {
             instances: backend.clone(),
             queue: backend.clone(),
             log: backend.clone(),
-            outbox: backend,
+            outbox: backend.clone(),
+            routes: backend,
         }
     }
 }

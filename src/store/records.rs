@@ -153,3 +153,15 @@ pub struct QueueStats {
     pub delayed: u64,
     pub total: u64,
 }
+
+/// The instances that serve one GHL location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationRoute {
+    pub location_id: String,
+    /// Sends for the location go through this instance unless a contact has
+    /// its own.
+    pub default_instance_id: InstanceId,
+    /// Every instance the location may use, the default among them.
+    pub instance_ids: Vec<InstanceId>,
+}

@@ -5,6 +5,7 @@ mod alerts;
 mod cli;
 mod common;
 mod compat;
+mod ghl;
 mod healthcheck;
 mod inbound;
 mod linking;

@@ -80,6 +80,16 @@ impl Keys {
         ]
     }
 
+    /// Hash: GHL location id → its route as JSON.
+    pub fn locations(&self) -> String {
+        format!("{}locations", self.prefix)
+    }
+
+    /// Hash: contact id → the instance that serves that contact.
+    pub fn contact_routes(&self, location_id: &str) -> String {
+        format!("{}contact-routes:{location_id}", self.prefix)
+    }
+
     pub fn forward(&self, id: &str) -> String {
         format!("{}fwd:{id}", self.prefix)
     }

@@ -9,6 +9,7 @@ mod instances;
 mod keys;
 mod outbox;
 mod queue;
+mod routes;
 mod scripts;
 
 use super::{StoreError, StoreResult};

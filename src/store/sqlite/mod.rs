@@ -6,6 +6,7 @@
 mod instances;
 mod outbox;
 mod queue;
+mod routes;
 mod rows;
 
 use super::{StoreError, StoreResult};
@@ -47,6 +48,16 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     key TEXT PRIMARY KEY,
     message_id TEXT NOT NULL,
     created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS locations (
+    location_id TEXT PRIMARY KEY,
+    route TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contact_routes (
+    location_id TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    PRIMARY KEY (location_id, contact_id)
 );
 CREATE TABLE IF NOT EXISTS pacing (
     instance_id TEXT PRIMARY KEY,

@@ -224,6 +224,13 @@ impl Gateway {
     }
 }
 
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 /// Polls `check` until it holds; fails the test after 15 s.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where

@@ -13,6 +13,9 @@ pub struct Received {
     pub body: Value,
     pub forward_id: Option<String>,
     pub authorization: Option<String>,
+    pub signature: Option<String>,
+    /// The body exactly as it arrived.
+    pub raw: String,
 }
 
 #[derive(Default)]
@@ -42,9 +45,15 @@ impl Receiver {
         let route = warp::post()
             .and(warp::header::optional::<String>("x-wagate-forward-id"))
             .and(warp::header::optional::<String>("authorization"))
-            .and(warp::body::json())
+            .and(warp::header::optional::<String>("x-wagate-signature"))
+            .and(warp::body::bytes())
             .map(
-                move |forward_id: Option<String>, authorization: Option<String>, body: Value| {
+                move |forward_id: Option<String>,
+                      authorization: Option<String>,
+                      signature: Option<String>,
+                      raw: bytes::Bytes| {
+                    let raw = String::from_utf8(raw.to_vec()).unwrap();
+                    let body: Value = serde_json::from_str(&raw).unwrap();
                     let mut s = shared.lock().unwrap();
                     s.attempts += 1;
                     let status = s.statuses.pop_front().or(s.always).unwrap_or(200);
@@ -53,6 +62,8 @@ impl Receiver {
                             body,
                             forward_id,
                             authorization,
+                            signature,
+                            raw,
                         });
                     }
                     let status = StatusCode::from_u16(status).unwrap();

@@ -1,0 +1,79 @@
+//! GHL location routes: one hash of location → route JSON, and one hash
+//! per location of contact → instance overrides.
+
+use super::{unavailable, RedisStore};
+use crate::domain::InstanceId;
+use crate::store::{LocationRoute, LocationRoutes, StoreError, StoreResult};
+use async_trait::async_trait;
+use redis::AsyncCommands;
+
+fn decode(json: &str) -> StoreResult<LocationRoute> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[async_trait]
+impl LocationRoutes for RedisStore {
+    async fn set_location(&self, route: &LocationRoute) -> StoreResult<()> {
+        let json = serde_json::to_string(route).expect("plain data serialises");
+        let mut conn = self.conn().await?;
+        conn.hset::<_, _, _, ()>(self.keys.locations(), &route.location_id, json)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn location(&self, location_id: &str) -> StoreResult<Option<LocationRoute>> {
+        let mut conn = self.conn().await?;
+        let json: Option<String> = conn
+            .hget(self.keys.locations(), location_id)
+            .await
+            .map_err(unavailable)?;
+        json.as_deref().map(decode).transpose()
+    }
+
+    async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
+        let mut conn = self.conn().await?;
+        let all: Vec<String> = conn.hvals(self.keys.locations()).await.map_err(unavailable)?;
+        let mut routes = all
+            .iter()
+            .map(|json| decode(json))
+            .collect::<StoreResult<Vec<_>>>()?;
+        routes.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+        Ok(routes)
+    }
+
+    async fn remove_location(&self, location_id: &str) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let (removed, _): (i64, i64) = redis::pipe()
+            .atomic()
+            .hdel(self.keys.locations(), location_id)
+            .del(self.keys.contact_routes(location_id))
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(removed > 0)
+    }
+
+    async fn set_contact_instance(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        instance: Option<&InstanceId>,
+    ) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let key = self.keys.contact_routes(location_id);
+        match instance {
+            Some(instance) => conn.hset::<_, _, _, ()>(key, contact_id, instance.as_str()).await,
+            None => conn.hdel::<_, _, ()>(key, contact_id).await,
+        }
+        .map_err(unavailable)
+    }
+
+    async fn contact_instance(&self, location_id: &str, contact_id: &str) -> StoreResult<Option<InstanceId>> {
+        let mut conn = self.conn().await?;
+        let raw: Option<String> = conn
+            .hget(self.keys.contact_routes(location_id), contact_id)
+            .await
+            .map_err(unavailable)?;
+        Ok(raw.and_then(|raw| InstanceId::parse(&raw).ok()))
+    }
+}

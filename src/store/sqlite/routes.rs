@@ -1,0 +1,109 @@
+//! GHL location routes (stored as JSON per location) and per-contact
+//! instance overrides.
+
+use super::SqliteStore;
+use crate::domain::InstanceId;
+use crate::store::{LocationRoute, LocationRoutes, StoreResult};
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension};
+
+fn decode(json: String) -> rusqlite::Result<LocationRoute> {
+    serde_json::from_str(&json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+#[async_trait]
+impl LocationRoutes for SqliteStore {
+    async fn set_location(&self, route: &LocationRoute) -> StoreResult<()> {
+        let (id, json) = (
+            route.location_id.clone(),
+            serde_json::to_string(route).expect("plain data serialises"),
+        );
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO locations (location_id, route) VALUES (?1, ?2)
+                 ON CONFLICT (location_id) DO UPDATE SET route = ?2",
+                params![id, json],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn location(&self, location_id: &str) -> StoreResult<Option<LocationRoute>> {
+        let id = location_id.to_owned();
+        self.with(move |conn| {
+            let json: Option<String> = conn
+                .query_row("SELECT route FROM locations WHERE location_id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            json.map(decode).transpose()
+        })
+        .await
+    }
+
+    async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare("SELECT route FROM locations ORDER BY location_id")?;
+            let routes = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .map(|json| decode(json?))
+                .collect();
+            routes
+        })
+        .await
+    }
+
+    async fn remove_location(&self, location_id: &str) -> StoreResult<bool> {
+        let id = location_id.to_owned();
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM contact_routes WHERE location_id = ?1", [&id])?;
+            let removed = tx.execute("DELETE FROM locations WHERE location_id = ?1", [&id])?;
+            tx.commit()?;
+            Ok(removed > 0)
+        })
+        .await
+    }
+
+    async fn set_contact_instance(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        instance: Option<&InstanceId>,
+    ) -> StoreResult<()> {
+        let (location, contact) = (location_id.to_owned(), contact_id.to_owned());
+        let instance = instance.map(|i| i.to_string());
+        self.with(move |conn| {
+            match instance {
+                Some(instance) => conn.execute(
+                    "INSERT INTO contact_routes (location_id, contact_id, instance_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (location_id, contact_id) DO UPDATE SET instance_id = ?3",
+                    params![location, contact, instance],
+                ),
+                None => conn.execute(
+                    "DELETE FROM contact_routes WHERE location_id = ?1 AND contact_id = ?2",
+                    params![location, contact],
+                ),
+            }
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn contact_instance(&self, location_id: &str, contact_id: &str) -> StoreResult<Option<InstanceId>> {
+        let (location, contact) = (location_id.to_owned(), contact_id.to_owned());
+        let found: Option<String> = self
+            .with(move |conn| {
+                conn.query_row(
+                    "SELECT instance_id FROM contact_routes WHERE location_id = ?1 AND contact_id = ?2",
+                    params![location, contact],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        Ok(found.and_then(|raw| InstanceId::parse(&raw).ok()))
+    }
+}

@@ -1,0 +1,125 @@
+//! GHL workflow mode: the standard Webhook action's body, location and
+//! contact routing, and signed forwards to GHL_INBOUND_URL.
+
+use crate::common::receiver::Receiver;
+use crate::common::{eventually, Gateway, TestEnv};
+use hmac::{Hmac, KeyInit, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::both_backends!(
+    the_standard_webhook_body_is_understood,
+    locations_route_sends_to_their_instances_and_contacts_to_theirs,
+    forwards_are_signed_when_a_secret_is_set,
+);
+
+async fn two_instances(env: &TestEnv, extra: &[(&str, String)]) -> Gateway {
+    let gw = env.start(extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    gw.linked_instance("wa-02", "+15550000002").await;
+    gw
+}
+
+async fn the_standard_webhook_body_is_understood(env: TestEnv) {
+    let gw = two_instances(&env, &[]).await;
+    let body = json!({
+        "contact_id": "c1", "full_name": "Ana", "phone": "+51 987 654 321",
+        "location": { "id": "loc1", "name": "Agency" },
+        "workflow": { "id": "w1", "name": "Welcome" },
+        "customData": { "instanceId": "wa-02", "message": "Hello from a workflow" },
+    });
+    let (status, reply) = gw.post("/api/ghl/outbound", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+    eventually("it goes out through wa-02", || async {
+        gw.sim_sent("wa-02").await.len() == 1
+    })
+    .await;
+    let sent = &gw.sim_sent("wa-02").await[0];
+    assert_eq!(
+        (sent["to"].as_str(), sent["text"].as_str()),
+        (Some("+51987654321"), Some("Hello from a workflow"))
+    );
+    assert!(gw.sim_sent("wa-01").await.is_empty());
+    gw.stop().await;
+}
+
+async fn locations_route_sends_to_their_instances_and_contacts_to_theirs(env: TestEnv) {
+    let gw = two_instances(&env, &[]).await;
+    let route = json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"] });
+    let (status, reply) = gw.call(Method::PUT, "/api/ghl/locations/loc1", Some(route)).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["location"]["instanceIds"], json!(["wa-01", "wa-02"]));
+    let contact = json!({ "instanceId": "wa-02" });
+    let (status, reply) = gw
+        .call(Method::PUT, "/api/ghl/locations/loc1/contacts/c2", Some(contact))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+
+    for (contact, text) in [("c1", "to the default"), ("c2", "to the contact's own")] {
+        let body = json!({ "contact_id": contact, "phone": "+5511999999999", "location": { "id": "loc1" },
+                           "customData": { "message": text } });
+        assert_eq!(gw.post("/api/ghl/outbound", body).await.0, StatusCode::ACCEPTED);
+    }
+    eventually("both went out", || async {
+        gw.sim_sent("wa-01").await.len() == 1 && gw.sim_sent("wa-02").await.len() == 1
+    })
+    .await;
+    assert_eq!(gw.sim_sent("wa-01").await[0]["text"], "to the default");
+    assert_eq!(gw.sim_sent("wa-02").await[0]["text"], "to the contact's own");
+
+    let unknown = json!({ "phone": "+5511999999999", "locationId": "nowhere", "message": "x" });
+    let (status, reply) = gw.post("/api/ghl/outbound", unknown).await;
+    assert_eq!(
+        (status, reply["field"].as_str()),
+        (StatusCode::NOT_FOUND, Some("locationId")),
+        "{reply}"
+    );
+    let stranger = json!({ "instanceId": "wa-09" });
+    let (status, _) = gw
+        .call(Method::PUT, "/api/ghl/locations/loc1/contacts/c3", Some(stranger))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, listed) = gw.get("/api/ghl/locations").await;
+    assert_eq!(listed["locations"][0]["defaultInstanceId"], "wa-01");
+    assert_eq!(
+        gw.call(Method::DELETE, "/api/ghl/locations/loc1", None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        gw.call(Method::DELETE, "/api/ghl/locations/loc1", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    gw.stop().await;
+}
+
+async fn forwards_are_signed_when_a_secret_is_set(env: TestEnv) {
+    let receiver = Receiver::start().await;
+    let extra = [
+        ("ghl-inbound-url", receiver.url()),
+        ("webhook-secret", "whsec_test".to_owned()),
+    ];
+    let gw = env.start(&extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    gw.post(
+        "/api/sim/wa-01/inbound",
+        json!({ "from": "+5511999999999", "text": "signed" }),
+    )
+    .await;
+    eventually("the receiver got it", || async { receiver.received().len() == 1 }).await;
+    let got = &receiver.received()[0];
+    let header = got.signature.clone().expect("a signature header");
+    let (t, v1) = header.split_once(",v1=").expect("t=...,v1=...");
+    let t = t.strip_prefix("t=").unwrap();
+    let age = crate::common::now_secs() - t.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "a fresh timestamp ({age} s)");
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"whsec_test").unwrap();
+    mac.update(format!("{t}.{}", got.raw).as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(v1, expected);
+    gw.stop().await;
+}
