@@ -1,0 +1,57 @@
+//! Parsing and checking of the settings.
+
+use super::*;
+
+fn parse(args: &[&str]) -> Result<Settings, String> {
+    let mut full = vec!["wagate"];
+    full.extend_from_slice(args);
+    Config::from_args(full).map_err(|e| e.to_string())?.validate()
+}
+
+#[test]
+fn defaults_match_the_original_gateway() {
+    let s = parse(&[]).unwrap();
+    assert_eq!(s.raw.port, 8080);
+    assert_eq!(s.raw.text_delay_ms, 3500);
+    assert_eq!((s.raw.media_delay_ms_min, s.raw.media_delay_ms_max), (6000, 9000));
+    assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
+    assert!(s.raw.frame_ancestors.contains("https://app.gohighlevel.com"));
+}
+
+#[test]
+fn bad_values_are_refused_with_the_variable_named() {
+    let err = parse(&["--media-delay-ms-min", "10", "--media-delay-ms-max", "5"]).unwrap_err();
+    assert!(err.contains("MEDIA_DELAY_MS_MIN"), "{err}");
+    assert!(parse(&["--ghl-inbound-url", "ftp://x"])
+        .unwrap_err()
+        .contains("GHL_INBOUND_URL"));
+    assert!(parse(&["--default-country", "Narnia"])
+        .unwrap_err()
+        .contains("DEFAULT_COUNTRY"));
+    assert!(parse(&["--port", "notaport"]).is_err());
+    assert!(parse(&["--api-key", "short"]).unwrap_err().contains("API_KEY"));
+    assert!(parse(&["--role", "worker"]).unwrap_err().contains("REDIS_URL"));
+    assert!(parse(&["--redis-url", "http://x"])
+        .unwrap_err()
+        .contains("REDIS_URL"));
+    assert!(parse(&["--frame-ancestors", "'self'; script-src *"])
+        .unwrap_err()
+        .contains("FRAME_ANCESTORS"));
+}
+
+#[test]
+fn operations_settings_parse_durations_and_refuse_empty_tokens() {
+    assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(30));
+    let s = parse(&["--shutdown-timeout", "1m"]).unwrap();
+    assert_eq!(s.raw.shutdown_timeout, Duration::from_secs(60));
+    assert!(parse(&["--shutdown-timeout", "soon"]).is_err());
+    assert!(parse(&["--metrics-token", " "])
+        .unwrap_err()
+        .contains("METRICS_TOKEN"));
+}
+
+#[test]
+fn the_ngrok_name_still_sets_the_public_url() {
+    let s = parse(&["--ngrok-base-url", "https://abc.ngrok.app/"]).unwrap();
+    assert_eq!(s.public_base_url.as_deref(), Some("https://abc.ngrok.app"));
+}
