@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod duration;
 pub mod forward;
+pub mod ghl;
 pub mod liveness;
 pub mod media_store;
 pub mod message_events;

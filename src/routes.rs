@@ -77,5 +77,6 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/panel-links", "panel", "200", "A signed, expiring panel link: {expiresInSeconds?, instances?}"),
     route("GET", "/api/events", "panel", "200", "Server-Sent Events: instance status and QR, removals, message ticks"),
     route("GET", "/panel/", "panel", "200", "The embeddable panel"),
+    route("POST", "/ghl/provider/outbound", "ghl", "200", "GHL Conversation Provider Delivery URL (X-GHL-Signature, no API key)"),
     route("GET", "/media/{name}", "media", "200", "Inbound media the gateway downloaded"),
 ];

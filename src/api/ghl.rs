@@ -7,7 +7,7 @@
 use super::body::{json_body, JsonBody};
 use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
-use super::ghl_locations::parse_ghl_id;
+use super::ghl_locations::{instance_for_location, only_instance, parse_ghl_id};
 use super::send::{accept, idempotency_key, parse_phone, SendRequest};
 use super::state::AppState;
 use crate::domain::{InstanceId, MessageKind};
@@ -76,8 +76,8 @@ fn first_text(
 }
 
 /// The instance to send through: named in the body or its `customData`;
-/// else the GHL location's route (the contact's own instance, or the
-/// location's default); else the gateway's only instance, if it has one.
+/// else the GHL location's route (see [`instance_for_location`]); else the
+/// gateway's only instance, if it has one.
 async fn pick_instance(
     state: &AppState,
     body: &JsonBody,
@@ -86,24 +86,16 @@ async fn pick_instance(
     if let Some(raw) = first_text(body, custom, "instanceId")? {
         return parse_instance_id(&raw);
     }
-    let location = location_of(body, custom)?;
-    if let Some(location_id) = &location {
-        if let Some(routed) = routed_instance(state, body, custom, location_id).await? {
-            return Ok(routed);
-        }
+    if let Some(location_id) = location_of(body, custom)? {
+        let contact = match first_text(body, custom, "contact_id")? {
+            Some(found) => Some(found),
+            None => first_text(body, custom, "contactId")?,
+        };
+        return instance_for_location(state, &location_id, contact.as_deref()).await;
     }
-    let mut all = state.stores.instances.instances().await?;
-    match (all.len(), location) {
-        (1, _) => Ok(all.remove(0).id),
-        (_, Some(location_id)) => Err(ApiError {
-            field: Some("locationId"),
-            ..ApiError::not_found(format!(
-                "location {location_id} has no instance: name instanceId, or route the location with \
-                 PUT /api/ghl/locations/{location_id}"
-            ))
-        }),
-        (_, None) => Err(ApiError::missing("instanceId")),
-    }
+    only_instance(state)
+        .await?
+        .ok_or_else(|| ApiError::missing("instanceId"))
 }
 
 /// `locationId`, or GHL's `location: {id}`.
@@ -117,36 +109,6 @@ fn location_of(body: &JsonBody, custom: Option<&JsonBody>) -> Result<Option<Stri
         Some(raw) => parse_ghl_id("locationId", &raw).map(Some),
         None => Ok(None),
     }
-}
-
-/// The contact's own instance, else the location's default; None when the
-/// location has no route.
-async fn routed_instance(
-    state: &AppState,
-    body: &JsonBody,
-    custom: Option<&JsonBody>,
-    location_id: &str,
-) -> Result<Option<InstanceId>, ApiError> {
-    let contact = match first_text(body, custom, "contact_id")? {
-        Some(found) => Some(found),
-        None => first_text(body, custom, "contactId")?,
-    };
-    if let Some(contact) = contact {
-        if let Some(id) = state
-            .stores
-            .routes
-            .contact_instance(location_id, &contact)
-            .await?
-        {
-            return Ok(Some(id));
-        }
-    }
-    Ok(state
-        .stores
-        .routes
-        .location(location_id)
-        .await?
-        .map(|route| route.default_instance_id))
 }
 
 async fn record_test(state: AppState, headers: warp::http::HeaderMap, body: JsonBody) -> ApiResult {

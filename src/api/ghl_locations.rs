@@ -46,6 +46,37 @@ pub fn parse_ghl_id(field: &'static str, raw: &str) -> Result<String, ApiError> 
         .ok_or_else(|| ApiError::invalid(field, format!("{field} {raw:?} is not a GHL id")))
 }
 
+/// The instance that serves a location's contact: the contact's own, else
+/// the location's default, else the gateway's only instance.
+pub async fn instance_for_location(
+    state: &AppState,
+    location_id: &str,
+    contact_id: Option<&str>,
+) -> Result<InstanceId, ApiError> {
+    let routes = &state.stores.routes;
+    if let Some(contact_id) = contact_id {
+        if let Some(id) = routes.contact_instance(location_id, contact_id).await? {
+            return Ok(id);
+        }
+    }
+    if let Some(route) = routes.location(location_id).await? {
+        return Ok(route.default_instance_id);
+    }
+    only_instance(state).await?.ok_or_else(|| ApiError {
+        field: Some("locationId"),
+        ..ApiError::not_found(format!(
+            "location {location_id} has no instance: name instanceId, or route the location with \
+             PUT /api/ghl/locations/{location_id}"
+        ))
+    })
+}
+
+/// The gateway's instance when it has exactly one.
+pub async fn only_instance(state: &AppState) -> Result<Option<InstanceId>, ApiError> {
+    let mut all = state.stores.instances.instances().await?;
+    Ok((all.len() == 1).then(|| all.remove(0).id))
+}
+
 async fn list(state: AppState) -> ApiResult {
     let routes = state.stores.routes.locations().await.map_err(ApiError::from)?;
     ok(json!({ "count": routes.len(), "locations": routes }))

@@ -13,6 +13,7 @@ mod events;
 mod forwards;
 mod ghl;
 mod ghl_locations;
+mod ghl_provider;
 mod health;
 mod instances;
 mod messages;
@@ -55,11 +56,13 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
     let panel = panel::routes(&state.settings.raw.frame_ancestors);
+    let provider = ghl_provider::routes(state.clone(), ghl_verifier(&state));
     let all = health::routes(state.clone())
         .or(metrics::routes(state))
         .or(api)
         .or(media)
         .or(panel)
+        .or(provider)
         .recover(error::recover)
         .map(Reply::into_response)
         .with(warp::trace::request())
@@ -89,6 +92,15 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
             .boxed(),
         None => core,
     }
+}
+
+/// The key GHL's Delivery URL requests are checked with (checked at start).
+fn ghl_verifier(state: &AppState) -> Arc<crate::ghl::signature::GhlVerifier> {
+    let key = &state.settings.raw.ghl_webhook_public_key;
+    Arc::new(
+        crate::ghl::signature::GhlVerifier::from_spki_base64(key)
+            .expect("GHL_WEBHOOK_PUBLIC_KEY was validated"),
+    )
 }
 
 /// CORS from CORS_ORIGIN: `*` or a comma-separated list of origins.

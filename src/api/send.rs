@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::domain::{new_message_id, InstanceId, MessageKind, Phone, PhoneError};
-use crate::store::NewOutbound;
+use crate::store::{Enqueued, NewOutbound};
 use crate::wa::InstanceStatus;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -142,22 +142,41 @@ fn check_media_url(url: &str) -> Result<(), ApiError> {
 }
 
 /// Stores the send for its instance's queue and answers 202.
+/// Stores the send for its instance's queue and answers 202.
 pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>) -> ApiResult {
-    let record = state
-        .stores
-        .instances
-        .instance(&request.instance)
-        .await
-        .map_err(ApiError::from)?;
+    let (instance, kind) = (request.instance.clone(), request.kind);
+    let enqueued = enqueue(state, request, key).await?;
+    Ok(success(
+        StatusCode::ACCEPTED,
+        json!({
+            "message": "queued",
+            "id": enqueued.id,
+            "jobId": enqueued.id,
+            "instanceId": instance,
+            "type": kind,
+            "status": "queued",
+            "duplicate": enqueued.duplicate,
+        }),
+    ))
+}
+
+/// Stores the send for its instance's queue (an instance that is not linked
+/// refuses it) and wakes the instance's sender.
+pub async fn enqueue(
+    state: &AppState,
+    request: SendRequest,
+    key: Option<String>,
+) -> Result<Enqueued, ApiError> {
+    let record = state.stores.instances.instance(&request.instance).await?;
     let record = record.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
     let view = state.fleet.view(&record).await.view;
     if view.phone.is_none() && view.status != InstanceStatus::Online {
+        let status = view.status.as_str();
         let why = format!(
-            "instance {} is not linked to WhatsApp (it is {}); scan its QR first",
-            record.id,
-            view.status.as_str()
+            "instance {} is not linked to WhatsApp (it is {status}); scan its QR first",
+            record.id
         );
-        return Err(ApiError::conflict("instance_not_linked", why).into());
+        return Err(ApiError::conflict("instance_not_linked", why));
     }
     let message = NewOutbound {
         id: new_message_id(),
@@ -169,27 +188,11 @@ pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>)
         caption: request.caption,
         created_at_ms: now_ms(),
     };
-    let enqueued = state
-        .stores
-        .queue
-        .enqueue(message, key)
-        .await
-        .map_err(ApiError::from)?;
+    let enqueued = state.stores.queue.enqueue(message, key).await?;
     if !enqueued.duplicate {
         state.fleet.wake(&request.instance).await;
     }
-    Ok(success(
-        StatusCode::ACCEPTED,
-        json!({
-            "message": "queued",
-            "id": enqueued.id,
-            "jobId": enqueued.id,
-            "instanceId": request.instance,
-            "type": request.kind,
-            "status": "queued",
-            "duplicate": enqueued.duplicate,
-        }),
-    ))
+    Ok(enqueued)
 }
 
 async fn stats(state: AppState) -> ApiResult {

@@ -109,6 +109,9 @@ pub struct Config {
     /// First pause before retrying a failed send, in ms (doubles each time).
     #[arg(long, env = "SEND_RETRY_BASE_MS", default_value_t = 2000)]
     pub send_retry_base_ms: u64,
+    /// GHL's Ed25519 key for X-GHL-Signature on the provider's Delivery URL (SPKI, base64 DER).
+    #[arg(long, env = "GHL_WEBHOOK_PUBLIC_KEY", default_value = crate::ghl::signature::GHL_PUBLIC_KEY)]
+    pub ghl_webhook_public_key: String,
     /// Signs each forward with HMAC-SHA256 (header X-Wagate-Signature). Unset: unsigned.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
@@ -217,6 +220,8 @@ impl Config {
             return Err("API_KEY must be at least 8 characters".into());
         }
         check_url("GHL_INBOUND_URL", self.ghl_inbound_url.as_deref())?;
+        crate::ghl::signature::GhlVerifier::from_spki_base64(&self.ghl_webhook_public_key)
+            .map_err(|e| format!("GHL_WEBHOOK_PUBLIC_KEY: {e}"))?;
         let public = self
             .public_base_url
             .clone()

@@ -3,6 +3,8 @@
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
+use base64::Engine;
+use ed25519_dalek::{Signer, SigningKey};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -11,6 +13,7 @@ crate::both_backends!(
     the_standard_webhook_body_is_understood,
     locations_route_sends_to_their_instances_and_contacts_to_theirs,
     forwards_are_signed_when_a_secret_is_set,
+    the_provider_delivery_url_takes_only_signed_requests_and_sends_each_part_once,
 );
 
 async fn two_instances(env: &TestEnv, extra: &[(&str, String)]) -> Gateway {
@@ -121,5 +124,75 @@ async fn forwards_are_signed_when_a_secret_is_set(env: TestEnv) {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(v1, expected);
+    gw.stop().await;
+}
+
+/// A test signing key and its public key as GHL_WEBHOOK_PUBLIC_KEY takes it
+/// (SPKI DER: the RFC 8410 prefix, then the 32 key bytes; base64).
+fn provider_key() -> (SigningKey, String) {
+    let signing = SigningKey::from_bytes(&[9u8; 32]);
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(signing.verifying_key().as_bytes());
+    (signing, base64::engine::general_purpose::STANDARD.encode(der))
+}
+
+async fn deliver(gw: &Gateway, body: &str, signature: Option<String>) -> (StatusCode, serde_json::Value) {
+    let mut request = gw
+        .http
+        .post(gw.url("/ghl/provider/outbound"))
+        .header("content-type", "application/json");
+    if let Some(signature) = signature {
+        request = request.header("X-GHL-Signature", signature);
+    }
+    let response = request.body(body.to_owned()).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn the_provider_delivery_url_takes_only_signed_requests_and_sends_each_part_once(env: TestEnv) {
+    let (signing, public) = provider_key();
+    let gw = env.start(&[("ghl-webhook-public-key", public)]).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    let body = json!({
+        "contactId": "c1", "locationId": "loc1", "messageId": "ghl-m1", "type": "SMS",
+        "phone": "+5511999999999", "message": "from the inbox",
+        "attachments": ["https://files.example/photo.jpg"], "conversationProviderId": "p1",
+    })
+    .to_string();
+    let sign = |text: &str| {
+        Some(base64::engine::general_purpose::STANDARD.encode(signing.sign(text.as_bytes()).to_bytes()))
+    };
+    assert_eq!(deliver(&gw, &body, None).await.0, StatusCode::UNAUTHORIZED);
+    let forged = body.replace("from the inbox", "forged");
+    assert_eq!(
+        deliver(&gw, &forged, sign(&body)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    for _ in 0..2 {
+        let (status, reply) = deliver(&gw, &body, sign(&body)).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        assert_eq!(reply["queued"].as_array().unwrap().len(), 2);
+    }
+    eventually("the text and the photo arrive", || async {
+        gw.sim_sent("wa-01").await.len() == 2
+    })
+    .await;
+    let sent = gw.sim_sent("wa-01").await;
+    assert_eq!(
+        (sent[0]["type"].as_str(), sent[0]["text"].as_str()),
+        (Some("text"), Some("from the inbox"))
+    );
+    assert_eq!(
+        (sent[1]["type"].as_str(), sent[1]["mediaUrl"].as_str()),
+        (Some("image"), Some("https://files.example/photo.jpg"))
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        gw.sim_sent("wa-01").await.len(),
+        2,
+        "GHL's retry sent nothing twice"
+    );
     gw.stop().await;
 }

@@ -1,0 +1,71 @@
+//! The Conversation Provider's Delivery URL, `POST /ghl/provider/outbound`:
+//! GHL calls it (no API key; its Ed25519 signature is the proof) when an
+//! agent or a workflow sends through the provider. The request is checked,
+//! each part (text, attachments) is queued under an idempotency key made
+//! from GHL's `messageId`, so GHL's retries never send twice, and the answer
+//! comes at once.
+
+use super::error::ApiError;
+use super::ghl_locations::{instance_for_location, parse_ghl_id};
+use super::send::{enqueue, parse_phone, SendRequest};
+use super::state::AppState;
+use crate::ghl::provider::DeliveryRequest;
+use crate::ghl::signature::GhlVerifier;
+use serde_json::json;
+use std::sync::Arc;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::{Filter, Reply};
+
+pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl Reply,)> {
+    let limit = state.settings.raw.max_body_bytes;
+    warp::path!("ghl" / "provider" / "outbound")
+        .and(warp::post())
+        .and(warp::any().map(move || state.clone()))
+        .and(warp::any().map(move || verifier.clone()))
+        .and(warp::header::optional::<String>("x-ghl-signature"))
+        .and(warp::body::content_length_limit(limit))
+        .and(warp::body::bytes())
+        .and_then(deliver)
+        .boxed()
+}
+
+async fn deliver(
+    state: AppState,
+    verifier: Arc<GhlVerifier>,
+    signature: Option<String>,
+    raw: bytes::Bytes,
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+    verifier
+        .verify(&raw, signature.as_deref())
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string()))?;
+    let request: DeliveryRequest = serde_json::from_slice(&raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("not a GHL delivery request: {e}"),
+        )
+    })?;
+    let location_id = parse_ghl_id("locationId", &request.location_id)?;
+    let instance = instance_for_location(&state, &location_id, request.contact_id.as_deref()).await?;
+    let to = parse_phone("phone", &request.phone, &state)?;
+    let planned = request.planned_sends();
+    if planned.is_empty() {
+        return Err(ApiError::missing("message").into());
+    }
+    let mut queued = Vec::new();
+    for part in planned {
+        let send = SendRequest::build(
+            instance.clone(),
+            to.clone(),
+            part.kind,
+            part.text,
+            part.media_url,
+            None,
+        )?;
+        queued.push(enqueue(&state, send, Some(part.idempotency_key)).await?.id);
+    }
+    let body =
+        json!({ "success": true, "messageId": request.message_id, "instanceId": instance, "queued": queued });
+    Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
+}
