@@ -120,9 +120,13 @@ impl InProcess {
         Self { api, shutdown, task }
     }
 
+    /// Stops it as SIGTERM would. Our client goes first: warp's graceful
+    /// shutdown waits for idle keep-alive connections to close.
     pub async fn stop(self) {
-        self.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(30), self.task)
+        let Self { api, shutdown, task } = self;
+        drop(api);
+        shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(30), task)
             .await
             .expect("the gateway stops")
             .unwrap();

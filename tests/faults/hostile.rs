@@ -107,6 +107,7 @@ fn every_json_route_answers_hostile_bodies_with_json() {
         let (status, reply) = runtime.block_on(api.raw(Method::POST, route, Some(bytes)));
         check_answer(status, &reply)
     });
+    drop(api);
     runtime.block_on(gateway.stop());
     outcome.unwrap();
 }
