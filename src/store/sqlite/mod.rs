@@ -3,6 +3,7 @@
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
 
+mod group_commit;
 mod instances;
 mod outbox;
 mod queue;
@@ -82,6 +83,8 @@ CREATE INDEX IF NOT EXISTS forwards_by_status ON forwards (status, created_at);
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Enqueues go through one writer thread that commits them in groups.
+    writer: group_commit::GroupCommit,
 }
 
 impl SqliteStore {
@@ -93,9 +96,9 @@ impl SqliteStore {
         )
         .and_then(|_| conn.execute_batch(SCHEMA))
         .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        let conn = Arc::new(Mutex::new(conn));
+        let writer = group_commit::GroupCommit::start(conn.clone())?;
+        Ok(Self { conn, writer })
     }
 
     /// Runs `work` on the connection in a blocking thread.

@@ -8,14 +8,16 @@ use crate::store::{
     Enqueued, HistoryQuery, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult,
 };
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
-fn insert_outbound(tx: &Transaction<'_>, m: &NewOutbound) -> rusqlite::Result<()> {
-    tx.execute(
+fn insert_outbound(tx: &Connection, m: &NewOutbound) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
         "INSERT INTO messages (id, instance_id, direction, kind, to_phone, text, media_url, caption,
                                status, created_at, updated_at)
          VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
-        params![
+    )?;
+    insert
+        .execute(params![
             m.id,
             m.instance.as_str(),
             m.kind.as_str(),
@@ -24,9 +26,39 @@ fn insert_outbound(tx: &Transaction<'_>, m: &NewOutbound) -> rusqlite::Result<()
             m.media_url,
             m.caption,
             m.created_at_ms
-        ],
-    )
-    .map(drop)
+        ])
+        .map(drop)
+}
+
+/// Stores a new message as queued, unless the idempotency key was seen
+/// before (then the earlier message's id). Runs inside the caller's
+/// transaction: the group commit's.
+pub(super) fn enqueue_in(
+    tx: &Connection,
+    message: &NewOutbound,
+    idempotency_key: Option<&str>,
+) -> rusqlite::Result<Enqueued> {
+    if let Some(key) = idempotency_key {
+        let earlier: Option<String> = tx
+            .query_row(
+                "SELECT message_id FROM idempotency_keys WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = earlier {
+            return Ok(Enqueued { id, duplicate: true });
+        }
+        tx.execute(
+            "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3)",
+            params![key, message.id, message.created_at_ms],
+        )?;
+    }
+    insert_outbound(tx, message)?;
+    Ok(Enqueued {
+        id: message.id.clone(),
+        duplicate: false,
+    })
 }
 
 /// The statuses from which a message may move to `next`.
@@ -43,32 +75,7 @@ fn predecessors(next: MessageStatus) -> String {
 #[async_trait]
 impl SendQueue for SqliteStore {
     async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
-        self.with(move |conn| {
-            let tx = conn.transaction()?;
-            if let Some(key) = &idempotency_key {
-                let earlier: Option<String> = tx
-                    .query_row(
-                        "SELECT message_id FROM idempotency_keys WHERE key = ?1",
-                        [key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(id) = earlier {
-                    return Ok(Enqueued { id, duplicate: true });
-                }
-                tx.execute(
-                    "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3)",
-                    params![key, message.id, message.created_at_ms],
-                )?;
-            }
-            insert_outbound(&tx, &message)?;
-            tx.commit()?;
-            Ok(Enqueued {
-                id: message.id,
-                duplicate: false,
-            })
-        })
-        .await
+        self.writer.enqueue(message, idempotency_key).await
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {

@@ -1,0 +1,233 @@
+//! The HTTP measurements: send intake (beside the bare warp endpoint),
+//! end-to-end send latency, and inbound forwarding to a local receiver.
+
+use crate::cli::Args;
+use crate::gateway::{until, Backend, Gateway, Scratch};
+use crate::load::{self, Latencies, LoadPlan};
+use crate::receiver;
+use crate::report::Row;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const TO: &str = "+5511999999999";
+/// The pause between two sends of the latency runs.
+const GAP: Duration = Duration::from_millis(5);
+
+/// `POST /api/send` at each connection count on every backend, and the
+/// bare endpoint at the same counts; intake is reported as a share of bare.
+pub async fn intake_with_bare(args: &Args) -> anyhow::Result<Vec<Row>> {
+    let bare_addr = receiver::start_bare();
+    let mut rows = Vec::new();
+    let mut bare_rates = HashMap::new();
+    for &connections in &args.connections {
+        let plan = plan(
+            args,
+            format!("http://{bare_addr}/"),
+            json!({ "ok": true }),
+            connections,
+        );
+        let result = load::run(plan).await?;
+        bare_rates.insert(connections, result.rate());
+        rows.push(load_row(
+            format!("bare warp POST, {connections} conn"),
+            "-",
+            &result,
+            String::new(),
+        ));
+    }
+    for backend in args.backends() {
+        let scratch = Scratch::new(&backend)?;
+        let gateway = Gateway::start(&scratch, &[]).await?;
+        gateway.api.ready().await?;
+        gateway.api.link("bench-1").await?;
+        let body = json!({ "instanceId": "bench-1", "to": TO, "message": "bench" });
+        for &connections in &args.connections {
+            let url = format!("{}/api/send", gateway.api.base);
+            let result = load::run(plan(args, url, body.clone(), connections)).await?;
+            let ratio = result.rate() / bare_rates[&connections];
+            let note = format!("{ratio:.2}× bare, {} non-202", result.failed);
+            rows.push(load_row(
+                format!("POST /api/send, {connections} conn"),
+                backend.name(),
+                &result,
+                note,
+            ));
+        }
+        gateway.stop().await?;
+        scratch.remove().await?;
+    }
+    Ok(rows)
+}
+
+fn plan(args: &Args, url: String, body: serde_json::Value, connections: usize) -> LoadPlan {
+    let expected = reqwest::StatusCode::ACCEPTED;
+    LoadPlan {
+        url,
+        body: body.to_string().into(),
+        connections,
+        max_requests: args.requests(),
+        max_time: args.max_time(),
+        expected,
+    }
+}
+
+fn load_row(measure: String, backend: &str, result: &load::LoadResult, note: String) -> Row {
+    Row {
+        measure,
+        backend: backend.to_owned(),
+        per_second: Some(result.rate()),
+        p50_ms: result.latencies.quantile_ms(0.5),
+        p99_ms: result.latencies.quantile_ms(0.99),
+        value: Some(format!("{} ok", result.done)),
+        note,
+    }
+}
+
+/// One send every [`GAP`], so the latency is the pipeline's and not a
+/// backlog's: from just before each POST to the sim network's `at` (wall
+/// clock, 1 ms resolution).
+pub async fn end_to_end(args: &Args, backend: &Backend) -> anyhow::Result<Row> {
+    let scratch = Scratch::new(backend)?;
+    let gateway = Gateway::start(&scratch, &[]).await?;
+    let api = &gateway.api;
+    api.ready().await?;
+    api.link("e2e-1").await?;
+    let count = args.messages();
+    let mut started_at = HashMap::with_capacity(count);
+    for n in 0..count {
+        let before = wall_ms();
+        let body = json!({ "instanceId": "e2e-1", "to": TO, "message": format!("e2e {n}") });
+        let answer = api.post("/api/send", body).await?;
+        let id = answer["id"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("send refused: {answer}"))?;
+        started_at.insert(id.to_owned(), before);
+        tokio::time::sleep(GAP).await;
+    }
+    until(
+        "the sim received every send",
+        Duration::from_secs(120),
+        || async { api.sim_sent("e2e-1").await.is_ok_and(|sent| sent.len() >= count) },
+    )
+    .await?;
+    let samples = api
+        .sim_sent("e2e-1")
+        .await?
+        .iter()
+        .filter_map(|entry| {
+            let before = started_at.get(entry["id"].as_str()?)?;
+            let at = entry["at"].as_f64()?;
+            Some(Duration::from_secs_f64((at - before).max(0.0) / 1_000.0))
+        })
+        .collect();
+    let latencies = Latencies::new(samples);
+    gateway.stop().await?;
+    scratch.remove().await?;
+    Ok(Row {
+        measure: "send: accepted → sim received".into(),
+        backend: backend.name().into(),
+        p50_ms: latencies.quantile_ms(0.5),
+        p99_ms: latencies.quantile_ms(0.99),
+        note: format!(
+            "{count} sends, one per {} ms, 1 ms clock resolution",
+            GAP.as_millis()
+        ),
+        ..Row::default()
+    })
+}
+
+fn wall_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+        * 1_000.0
+}
+
+/// Sim inbound messages, from `clients` concurrent clients that pause
+/// `gap` after each; latency from just before the inbound POST to the
+/// receiver getting the forward.
+pub async fn inbound(args: &Args, backend: &Backend, clients: usize, gap: Duration) -> anyhow::Result<Row> {
+    let (receiver_addr, arrivals) = receiver::start_receiver();
+    let scratch = Scratch::new(backend)?;
+    let url = format!("http://{receiver_addr}/ghl");
+    let gateway = Gateway::start(&scratch, &[("ghl-inbound-url", url)]).await?;
+    gateway.api.ready().await?;
+    gateway.api.link("in-1").await?;
+    let count = args.messages();
+    let begun = Instant::now();
+    let started = post_inbound(&gateway, count, clients, gap).await?;
+    until(
+        "the receiver got every forward",
+        Duration::from_secs(120),
+        || async { arrivals.lock().map(|a| a.len() >= count).unwrap_or(false) },
+    )
+    .await?;
+    let (last, samples) = {
+        let arrivals = arrivals
+            .lock()
+            .map_err(|_| anyhow::anyhow!("receiver lock poisoned"))?;
+        let last = arrivals.values().max().copied().unwrap_or(begun);
+        let samples: Vec<Duration> = started
+            .iter()
+            .filter_map(|(id, sent)| Some(arrivals.get(id)?.saturating_duration_since(*sent)))
+            .collect();
+        (last, samples)
+    };
+    let latencies = Latencies::new(samples);
+    gateway.stop().await?;
+    scratch.remove().await?;
+    Ok(Row {
+        measure: "inbound: sim → GHL receiver".into(),
+        backend: backend.name().into(),
+        per_second: Some(count as f64 / last.duration_since(begun).as_secs_f64()),
+        p50_ms: latencies.quantile_ms(0.5),
+        p99_ms: latencies.quantile_ms(0.99),
+        note: format!(
+            "{count} messages, {clients} clients, {} ms pause",
+            gap.as_millis()
+        ),
+        ..Row::default()
+    })
+}
+
+/// Posts `count` sim inbound messages from `clients` tasks; returns when
+/// each was posted, by message id.
+async fn post_inbound(
+    gateway: &Gateway,
+    count: usize,
+    clients: usize,
+    gap: Duration,
+) -> anyhow::Result<Vec<(String, Instant)>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(Mutex::new(Vec::with_capacity(count)));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (api, next, started) = (gateway.api.clone(), next.clone(), started.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= count {
+                    return anyhow::Ok(());
+                }
+                let id = format!("BENCHIN{n:08}");
+                let sent = Instant::now();
+                let body = json!({ "from": TO, "text": "hi", "id": id });
+                api.post("/api/sim/in-1/inbound", body).await?;
+                started
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("lock poisoned"))?
+                    .push((id, sent));
+                tokio::time::sleep(gap).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let list = std::mem::take(&mut *started.lock().map_err(|_| anyhow::anyhow!("lock poisoned"))?);
+    Ok(list)
+}

@@ -1,0 +1,49 @@
+//! Storage faults: a SESSION_DIR the gateway cannot use stops the start
+//! with a message naming the folder; a store that fails during a send
+//! answers 503 JSON, and sends are accepted again once it recovers.
+
+use crate::gateway::{run_to_exit, InProcess};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn assert_refused_naming(session_dir: &std::path::Path) {
+    let output = run_to_exit(session_dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it started: {stderr}");
+    let folder = session_dir.display().to_string();
+    assert!(
+        stderr.contains(&folder),
+        "the error does not name {folder}: {stderr}"
+    );
+}
+
+#[test]
+fn a_session_dir_that_cannot_be_created_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blocker"), "a file, not a folder").unwrap();
+    assert_refused_naming(&dir.path().join("blocker").join("sessions"));
+}
+
+/// Another connection holds SQLite's write lock longer than the gateway's
+/// busy timeout: the send fails with 503 JSON; after the lock is let go,
+/// the next send is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_during_a_send_answers_503_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = InProcess::start(dir.path(), &[]).await;
+    gateway.api.link("st-1", "+15550000001").await;
+    let body = json!({ "instanceId": "st-1", "to": "+5511999999999", "message": "hello" });
+
+    let blocker = rusqlite::Connection::open(dir.path().join("wagate.db")).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (status, reply) = gateway.api.post("/api/send", body.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{reply}");
+    assert_eq!(reply["success"], false, "{reply}");
+    assert!(reply["error"].is_string(), "{reply}");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    drop(blocker);
+
+    let (status, reply) = gateway.api.post("/api/send", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+    gateway.stop().await;
+}
