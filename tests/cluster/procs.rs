@@ -192,7 +192,7 @@ impl OwnRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server is installed");
-        std::thread::sleep(Duration::from_millis(300));
+        wait_for_port(port);
         Self {
             child,
             port,
@@ -212,6 +212,18 @@ impl OwnRedis {
         let _ = self.child.wait();
         tokio::time::sleep(down_for).await;
         *self = Self::start(&self.dir.clone(), self.port);
+    }
+}
+
+/// Waits (up to 10 s) until something accepts connections on the port.
+fn wait_for_port(port: u16) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis-server did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
