@@ -205,6 +205,7 @@ mod tests {
             media_url: None,
             caption: None,
             created_at_ms: 1,
+            request_id: None,
         };
         stores.queue.enqueue(message, None).await.unwrap();
         stores

@@ -1,6 +1,7 @@
-//! Secrets never reach the logs: the API key and panel tokens given to the
-//! event stream as `?token=` appear in no log line, even at debug level.
-//! Alone in its own process, so one global log capture sees every line.
+//! What the logs carry: the API key and panel tokens given to the event
+//! stream as `?token=` appear in no log line, even at debug level; a send's
+//! request id reaches the sender's log lines. Alone in its own process, so
+//! one global log capture sees every line.
 
 // The gateway tests' harness, of which this test needs only a part.
 #[allow(dead_code)]
@@ -71,4 +72,34 @@ async fn the_event_streams_query_credential_is_never_logged() {
     for secret in [token.as_str(), KEY, "not-a-real-token"] {
         assert!(!logged.contains(secret), "{secret} was logged");
     }
+}
+
+#[tokio::test]
+async fn the_request_id_of_a_send_reaches_the_senders_logs() {
+    let logs = capture();
+    let env = TestEnv::embedded();
+    let gw = env.start(&[]).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    let body = json!({ "instanceId": "wa-01", "to": "+5511999999999", "message": "traced" });
+    let reply = gw
+        .http
+        .post(gw.url("/api/send"))
+        .header("x-api-key", KEY)
+        .header("x-request-id", "req-trace-4711")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["x-request-id"], "req-trace-4711");
+    common::eventually("the message is sent", || async {
+        gw.sim_sent("wa-01").await.len() == 1
+    })
+    .await;
+    gw.stop().await;
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let line = logged
+        .lines()
+        .find(|l| l.contains("message sent"))
+        .expect("the sender logged the send");
+    assert!(line.contains("req-trace-4711"), "no request id in: {line}");
 }

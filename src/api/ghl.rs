@@ -8,7 +8,7 @@ use super::body::{json_body, JsonBody};
 use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
 use super::ghl_locations::{instance_for_location, only_instance, parse_ghl_id};
-use super::send::{accept, idempotency_key, parse_phone, SendRequest};
+use super::send::{accept, idempotency_key, parse_phone, request_id, SendRequest};
 use super::state::AppState;
 use crate::domain::{InstanceId, MessageKind};
 use serde_json::json;
@@ -21,6 +21,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(idempotency_key())
+        .and(request_id())
         .and(json_body(limit))
         .and_then(outbound);
     let record = warp::path!("ghl" / "inbound-test")
@@ -36,7 +37,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
     outbound.or(record).or(list).boxed()
 }
 
-async fn outbound(state: AppState, key: Option<String>, body: JsonBody) -> ApiResult {
+async fn outbound(
+    state: AppState,
+    key: Option<String>,
+    request_id: Option<String>,
+    body: JsonBody,
+) -> ApiResult {
     let custom = body.object("customData")?;
     let field = |name: &'static str| first_text(&body, custom.as_ref(), name);
     let instance = pick_instance(&state, &body, custom.as_ref()).await?;
@@ -59,7 +65,15 @@ async fn outbound(state: AppState, key: Option<String>, body: JsonBody) -> ApiRe
         field("mediaUrl")?,
         field("caption")?,
     )?;
-    accept(&state, request, key).await
+    accept(
+        &state,
+        SendRequest {
+            request_id,
+            ..request
+        },
+        key,
+    )
+    .await
 }
 
 /// A field of the body, else of its `customData` (GHL's standard Webhook

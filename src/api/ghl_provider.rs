@@ -7,7 +7,7 @@
 
 use super::error::ApiError;
 use super::ghl_locations::{instance_for_location, parse_ghl_id};
-use super::send::{enqueue, parse_phone, SendRequest};
+use super::send::{enqueue, parse_phone, request_id, SendRequest};
 use super::state::AppState;
 use crate::ghl::provider::DeliveryRequest;
 use crate::ghl::signature::GhlVerifier;
@@ -24,6 +24,7 @@ pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl 
         .and(warp::any().map(move || state.clone()))
         .and(warp::any().map(move || verifier.clone()))
         .and(warp::header::optional::<String>("x-ghl-signature"))
+        .and(request_id())
         .and(warp::body::content_length_limit(limit))
         .and(warp::body::bytes())
         .and_then(deliver)
@@ -34,6 +35,7 @@ async fn deliver(
     state: AppState,
     verifier: Arc<GhlVerifier>,
     signature: Option<String>,
+    request_id: Option<String>,
     raw: bytes::Bytes,
 ) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
     verifier
@@ -55,7 +57,7 @@ async fn deliver(
     }
     let mut queued = Vec::new();
     for part in planned {
-        let send = SendRequest::build(
+        let built = SendRequest::build(
             instance.clone(),
             to.clone(),
             part.kind,
@@ -63,6 +65,10 @@ async fn deliver(
             part.media_url,
             None,
         )?;
+        let send = SendRequest {
+            request_id: request_id.clone(),
+            ..built
+        };
         queued.push(enqueue(&state, send, Some(part.idempotency_key)).await?.id);
     }
     let body =

@@ -26,9 +26,13 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
         .and(warp::post())
         .and(with_state(state.clone()))
         .and(idempotency_key())
+        .and(request_id())
         .and(json_body(limit))
-        .and_then(|state: AppState, key, body: JsonBody| async move {
-            let request = SendRequest::from_body(&body, &state)?;
+        .and_then(|state: AppState, key, request_id, body: JsonBody| async move {
+            let request = SendRequest {
+                request_id,
+                ..SendRequest::from_body(&body, &state)?
+            };
             accept(&state, request, key).await
         });
     let stats = warp::path!("send" / "stats")
@@ -36,6 +40,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
         .and(with_state(state))
         .and_then(stats);
     send.or(stats).boxed()
+}
+
+/// The request's id (X-Request-Id, set for every request by `observe`).
+pub fn request_id() -> impl Filter<Extract = (Option<String>,), Error = std::convert::Infallible> + Clone {
+    warp::header::optional::<String>("x-request-id")
+        .or_else(|_| async { Ok::<_, std::convert::Infallible>((None,)) })
 }
 
 /// The `Idempotency-Key` header: the same key twice queues once.
@@ -60,6 +70,8 @@ pub struct SendRequest {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// The HTTP request's id (X-Request-Id), kept with the message.
+    pub request_id: Option<String>,
 }
 
 impl SendRequest {
@@ -91,6 +103,7 @@ impl SendRequest {
             check_media_url(&url)?;
             let caption = caption.or(text);
             return Ok(Self {
+                request_id: None,
                 instance,
                 to,
                 kind,
@@ -107,6 +120,7 @@ impl SendRequest {
             ));
         }
         Ok(Self {
+            request_id: None,
             instance,
             to,
             kind,
@@ -187,6 +201,7 @@ pub async fn enqueue(
         media_url: request.media_url,
         caption: request.caption,
         created_at_ms: now_ms(),
+        request_id: request.request_id,
     };
     let enqueued = state.stores.queue.enqueue(message, key).await?;
     if !enqueued.duplicate {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Starts an [`InstanceSender`] beside every instance's actor.
 pub struct SenderCompanion {
@@ -75,7 +76,12 @@ impl InstanceSender {
                 }
             };
             match head {
-                Some(message) => self.deliver(message, &stop).await,
+                Some(message) => {
+                    // The message's logs carry the id of the request that queued it.
+                    let request_id = message.request_id.clone().unwrap_or_default();
+                    let span = tracing::info_span!("send", message = %message.id, %request_id);
+                    self.deliver(message, &stop).instrument(span).await
+                }
                 None => tokio::select! {
                     _ = notified => {},
                     _ = tokio::time::sleep(IDLE_RECHECK) => {},
@@ -108,6 +114,7 @@ impl InstanceSender {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
         match result {
             Ok(()) => {
+                tracing::debug!(instance = %self.handle.id, "message sent");
                 self.last_send = Some(Instant::now());
                 self.settle(&message, MessageStatus::Sent, None).await;
                 self.store_last_send().await;

@@ -42,6 +42,9 @@ pub struct NewOutbound {
     pub media_url: Option<String>,
     pub caption: Option<String>,
     pub created_at_ms: i64,
+    /// The id of the HTTP request that queued it, so the sender's logs can
+    /// be matched with the request's.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +73,9 @@ pub struct MessageRecord {
     pub attempts: u32,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The id of the HTTP request that queued an outbound message.
+    #[serde(skip)]
+    pub request_id: Option<String>,
 }
 
 /// An inbound message and the forward that carries it to GHL.

@@ -63,6 +63,7 @@ async fn fill_queue(scratch: &Scratch, count: usize) -> anyhow::Result<()> {
                 media_url: None,
                 caption: None,
                 created_at_ms: wall_ms(),
+                request_id: None,
             };
             stores.queue.enqueue(message, None)
         });

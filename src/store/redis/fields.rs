@@ -56,6 +56,7 @@ pub fn message(f: &Fields) -> StoreResult<MessageRecord> {
         attempts: parsed(f, "attempts")?,
         created_at_ms: parsed(f, "created_at")?,
         updated_at_ms: parsed(f, "updated_at")?,
+        request_id: f.get("request_id").cloned(),
     })
 }
 

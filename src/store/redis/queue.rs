@@ -26,6 +26,7 @@ fn outbound_fields(m: &NewOutbound) -> Fields {
         ("attempts", Some("0".into())),
         ("created_at", Some(m.created_at_ms.to_string())),
         ("updated_at", Some(m.created_at_ms.to_string())),
+        ("request_id", m.request_id.clone()),
     ])
 }
 

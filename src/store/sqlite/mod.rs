@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS messages (
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
+    request_id TEXT,
     UNIQUE (instance_id, direction, id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_id ON messages (id);

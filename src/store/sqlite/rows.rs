@@ -7,7 +7,7 @@ use rusqlite::Row;
 use std::str::FromStr;
 
 pub const MESSAGE_COLUMNS: &str = "id, instance_id, direction, kind, from_phone, to_phone, text, media_url, \
-     caption, status, error, attempts, created_at, updated_at";
+     caption, status, error, attempts, created_at, updated_at, request_id";
 
 pub const FORWARD_COLUMNS: &str =
     "id, instance_id, message_id, status, attempts, next_attempt_at, last_error, created_at, body";
@@ -80,6 +80,7 @@ pub fn message(row: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         attempts: row.get(11)?,
         created_at_ms: row.get(12)?,
         updated_at_ms: row.get(13)?,
+        request_id: row.get(14)?,
     })
 }
 

@@ -24,6 +24,7 @@ fn outbound(id: &str) -> NewOutbound {
         media_url: None,
         caption: None,
         created_at_ms: 1,
+        request_id: None,
     }
 }
 
