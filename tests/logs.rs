@@ -3,6 +3,11 @@
 //! request id reaches the sender's log lines. Alone in its own process, so
 //! one global log capture sees every line.
 
+// Helpers shared by every test crate; this one uses a part of them.
+#[allow(dead_code)]
+#[path = "support/mod.rs"]
+mod support;
+
 // The gateway tests' harness, of which this test needs only a part.
 #[allow(dead_code)]
 #[path = "gateway/common/mod.rs"]

@@ -1,6 +1,11 @@
 //! Scale-out tests with several processes of the real binary on loopback,
 //! sharing one Redis and one SESSION_DIR.
 
+// Helpers shared by every test crate; this one uses a part of them.
+#[allow(dead_code)]
+#[path = "../support/mod.rs"]
+mod support;
+
 mod failover;
 mod procs;
 mod redis_restart;

@@ -8,13 +8,7 @@ use std::time::Duration;
 
 pub const KEY: &str = "cluster-test-key-0123";
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::support::free_port;
 
 /// A gateway process; killed (SIGKILL) when dropped.
 pub struct Proc {
@@ -151,19 +145,12 @@ impl Api {
 }
 
 /// Polls `check` until it holds; fails the test after 60 s.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
+    crate::support::eventually_within(what, Duration::from_secs(60), check).await
 }
 
 /// A redis-server of the test's own, keeping its data in an append-only file.

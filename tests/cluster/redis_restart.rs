@@ -7,22 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
-pub async fn remove_keys(url: &str, prefix: &str) {
-    let client = redis::Client::open(url).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        redis::cmd("DEL")
-            .arg(keys)
-            .query_async::<()>(&mut conn)
-            .await
-            .unwrap();
-    }
-}
+pub use crate::support::remove_redis_keys as remove_keys;
 
 #[tokio::test]
 async fn nothing_accepted_is_lost_across_a_redis_restart() {

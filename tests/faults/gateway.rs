@@ -84,10 +84,7 @@ pub fn run_to_exit(session_dir: &Path) -> Output {
     panic!("wagate kept running with an unusable SESSION_DIR");
 }
 
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
+pub use crate::support::free_port;
 
 /// The real gateway in this process, on 127.0.0.1:0.
 pub struct InProcess {
@@ -205,17 +202,10 @@ impl Api {
 }
 
 /// Polls `check` until it holds; fails the test after 60 s.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
+    crate::support::eventually_within(what, Duration::from_secs(60), check).await
 }

@@ -2,6 +2,11 @@
 //! several ways, an unusable SESSION_DIR and a failing store, and hostile
 //! input thrown at every JSON route. Loopback only, bounded in time.
 
+// Helpers shared by every test crate; this one uses a part of them.
+#[allow(dead_code)]
+#[path = "../support/mod.rs"]
+mod support;
+
 mod gateway;
 mod hostile;
 mod kill9;

@@ -1,6 +1,11 @@
 //! Integration tests: the real gateway on 127.0.0.1:0 with the sim
 //! WhatsApp backend and a local receiver standing in for GHL.
 
+// Helpers shared by every test crate; this one uses a part of them.
+#[allow(dead_code)]
+#[path = "../support/mod.rs"]
+mod support;
+
 mod alerts;
 mod cli;
 mod common;

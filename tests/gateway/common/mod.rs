@@ -86,20 +86,7 @@ impl TestEnv {
 
 /// Deletes a finished test's Redis keys.
 pub async fn remove_redis_keys(prefix: &str) {
-    let client = redis::Client::open(redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        redis::cmd("DEL")
-            .arg(keys)
-            .query_async::<()>(&mut conn)
-            .await
-            .unwrap();
-    }
+    crate::support::remove_redis_keys(&redis_url(), prefix).await
 }
 
 /// Settings for a test gateway: sim backend, short delays, our API key.
@@ -232,17 +219,10 @@ pub fn now_secs() -> i64 {
 }
 
 /// Polls `check` until it holds; fails the test after 15 s.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
+    crate::support::eventually_within(what, Duration::from_secs(15), check).await
 }
