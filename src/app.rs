@@ -53,10 +53,11 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let parts = Parts::build(&settings, &stores, base_url, metrics.clone());
     let forwarder_alive = Arc::new(TaskFlag::default());
-    let workers = start_workers(&settings, &stores, &parts, &forwarder_alive, &shutdown).await?;
+    let workers = start_workers(&settings, &parts, &forwarder_alive, &shutdown).await?;
     let state = AppState {
         settings: settings.clone(),
-        stores,
+        stores: parts.stores.clone(),
+        ghl: parts.ghl.clone(),
         fleet: parts.fleet.clone(),
         sessions: parts.sessions.clone(),
         wakeups: parts.wakeups.clone(),
@@ -91,7 +92,7 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
     let (settings, stores, _) = prepare(settings).await?;
     let parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
     let forwarder_alive = Arc::new(TaskFlag::default());
-    let workers = start_workers(&settings, &stores, &parts, &forwarder_alive, &shutdown).await?;
+    let workers = start_workers(&settings, &parts, &forwarder_alive, &shutdown).await?;
     tracing::info!(node = %settings.node_id, "wagate worker is running");
     shutdown.cancelled().await;
     if tokio::time::timeout(settings.raw.shutdown_timeout, finish(parts, workers))
@@ -124,7 +125,6 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
 /// Starts what runs sessions, forwards and alerts, unless the role is `api`.
 async fn start_workers(
     settings: &Settings,
-    stores: &Stores,
     parts: &Parts,
     forwarder_alive: &Arc<TaskFlag>,
     shutdown: &CancellationToken,
@@ -132,14 +132,18 @@ async fn start_workers(
     if settings.raw.role == Role::Api {
         return Ok(Vec::new());
     }
-    let forwarder = parts.forwarder(settings, stores);
+    let forwarder = parts.forwarder(settings);
     let running = forwarder_alive.running();
     let stop = shutdown.child_token();
-    let mut tasks = vec![tokio::spawn(async move {
-        let _running = running;
-        forwarder.run(stop).await
-    })];
-    match parts.coordinator(settings, stores) {
+    let mut tasks = vec![
+        tokio::spawn(async move {
+            let _running = running;
+            forwarder.run(stop).await
+        }),
+        tokio::spawn(parts.ghl.tokens.clone().run(shutdown.child_token())),
+    ];
+    let stores = &parts.stores;
+    match parts.coordinator(settings) {
         Some(coordinator) => tasks.push(tokio::spawn(
             coordinator.run(parts.wakeups.clone(), shutdown.child_token()),
         )),

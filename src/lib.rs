@@ -24,5 +24,6 @@ pub mod qr;
 pub mod queue;
 pub mod retry;
 pub mod routes;
+pub mod secrets;
 pub mod store;
 pub mod wa;

@@ -29,6 +29,16 @@ impl MediaStore {
         tokio::fs::rename(&tmp, self.dir.join(&name)).await?;
         Ok(format!("{}/media/{name}", self.base_url))
     }
+
+    /// The bytes behind a URL this store made, read from disk; `None` for
+    /// any other URL (or a file that is gone).
+    pub async fn read_own(&self, url: &str) -> Option<Bytes> {
+        let name = url.strip_prefix(&self.base_url)?.strip_prefix("/media/")?;
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return None;
+        }
+        tokio::fs::read(self.dir.join(name)).await.ok().map(Bytes::from)
+    }
 }
 
 /// A file extension for a MIME type, so receivers see what the file is.

@@ -6,8 +6,8 @@
 
 use crate::domain::{InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageLog, MessageRecord, NewOutbound, Outbox,
-    QueueStats, SendQueue, StoreResult, Stores,
+    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageLog, MessageRecord, NewForward,
+    NewOutbound, Outbox, QueueStats, SendQueue, StoreResult, Stores,
 };
 use async_trait::async_trait;
 use serde::Serialize;
@@ -114,9 +114,9 @@ impl SendQueue for ObservedQueue {
         Ok(())
     }
 
-    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
         let failed = self.inner.fail_queued(instance, reason).await?;
-        if failed > 0 {
+        if !failed.is_empty() {
             self.events.publish(instance.clone(), None, MessageStatus::Failed);
         }
         Ok(failed)
@@ -153,6 +153,15 @@ impl Outbox for ObservedOutbox {
             self.events.publish(instance, Some(id), MessageStatus::Received);
         }
         Ok(fresh)
+    }
+
+    async fn add_forward(
+        &self,
+        instance: &InstanceId,
+        message_id: &str,
+        forward: NewForward,
+    ) -> StoreResult<bool> {
+        self.inner.add_forward(instance, message_id, forward).await
     }
 
     async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>> {

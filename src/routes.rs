@@ -65,6 +65,10 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/api/ghl/locations/{locationId}", "ghl", "200", "Route a GHL location: {defaultInstanceId, instanceIds?}"),
     route("DELETE", "/api/ghl/locations/{locationId}", "ghl", "200", "Remove a location's route"),
     route("PUT", "/api/ghl/locations/{locationId}/contacts/{contactId}", "ghl", "200", "A contact's own instance: {instanceId} (null clears)"),
+    route("GET", "/api/ghl/app", "ghl", "200", "Provider mode: the GHL app's settings and install URL"),
+    route("PUT", "/api/ghl/app", "ghl", "200", "Save {clientId?, clientSecret?, appId?, conversationProviderId?}"),
+    route("GET", "/api/ghl/connections", "ghl", "200", "Locations and agencies that installed the app (no tokens)"),
+    route("DELETE", "/api/ghl/connections/{id}", "ghl", "200", "Forget a location's or agency's tokens"),
     route("POST", "/api/ghl/inbound-test", "ghl", "200", "A receiver that records what it gets, for wiring checks"),
     route("GET", "/api/ghl/inbound-test", "ghl", "200", "What the test receiver recorded"),
     route("GET", "/api/forwards", "forwards", "200", "The forwarding outbox (?status=pending|delivered|dead)"),
@@ -77,6 +81,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/panel-links", "panel", "200", "A signed, expiring panel link: {expiresInSeconds?, instances?}"),
     route("GET", "/api/events", "panel", "200", "Server-Sent Events: instance status and QR, removals, message ticks"),
     route("GET", "/panel/", "panel", "200", "The embeddable panel"),
+    route("GET", "/ghl/oauth/callback", "ghl", "200", "GHL's OAuth redirect after an install (no API key)"),
     route("POST", "/ghl/provider/outbound", "ghl", "200", "GHL Conversation Provider Delivery URL (X-GHL-Signature, no API key)"),
     route("GET", "/media/{name}", "media", "200", "Inbound media the gateway downloaded"),
 ];

@@ -80,6 +80,18 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::ghl::client::GhlError> for ApiError {
+    fn from(e: crate::ghl::client::GhlError) -> Self {
+        use crate::ghl::client::GhlError;
+        match e {
+            GhlError::Store(e) => e.into(),
+            GhlError::NotConfigured(what) => Self::conflict("ghl_not_configured", what),
+            GhlError::Secret(e) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "secrets", e.to_string()),
+            other => Self::new(StatusCode::BAD_GATEWAY, "ghl_error", other.to_string()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     success: bool,

@@ -1,16 +1,20 @@
 //! The Conversation Provider's Delivery URL, `POST /ghl/provider/outbound`:
 //! GHL calls it (no API key; its Ed25519 signature is the proof) when an
 //! agent or a workflow sends through the provider. The request is checked,
-//! each part (text, attachments) is queued under an idempotency key made
-//! from GHL's `messageId`, so GHL's retries never send twice, and the answer
-//! comes at once.
+//! each part (text, attachments) is linked to GHL's `messageId` (for status
+//! updates) and queued under an idempotency key made from it, so GHL's
+//! retries never send twice; a `pending` status job is stored, and the
+//! answer comes at once.
 
 use super::error::ApiError;
 use super::ghl_locations::{instance_for_location, parse_ghl_id};
-use super::send::{enqueue, parse_phone, request_id, SendRequest};
+use super::send::{enqueue_as, parse_phone, request_id, SendRequest};
 use super::state::AppState;
+use crate::domain::new_message_id;
 use crate::ghl::provider::DeliveryRequest;
 use crate::ghl::signature::GhlVerifier;
+use crate::ghl::status::{status_job, GhlStatus};
+use crate::store::GhlLink;
 use serde_json::json;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
@@ -56,7 +60,12 @@ async fn deliver(
         return Err(ApiError::missing("message").into());
     }
     let mut queued = Vec::new();
-    for part in planned {
+    for (n, part) in planned.into_iter().enumerate() {
+        let link = GhlLink {
+            location_id: location_id.clone(),
+            ghl_message_id: request.message_id.clone(),
+            part: n as u32,
+        };
         let built = SendRequest::build(
             instance.clone(),
             to.clone(),
@@ -69,9 +78,33 @@ async fn deliver(
             request_id: request_id.clone(),
             ..built
         };
-        queued.push(enqueue(&state, send, Some(part.idempotency_key)).await?.id);
+        queued.push(queue_part(&state, send, link, part.idempotency_key).await?);
     }
     let body =
         json!({ "success": true, "messageId": request.message_id, "instanceId": instance, "queued": queued });
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
+}
+
+/// Links one part to its GHL message, queues it, and for the first part
+/// stores the `pending` status job.
+async fn queue_part(
+    state: &AppState,
+    send: SendRequest,
+    link: GhlLink,
+    key: String,
+) -> Result<String, ApiError> {
+    let id = new_message_id();
+    state.stores.ghl.link_message(&id, &link).await?;
+    let instance = send.instance.clone();
+    let enqueued = enqueue_as(state, id, send, Some(key)).await?;
+    if link.part == 0 && !enqueued.duplicate {
+        let pending = status_job(&enqueued.id, &link, GhlStatus::Pending, None);
+        state
+            .stores
+            .outbox
+            .add_forward(&instance, &enqueued.id, pending)
+            .await?;
+        state.forwarder_wakeup.notify_one();
+    }
+    Ok(enqueued.id)
 }

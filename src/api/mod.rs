@@ -12,7 +12,9 @@ mod error;
 mod events;
 mod forwards;
 mod ghl;
+mod ghl_app;
 mod ghl_locations;
+mod ghl_oauth;
 mod ghl_provider;
 mod health;
 mod instances;
@@ -58,11 +60,12 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     let panel = panel::routes(&state.settings.raw.frame_ancestors);
     let provider = ghl_provider::routes(state.clone(), ghl_verifier(&state));
     let all = health::routes(state.clone())
-        .or(metrics::routes(state))
+        .or(metrics::routes(state.clone()))
         .or(api)
         .or(media)
         .or(panel)
         .or(provider)
+        .or(ghl_oauth::routes(state.clone()))
         .recover(error::recover)
         .map(Reply::into_response)
         .with(warp::trace::request())
@@ -81,6 +84,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
         .or(messages::routes(state.clone()))
         .or(ghl::routes(state.clone()))
         .or(ghl_locations::routes(state.clone()))
+        .or(ghl_app::routes(state.clone()))
         .or(forwards::routes(state.clone()))
         .or(openapi::routes())
         .map(Reply::into_response)

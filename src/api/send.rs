@@ -181,6 +181,17 @@ pub async fn enqueue(
     request: SendRequest,
     key: Option<String>,
 ) -> Result<Enqueued, ApiError> {
+    enqueue_as(state, new_message_id(), request, key).await
+}
+
+/// [`enqueue`] under an id chosen beforehand (so it can be referred to
+/// before the message is queued).
+pub async fn enqueue_as(
+    state: &AppState,
+    id: String,
+    request: SendRequest,
+    key: Option<String>,
+) -> Result<Enqueued, ApiError> {
     let record = state.stores.instances.instance(&request.instance).await?;
     let record = record.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
     let view = state.fleet.view(&record).await.view;
@@ -193,7 +204,7 @@ pub async fn enqueue(
         return Err(ApiError::conflict("instance_not_linked", why));
     }
     let message = NewOutbound {
-        id: new_message_id(),
+        id,
         instance: request.instance.clone(),
         to: request.to.e164().to_owned(),
         kind: request.kind,

@@ -89,6 +89,7 @@ fn sim_inbound(body: &JsonBody, state: &AppState) -> Result<SimInbound, ApiError
         media_url,
         mime_type: body.text("mimeType")?,
         push_name: body.text("pushName")?,
+        from_me: body.flag("fromMe")?,
     })
 }
 

@@ -20,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub stores: Stores,
+    /// GHL provider mode: app settings, tokens, jobs.
+    pub ghl: Arc<crate::ghl::wiring::GhlProvider>,
     /// Where each instance runs, and how to reach it.
     pub fleet: Arc<Fleet>,
     /// The sessions running in this process (the live event stream watches them).

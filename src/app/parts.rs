@@ -6,6 +6,7 @@ use crate::cluster::remote::Remote;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{Forwarder, ForwarderSettings, Intake, WebhookSigner};
+use crate::ghl::wiring::{reporting_statuses, GhlProvider};
 use crate::media_store::MediaStore;
 use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
@@ -23,6 +24,10 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub(super) struct Parts {
+    /// The stores as everything in this process uses them (with GHL
+    /// status reporting on the send queue).
+    pub stores: Stores,
+    pub ghl: Arc<GhlProvider>,
     pub sessions: Arc<SessionManager>,
     pub fleet: Arc<Fleet>,
     pub media: Arc<MediaStore>,
@@ -46,8 +51,13 @@ impl Parts {
         let (backend, sim) = backend(settings);
         let media = Arc::new(MediaStore::new(raw.session_dir.join("media"), media_base_url));
         let forwarder_wakeup = Arc::new(Notify::new());
+        let stores = &reporting_statuses(stores.clone(), forwarder_wakeup.clone());
+        let ghl = Arc::new(GhlProvider::build(settings, stores, media.clone()));
         let intake = Intake {
             outbox: stores.outbox.clone(),
+            routes: stores.routes.clone(),
+            ghl: stores.ghl.clone(),
+            webhook: raw.ghl_inbound_url.is_some(),
             media: media.clone(),
             forwarder_wakeup: forwarder_wakeup.clone(),
         };
@@ -83,6 +93,8 @@ impl Parts {
             sim.clone(),
         ));
         Self {
+            stores: stores.clone(),
+            ghl,
             sessions,
             fleet,
             media,
@@ -95,7 +107,7 @@ impl Parts {
         }
     }
 
-    pub fn forwarder(&self, settings: &Settings, stores: &Stores) -> Forwarder {
+    pub fn forwarder(&self, settings: &Settings) -> Forwarder {
         let raw = &settings.raw;
         let schedule = RetrySchedule {
             base: Duration::from_millis(raw.forward_retry_base_ms),
@@ -107,9 +119,10 @@ impl Parts {
             schedule,
             timeout: Duration::from_millis(raw.forward_timeout_ms),
             signer: raw.webhook_secret.as_deref().map(WebhookSigner::new),
+            ghl: self.ghl.jobs.clone(),
         };
         Forwarder::new(
-            stores.outbox.clone(),
+            self.stores.outbox.clone(),
             forwarder_settings,
             self.forwarder_wakeup.clone(),
             self.metrics.clone(),
@@ -117,7 +130,7 @@ impl Parts {
     }
 
     /// The ownership coordinator, when sessions are shared through Redis.
-    pub fn coordinator(&self, settings: &Settings, stores: &Stores) -> Option<Arc<Coordinator>> {
+    pub fn coordinator(&self, settings: &Settings) -> Option<Arc<Coordinator>> {
         let pool = self.redis.clone()?;
         let raw = &settings.raw;
         let leases = Leases::new(
@@ -135,7 +148,7 @@ impl Parts {
             leases,
             remote,
             self.sessions.clone(),
-            stores.clone(),
+            self.stores.clone(),
             self.sim.clone(),
         ))
     }

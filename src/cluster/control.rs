@@ -29,11 +29,14 @@ pub enum Control {
     SimLogout,
 }
 
-/// A message a simulated contact writes.
+/// A message a simulated contact writes (or, with `from_me`, one the
+/// linked phone's owner typed to that contact).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SimInbound {
     pub id: Option<String>,
     pub from: Phone,
+    #[serde(default)]
+    pub from_me: bool,
     pub kind: MessageKind,
     pub text: Option<String>,
     pub media_url: Option<String>,
@@ -95,7 +98,8 @@ impl SimInbound {
         WaEvent::Inbound(Box::new(InboundMessage {
             id: self.id.unwrap_or_else(new_message_id),
             chat: format!("{}@s.whatsapp.net", self.from.digits()),
-            from: Some(self.from),
+            from: Some(self.from.clone()).filter(|_| !self.from_me),
+            contact: Some(self.from),
             push_name: self.push_name,
             kind,
             caption: if has_media { self.text.clone() } else { None },
@@ -103,7 +107,7 @@ impl SimInbound {
             media,
             timestamp_ms: crate::clock::now_ms(),
             is_group: false,
-            from_me: false,
+            from_me: self.from_me,
         }))
     }
 }

@@ -112,6 +112,31 @@ pub struct Config {
     /// GHL's Ed25519 key for X-GHL-Signature on the provider's Delivery URL (SPKI, base64 DER).
     #[arg(long, env = "GHL_WEBHOOK_PUBLIC_KEY", default_value = crate::ghl::signature::GHL_PUBLIC_KEY)]
     pub ghl_webhook_public_key: String,
+    /// The GHL marketplace app's client id (Conversation Provider mode). Also settable in the panel API.
+    #[arg(long, env = "GHL_CLIENT_ID")]
+    pub ghl_client_id: Option<String>,
+    /// The GHL marketplace app's client secret.
+    #[arg(long, env = "GHL_CLIENT_SECRET", hide_env_values = true)]
+    pub ghl_client_secret: Option<String>,
+    /// The app's id, for listing an agency install's locations. Unset: the client id's part before "-".
+    #[arg(long, env = "GHL_APP_ID")]
+    pub ghl_app_id: Option<String>,
+    /// The Conversation Provider's id (from the app's Conversation Providers page).
+    #[arg(long, env = "GHL_CONVERSATION_PROVIDER_ID")]
+    pub ghl_conversation_provider_id: Option<String>,
+    /// GHL's API (tests point it at a local fake).
+    #[arg(
+        long,
+        env = "GHL_API_BASE",
+        default_value = "https://services.leadconnectorhq.com"
+    )]
+    pub ghl_api_base: String,
+    /// The OAuth redirect URI registered with the app. Unset: PUBLIC_BASE_URL + /ghl/oauth/callback.
+    #[arg(long, env = "GHL_REDIRECT_URI")]
+    pub ghl_redirect_uri: Option<String>,
+    /// Encrypts OAuth tokens and the client secret at rest (any long random string). Unset: kept in plain text.
+    #[arg(long, env = "SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
     /// Signs each forward with HMAC-SHA256 (header X-Wagate-Signature). Unset: unsigned.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
@@ -220,6 +245,11 @@ impl Config {
             return Err("API_KEY must be at least 8 characters".into());
         }
         check_url("GHL_INBOUND_URL", self.ghl_inbound_url.as_deref())?;
+        check_url("GHL_API_BASE", Some(&self.ghl_api_base))?;
+        check_url("GHL_REDIRECT_URI", self.ghl_redirect_uri.as_deref())?;
+        if matches!(&self.secrets_key, Some(key) if key.len() < 16) {
+            return Err("SECRETS_KEY must be at least 16 characters (try: openssl rand -base64 32)".into());
+        }
         crate::ghl::signature::GhlVerifier::from_spki_base64(&self.ghl_webhook_public_key)
             .map_err(|e| format!("GHL_WEBHOOK_PUBLIC_KEY: {e}"))?;
         let public = self

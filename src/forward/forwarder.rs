@@ -1,11 +1,14 @@
-//! The forwarder: POSTs due forwards to GHL_INBOUND_URL, a few at a time.
-//! A 2xx is delivered; anything else is tried again on the retry schedule
-//! (a `Retry-After` is obeyed) until the last try makes it a dead letter.
+//! The forwarder: carries out due forwards, a few at a time. Webhook
+//! forwards are POSTed to GHL_INBOUND_URL; GHL jobs (status updates,
+//! messages into Conversations) go to the GHL provider. Success is
+//! delivered; a failure is tried again on the retry schedule (a
+//! `Retry-After` is obeyed) until the last try makes it a dead letter.
 
 use crate::clock::now_ms;
+use crate::ghl::jobs::GhlJobs;
 use crate::metrics::Metrics;
 use crate::retry::{parse_retry_after, RetrySchedule};
-use crate::store::{ForwardRecord, Outbox};
+use crate::store::{ForwardRecord, ForwardTarget, Outbox};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +22,8 @@ pub struct ForwarderSettings {
     pub timeout: Duration,
     /// Signs each POST when WEBHOOK_SECRET is set.
     pub signer: Option<super::WebhookSigner>,
+    /// Runs the GHL provider's jobs.
+    pub ghl: Arc<GhlJobs>,
 }
 
 pub struct Forwarder {
@@ -65,13 +70,12 @@ impl Forwarder {
     }
 
     pub async fn run(self, stop: CancellationToken) {
-        let Some(url) = self.settings.url.clone() else {
-            tracing::info!("GHL_INBOUND_URL is not set: inbound messages are stored, not forwarded");
-            return;
-        };
+        if self.settings.url.is_none() {
+            tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
+        }
         while !stop.is_cancelled() {
             let notified = self.wakeup.notified();
-            let handled = self.round(&url).await;
+            let handled = self.round().await;
             if handled == BATCH {
                 continue;
             }
@@ -85,7 +89,7 @@ impl Forwarder {
     }
 
     /// Attempts every due forward once; returns how many it took.
-    async fn round(&self, url: &str) -> usize {
+    async fn round(&self) -> usize {
         let due = match self.outbox.due_forwards(now_ms(), BATCH).await {
             Ok(due) => due,
             Err(e) => {
@@ -95,7 +99,7 @@ impl Forwarder {
         };
         let count = due.len();
         futures::stream::iter(due)
-            .for_each_concurrent(CONCURRENCY, |f| self.attempt(url, f))
+            .for_each_concurrent(CONCURRENCY, |f| self.attempt(f))
             .await;
         count
     }
@@ -108,9 +112,9 @@ impl Forwarder {
         }
     }
 
-    async fn attempt(&self, url: &str, forward: ForwardRecord) {
+    async fn attempt(&self, forward: ForwardRecord) {
         self.metrics.forward_attempts.inc();
-        let stored = match self.post(url, &forward).await {
+        let stored = match self.carry_out(&forward).await {
             Outcome::Delivered => {
                 self.metrics.forwards_delivered.inc();
                 self.outbox.forward_delivered(&forward.id).await
@@ -133,6 +137,23 @@ impl Forwarder {
         };
         if let Err(e) = stored {
             tracing::error!(forward = %forward.id, error = %e, "could not store a forward's outcome");
+        }
+    }
+
+    async fn carry_out(&self, forward: &ForwardRecord) -> Outcome {
+        match (forward.target, &self.settings.url) {
+            (ForwardTarget::Webhook, Some(url)) => self.post(url, forward).await,
+            (ForwardTarget::Webhook, None) => Outcome::Failed {
+                error: "GHL_INBOUND_URL is not set".into(),
+                retry_after: None,
+            },
+            _ => match self.settings.ghl.run(forward).await {
+                Ok(()) => Outcome::Delivered,
+                Err(e) => Outcome::Failed {
+                    retry_after: e.retry_after(),
+                    error: e.to_string(),
+                },
+            },
         }
     }
 

@@ -1,11 +1,14 @@
 //! Takes inbound messages from the WhatsApp actors: stores downloaded media,
-//! writes the message and its forward in one step (a replayed message id is
-//! dropped there), then wakes the forwarder.
+//! writes the message and its forwards in one step (a replayed message id
+//! is dropped there), then wakes the forwarder. The forwards: one to
+//! GHL_INBOUND_URL when it is set, and one into each GHL location's
+//! Conversations that the instance serves and that installed the app.
 
 use super::InboundPayload;
 use crate::domain::InstanceId;
+use crate::ghl::routing::{conversation_jobs, installed_locations_of};
 use crate::media_store::MediaStore;
-use crate::store::{InboundRecord, Outbox};
+use crate::store::{ForwardTarget, GhlState, InboundRecord, LocationRoutes, NewForward, Outbox, StoreResult};
 use crate::wa::manager::InboundSink;
 use crate::wa::{InboundMedia, InboundMessage, MediaSource};
 use async_trait::async_trait;
@@ -15,6 +18,10 @@ use tokio::sync::Notify;
 
 pub struct Intake {
     pub outbox: Arc<dyn Outbox>,
+    pub routes: Arc<dyn LocationRoutes>,
+    pub ghl: Arc<dyn GhlState>,
+    /// Whether GHL_INBOUND_URL is set (workflow mode forwards).
+    pub webhook: bool,
     pub media: Arc<MediaStore>,
     /// Wakes the forwarder when a new forward is stored.
     pub forwarder_wakeup: Arc<Notify>,
@@ -27,10 +34,10 @@ const STORE_RETRY: Duration = Duration::from_secs(1);
 impl InboundSink for Intake {
     async fn accept(&self, instance: &InstanceId, own_phone: Option<&str>, message: InboundMessage) {
         let (media_url, mime_type) = self.media_link(instance, message.media.clone()).await;
-        let record = inbound_record(instance, own_phone, message, media_url, mime_type);
+        let link = MediaLink { media_url, mime_type };
         // Nothing inbound may be lost: keep trying until the store takes it.
         let stored = loop {
-            match self.outbox.record_inbound(record.clone()).await {
+            match self.store(instance, own_phone, &message, &link).await {
                 Ok(stored) => break stored,
                 Err(e) => {
                     tracing::error!(%instance, error = %e, "could not store an inbound message; retrying");
@@ -46,7 +53,35 @@ impl InboundSink for Intake {
     }
 }
 
+/// Where an inbound message's media can be fetched, and its type.
+struct MediaLink {
+    media_url: Option<String>,
+    mime_type: Option<String>,
+}
+
 impl Intake {
+    async fn store(
+        &self,
+        instance: &InstanceId,
+        own_phone: Option<&str>,
+        message: &InboundMessage,
+        link: &MediaLink,
+    ) -> StoreResult<bool> {
+        let locations = installed_locations_of(self.routes.as_ref(), self.ghl.as_ref(), instance).await?;
+        let mut forwards = conversation_jobs(
+            &locations,
+            message,
+            link.media_url.as_deref(),
+            link.mime_type.as_deref(),
+        );
+        let mut record = inbound_record(instance, own_phone, message.clone(), link);
+        if self.webhook {
+            forwards.push(record.forwards.remove(0));
+        }
+        record.forwards = forwards;
+        self.outbox.record_inbound(record).await
+    }
+
     async fn media_link(
         &self,
         instance: &InstanceId,
@@ -67,13 +102,14 @@ impl Intake {
     }
 }
 
+/// The message as stored, with its webhook forward.
 fn inbound_record(
     instance: &InstanceId,
     own_phone: Option<&str>,
     m: InboundMessage,
-    media_url: Option<String>,
-    mime_type: Option<String>,
+    link: &MediaLink,
 ) -> InboundRecord {
+    let (media_url, mime_type) = (link.media_url.clone(), link.mime_type.clone());
     let forward_id = uuid::Uuid::new_v4().to_string();
     let text = m.text.clone().or_else(|| m.caption.clone()).unwrap_or_default();
     let from = m.from.as_ref().map(|p| p.e164().to_owned());
@@ -104,7 +140,10 @@ fn inbound_record(
         media_url,
         caption: m.caption,
         received_at_ms: m.timestamp_ms,
-        forward_id,
-        forward_body: serde_json::to_string(&payload).expect("the payload is plain data"),
+        forwards: vec![NewForward {
+            id: forward_id,
+            target: ForwardTarget::Webhook,
+            body: serde_json::to_string(&payload).expect("the payload is plain data"),
+        }],
     }
 }

@@ -1,6 +1,19 @@
 //! GoHighLevel's side of the wiring that is not plain HTTP routing:
-//! verifying the signatures GHL puts on its webhooks, and reading the
-//! Conversation Provider's Delivery URL payload.
+//! verifying the signatures GHL puts on its webhooks, the Conversation
+//! Provider's Delivery URL payload, and the provider's calls back to GHL
+//! (OAuth tokens, status updates, inbound messages into Conversations),
+//! all through one rate-limited client.
 
+pub mod app;
+pub mod client;
+pub mod conversations;
+pub mod jobs;
+pub mod keyed_lock;
+pub mod oauth;
 pub mod provider;
+mod rate_limit;
+pub mod routing;
 pub mod signature;
+pub mod status;
+pub mod tokens;
+pub mod wiring;

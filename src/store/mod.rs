@@ -1,15 +1,18 @@
 //! Durable state: the instance registry, the message log with its
-//! per-instance send queue, idempotency keys, and the forwarding outbox.
+//! per-instance send queue, idempotency keys, the forwarding outbox, GHL
+//! location routes and the GHL provider's tokens and message links.
 //! Traits here; backends beside them. The backend is chosen in one place
 //! ([`open`]), and nothing above this module knows which one runs.
 
+mod ghl_state;
 mod records;
 pub mod redis;
 pub mod sqlite;
 
+pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use records::{
-    Enqueued, ForwardRecord, ForwardStatus, HistoryQuery, InboundRecord, InstanceRecord, LocationRoute,
-    MessageRecord, NewOutbound, QueueStats,
+    Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, HistoryQuery, InboundRecord, InstanceRecord,
+    LocationRoute, MessageRecord, NewForward, NewOutbound, QueueStats,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -49,8 +52,9 @@ pub trait SendQueue: Send + Sync {
     /// Moves a message forward (sent, delivered, read, failed). Backwards
     /// moves are ignored, since receipts arrive late and twice.
     async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()>;
-    /// Fails every queued message of the instance with `reason`.
-    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64>;
+    /// Fails every queued message of the instance with `reason`; returns
+    /// their ids.
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>>;
     async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>>;
     /// When the instance last sent, so pacing holds when its sender moves
     /// (a restart, another process taking it over).
@@ -70,9 +74,17 @@ pub trait MessageLog: Send + Sync {
 /// after, retried until delivered or dead.
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Stores an inbound message with its forward payload in one step.
-    /// Returns false when this WhatsApp message id was stored before.
+    /// Stores an inbound message with its forwards in one step. Returns
+    /// false when this WhatsApp message id was stored before.
     async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool>;
+    /// Stores a forward about an existing message, due now, unless one
+    /// with its id exists; returns false then.
+    async fn add_forward(
+        &self,
+        instance: &InstanceId,
+        message_id: &str,
+        forward: NewForward,
+    ) -> StoreResult<bool>;
     /// Pending forwards due at or before `now_ms`, oldest first.
     async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>>;
     /// When the next pending forward falls due, if any is pending.
@@ -113,6 +125,7 @@ pub struct Stores {
     pub log: Arc<dyn MessageLog>,
     pub outbox: Arc<dyn Outbox>,
     pub routes: Arc<dyn LocationRoutes>,
+    pub ghl: Arc<dyn GhlState>,
 }
 
 impl Stores {
@@ -132,14 +145,15 @@ impl Stores {
 
     fn from_backend<B>(backend: Arc<B>) -> Self
     where
-        B: InstanceRegistry + SendQueue + MessageLog + Outbox + LocationRoutes + 'static,
+        B: InstanceRegistry + SendQueue + MessageLog + Outbox + LocationRoutes + GhlState + 'static,
     {
         Self {
             instances: backend.clone(),
             queue: backend.clone(),
             log: backend.clone(),
             outbox: backend.clone(),
-            routes: backend,
+            routes: backend.clone(),
+            ghl: backend,
         }
     }
 }

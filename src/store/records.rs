@@ -78,7 +78,7 @@ pub struct MessageRecord {
     pub request_id: Option<String>,
 }
 
-/// An inbound message and the forward that carries it to GHL.
+/// An inbound message and the forwards that carry it to GHL.
 #[derive(Debug, Clone)]
 pub struct InboundRecord {
     /// WhatsApp's message id: the de-duplication key.
@@ -91,10 +91,51 @@ pub struct InboundRecord {
     pub media_url: Option<String>,
     pub caption: Option<String>,
     pub received_at_ms: i64,
-    /// The forward's id, given to the receiver so it can de-duplicate.
-    pub forward_id: String,
-    /// The exact JSON body to POST to GHL_INBOUND_URL.
-    pub forward_body: String,
+    /// Stored with the message in the same step (none when nothing is
+    /// configured to take inbound messages).
+    pub forwards: Vec<NewForward>,
+}
+
+/// A forward before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewForward {
+    /// Given to the receiver so it can de-duplicate; also the store's key.
+    pub id: String,
+    pub target: ForwardTarget,
+    /// The JSON the target's handler reads (for a webhook, the exact body).
+    pub body: String,
+}
+
+/// Where a forward goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ForwardTarget {
+    /// POSTed to GHL_INBOUND_URL (workflow mode).
+    Webhook,
+    /// An inbound message added to a GHL location's Conversations.
+    GhlConversation,
+    /// A status update of a GHL message sent through the provider.
+    GhlStatus,
+}
+
+impl ForwardTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::GhlConversation => "ghl_conversation",
+            Self::GhlStatus => "ghl_status",
+        }
+    }
+}
+
+impl std::str::FromStr for ForwardTarget {
+    type Err = ();
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        [Self::Webhook, Self::GhlConversation, Self::GhlStatus]
+            .into_iter()
+            .find(|t| t.as_str() == raw)
+            .ok_or(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,8 +170,9 @@ impl ForwardStatus {
 pub struct ForwardRecord {
     pub id: String,
     pub instance_id: InstanceId,
-    /// The inbound WhatsApp message this forward carries.
+    /// The message this forward carries or reports on.
     pub message_id: String,
+    pub target: ForwardTarget,
     pub status: ForwardStatus,
     pub attempts: u32,
     pub next_attempt_at_ms: i64,

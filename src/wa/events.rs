@@ -45,6 +45,10 @@ pub struct InboundMessage {
     /// The sender's phone number, when WhatsApp told it (never read out of a
     /// hidden-number `@lid` id).
     pub from: Option<Phone>,
+    /// The other person of a one-to-one chat, when their number is known:
+    /// the sender of a received message, the recipient of one typed on the
+    /// linked phone. `None` in groups.
+    pub contact: Option<Phone>,
     /// The chat's WhatsApp id (`...@s.whatsapp.net`, `...@g.us`, `...@lid`).
     pub chat: String,
     pub push_name: Option<String>,

@@ -2,7 +2,7 @@
 //! absent fields.
 
 use crate::domain::{Direction, InstanceId};
-use crate::store::{ForwardRecord, ForwardStatus, MessageRecord, StoreError, StoreResult};
+use crate::store::{ForwardRecord, ForwardStatus, ForwardTarget, MessageRecord, StoreError, StoreResult};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -73,5 +73,9 @@ pub fn forward(f: &Fields) -> StoreResult<ForwardRecord> {
         last_error: f.get("last_error").cloned(),
         created_at_ms: parsed(f, "created_at")?,
         body: text(f, "body")?,
+        // Forwards stored before targets existed were all webhooks.
+        target: f
+            .get("target")
+            .map_or(Ok(ForwardTarget::Webhook), |_| parsed(f, "target"))?,
     })
 }

@@ -103,4 +103,29 @@ impl Keys {
     pub fn forwards_all(&self) -> String {
         format!("{}fwd-all", self.prefix)
     }
+
+    /// String: the GHL app's sealed settings.
+    pub fn ghl_app(&self) -> String {
+        format!("{}ghl:app", self.prefix)
+    }
+
+    /// Hash: token owner (location or company id) → the token as JSON.
+    pub fn ghl_tokens(&self) -> String {
+        format!("{}ghl:tokens", self.prefix)
+    }
+
+    /// Hash: token owner → the stored token's version.
+    pub fn ghl_token_versions(&self) -> String {
+        format!("{}ghl:token-versions", self.prefix)
+    }
+
+    /// String: the GHL message an outbound message answers, as JSON.
+    pub fn ghl_link(&self, message_id: &str) -> String {
+        format!("{}ghl:link:{message_id}", self.prefix)
+    }
+
+    /// String: the rank of the last status reported for a GHL message.
+    pub fn ghl_reported(&self, ghl_message_id: &str) -> String {
+        format!("{}ghl:reported:{ghl_message_id}", self.prefix)
+    }
 }

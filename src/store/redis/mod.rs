@@ -2,9 +2,10 @@
 //! share one state. Every key starts with one prefix (`REDIS_PREFIX`).
 //! Multi-key changes run as Lua scripts, so each is atomic: a send is
 //! queued with its idempotency key in one step, an inbound message with its
-//! forward, a status change with the queue it leaves.
+//! forwards, a status change with the queue it leaves.
 
 mod fields;
+mod ghl;
 mod instances;
 mod keys;
 mod outbox;

@@ -5,8 +5,8 @@
 use super::fields::{self, pairs, Fields};
 use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
-use crate::domain::Direction;
-use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, Outbox, StoreResult};
+use crate::domain::{Direction, InstanceId};
+use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, NewForward, Outbox, StoreResult};
 use async_trait::async_trait;
 use redis::AsyncCommands;
 
@@ -33,17 +33,19 @@ fn inbound_fields(m: &InboundRecord) -> Fields {
     ])
 }
 
-fn forward_fields(m: &InboundRecord) -> Fields {
-    pairs(&[
-        ("id", Some(m.forward_id.clone())),
-        ("instance_id", Some(m.instance.to_string())),
-        ("message_id", Some(m.wa_id.clone())),
+fn forward_fields(instance: &InstanceId, message_id: &str, forward: &NewForward, at_ms: i64) -> String {
+    let fields = pairs(&[
+        ("id", Some(forward.id.clone())),
+        ("instance_id", Some(instance.to_string())),
+        ("message_id", Some(message_id.to_owned())),
+        ("target", Some(forward.target.as_str().to_owned())),
         ("status", Some("pending".into())),
         ("attempts", Some("0".into())),
-        ("next_attempt_at", Some(m.received_at_ms.to_string())),
-        ("created_at", Some(m.received_at_ms.to_string())),
-        ("body", Some(m.forward_body.clone())),
-    ])
+        ("next_attempt_at", Some(at_ms.to_string())),
+        ("created_at", Some(at_ms.to_string())),
+        ("body", Some(forward.body.clone())),
+    ]);
+    serde_json::to_string(&fields).expect("plain data serialises")
 }
 
 impl RedisStore {
@@ -95,22 +97,44 @@ impl Outbox for RedisStore {
         script
             .key(self.keys.inbound(&m.instance, &m.wa_id))
             .key(self.keys.inbound_index(&m.wa_id))
-            .key(self.keys.forward(&m.forward_id))
             .key(self.keys.forwards_due())
             .key(self.keys.forwards_all());
         for log in self.keys.logs_of(&m.instance, Direction::Inbound) {
             script.key(log);
         }
         let message = serde_json::to_string(&inbound_fields(&m)).expect("plain data serialises");
-        let forward = serde_json::to_string(&forward_fields(&m)).expect("plain data serialises");
         script
             .arg(message)
-            .arg(forward)
             .arg(m.received_at_ms)
-            .arg(&m.forward_id)
             .arg(&member)
             .arg(&member);
+        for forward in &m.forwards {
+            script.key(self.keys.forward(&forward.id));
+            let fields = forward_fields(&m.instance, &m.wa_id, forward, m.received_at_ms);
+            script.arg(&forward.id).arg(fields);
+        }
         let stored: i64 = script.invoke_async(&mut conn).await.map_err(unavailable)?;
+        Ok(stored == 1)
+    }
+
+    async fn add_forward(
+        &self,
+        instance: &InstanceId,
+        message_id: &str,
+        forward: NewForward,
+    ) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let now = now_ms();
+        let stored: i64 = scripts::ADD_FORWARD
+            .key(self.keys.forward(&forward.id))
+            .key(self.keys.forwards_due())
+            .key(self.keys.forwards_all())
+            .arg(&forward.id)
+            .arg(forward_fields(instance, message_id, &forward, now))
+            .arg(now)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
         Ok(stored == 1)
     }
 

@@ -136,7 +136,7 @@ impl SendQueue for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
         let mut conn = self.conn().await?;
         scripts::FAIL_QUEUED
             .key(self.keys.queue(instance))
@@ -144,7 +144,7 @@ impl SendQueue for RedisStore {
             .arg(reason)
             .arg(now_ms())
             .arg(self.keys.prefix())
-            .invoke_async::<u64>(&mut conn)
+            .invoke_async::<Vec<String>>(&mut conn)
             .await
             .map_err(unavailable)
     }

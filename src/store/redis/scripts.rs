@@ -46,7 +46,7 @@ pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: queue, stats. ARGV: reason, now, key prefix. Fails every queued
-/// message of the queue; returns how many.
+/// message of the queue; returns their ids.
 pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -56,24 +56,71 @@ pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
         end
         redis.call('DEL', KEYS[1])
         redis.call('HINCRBY', KEYS[2], 'failed', #ids)
-        return #ids
+        return ids
         "#,
     )
 });
 
-/// KEYS: inbound message, inbound index, forward, forwards due, forwards
-/// all, 4 logs. ARGV: message fields JSON, forward fields JSON, received at,
-/// forward id, log member, index value. Returns 0 for a message seen before.
+/// KEYS: inbound message, inbound index, forwards due, forwards all, 4
+/// logs, then one key per forward. ARGV: message fields JSON, received at,
+/// log member, index value, then per forward its id and fields JSON.
+/// Returns 0 for a message seen before.
 pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
         for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
-        redis.call('SET', KEYS[2], ARGV[6])
-        for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[3], field, value) end
-        redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
-        redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4])
-        for i = 6, 9 do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[5]) end
+        redis.call('SET', KEYS[2], ARGV[4])
+        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+        for n = 9, #KEYS do
+            local id, fields = ARGV[(n - 9) * 2 + 5], ARGV[(n - 9) * 2 + 6]
+            for field, value in pairs(cjson.decode(fields)) do redis.call('HSET', KEYS[n], field, value) end
+            redis.call('ZADD', KEYS[3], ARGV[2], id)
+            redis.call('ZADD', KEYS[4], ARGV[2], id)
+        end
+        return 1
+        "#,
+    )
+});
+
+/// KEYS: forward, forwards due, forwards all. ARGV: id, fields JSON, now.
+/// Stores a forward unless its id exists; returns 1 when stored.
+pub static ADD_FORWARD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[1], field, value) end
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+        return 1
+        "#,
+    )
+});
+
+/// KEYS: tokens, token versions. ARGV: owner, expected version ("" for
+/// any), token JSON. Replaces the token when the version matches; returns
+/// the new version, or 0 when another writer got there first.
+pub static REPLACE_TOKEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local stored = tonumber(redis.call('HGET', KEYS[2], ARGV[1]))
+        if ARGV[2] ~= '' and stored ~= tonumber(ARGV[2]) then return 0 end
+        local version = (stored or 0) + 1
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        redis.call('HSET', KEYS[2], ARGV[1], version)
+        return version
+        "#,
+    )
+});
+
+/// KEYS: reported rank. ARGV: rank, time to keep (s). Raises the rank;
+/// returns 1 when it moved forward.
+pub static ADVANCE_REPORTED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local current = tonumber(redis.call('GET', KEYS[1])) or -1
+        if tonumber(ARGV[1]) <= current then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
         return 1
         "#,
     )

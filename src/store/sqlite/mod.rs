@@ -3,6 +3,7 @@
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
 
+mod ghl;
 mod group_commit;
 mod instances;
 mod outbox;
@@ -74,7 +75,8 @@ CREATE TABLE IF NOT EXISTS forwards (
     next_attempt_at INTEGER NOT NULL,
     last_error TEXT,
     created_at INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT 'webhook'
 );
 CREATE INDEX IF NOT EXISTS forwards_due ON forwards (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS forwards_by_status ON forwards (status, created_at);
@@ -96,6 +98,8 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
         )
         .and_then(|_| conn.execute_batch(SCHEMA))
+        .and_then(|_| conn.execute_batch(ghl::SCHEMA))
+        .and_then(|_| add_forward_targets(&conn))
         .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
         let conn = Arc::new(Mutex::new(conn));
         let writer = group_commit::GroupCommit::start(conn.clone())?;
@@ -117,6 +121,20 @@ impl SqliteStore {
         .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
         .map_err(into_store_error)
     }
+}
+
+/// Databases made before forwards had targets get the column (all their
+/// forwards were webhooks).
+fn add_forward_targets(conn: &Connection) -> rusqlite::Result<()> {
+    let has_target: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('forwards') WHERE name = 'target'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_target {
+        conn.execute_batch("ALTER TABLE forwards ADD COLUMN target TEXT NOT NULL DEFAULT 'webhook'")?;
+    }
+    Ok(())
 }
 
 fn into_store_error(err: rusqlite::Error) -> StoreError {

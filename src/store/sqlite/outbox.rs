@@ -1,12 +1,37 @@
 //! Inbound messages and the forwarding outbox. An inbound message and its
-//! forward are written in one transaction, keyed by WhatsApp's message id,
+//! forwards are written in one transaction, keyed by WhatsApp's message id,
 //! so a message WhatsApp replays is stored and forwarded once.
 
 use super::{rows, SqliteStore};
 use crate::clock::now_ms;
-use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, Outbox, StoreResult};
+use crate::domain::InstanceId;
+use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, NewForward, Outbox, StoreResult};
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Stores a pending forward due at `at_ms`; false when its id exists.
+fn insert_forward(
+    conn: &Connection,
+    instance: &str,
+    message_id: &str,
+    forward: &NewForward,
+    at_ms: i64,
+) -> rusqlite::Result<bool> {
+    conn.execute(
+        "INSERT OR IGNORE INTO forwards
+             (id, instance_id, message_id, target, status, attempts, next_attempt_at, created_at, body)
+         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6)",
+        params![
+            forward.id,
+            instance,
+            message_id,
+            forward.target.as_str(),
+            at_ms,
+            forward.body
+        ],
+    )
+    .map(|inserted| inserted > 0)
+}
 
 #[async_trait]
 impl Outbox for SqliteStore {
@@ -32,15 +57,24 @@ impl Outbox for SqliteStore {
             if inserted == 0 {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO forwards (id, instance_id, message_id, status, attempts, next_attempt_at, created_at, body)
-                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?5)",
-                params![m.forward_id, m.instance.as_str(), m.wa_id, m.received_at_ms, m.forward_body],
-            )?;
+            for forward in &m.forwards {
+                insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.received_at_ms)?;
+            }
             tx.commit()?;
             Ok(true)
         })
         .await
+    }
+
+    async fn add_forward(
+        &self,
+        instance: &InstanceId,
+        message_id: &str,
+        forward: NewForward,
+    ) -> StoreResult<bool> {
+        let (instance, message_id) = (instance.to_string(), message_id.to_owned());
+        self.with(move |conn| insert_forward(conn, &instance, &message_id, &forward, now_ms()))
+            .await
     }
 
     async fn due_forwards(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<ForwardRecord>> {

@@ -119,15 +119,15 @@ impl SendQueue for SqliteStore {
         .await
     }
 
-    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<u64> {
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
         let (instance, reason) = (instance.clone(), reason.to_owned());
         self.with(move |conn| {
-            conn.execute(
+            let mut stmt = conn.prepare(
                 "UPDATE messages SET status = 'failed', error = ?2, updated_at = ?3
-                 WHERE instance_id = ?1 AND status = 'queued'",
-                params![instance.as_str(), reason, now_ms()],
-            )
-            .map(|n| n as u64)
+                 WHERE instance_id = ?1 AND status = 'queued' RETURNING id",
+            )?;
+            let failed = stmt.query_map(params![instance.as_str(), reason, now_ms()], |r| r.get(0))?;
+            failed.collect()
         })
         .await
     }

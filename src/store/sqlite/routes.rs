@@ -1,16 +1,12 @@
 //! GHL location routes (stored as JSON per location) and per-contact
 //! instance overrides.
 
+use super::rows::decode_json as decode;
 use super::SqliteStore;
 use crate::domain::InstanceId;
 use crate::store::{LocationRoute, LocationRoutes, StoreResult};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
-
-fn decode(json: String) -> rusqlite::Result<LocationRoute> {
-    serde_json::from_str(&json)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
-}
 
 #[async_trait]
 impl LocationRoutes for SqliteStore {

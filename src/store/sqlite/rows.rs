@@ -10,7 +10,13 @@ pub const MESSAGE_COLUMNS: &str = "id, instance_id, direction, kind, from_phone,
      caption, status, error, attempts, created_at, updated_at, request_id";
 
 pub const FORWARD_COLUMNS: &str =
-    "id, instance_id, message_id, status, attempts, next_attempt_at, last_error, created_at, body";
+    "id, instance_id, message_id, status, attempts, next_attempt_at, last_error, created_at, body, target";
+
+/// A record kept as one JSON text column.
+pub fn decode_json<T: serde::de::DeserializeOwned>(json: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
 
 /// A column holding text that parses into a typed value.
 struct Parsed<T>(T);
@@ -95,5 +101,6 @@ pub fn forward(row: &Row<'_>) -> rusqlite::Result<ForwardRecord> {
         last_error: row.get(6)?,
         created_at_ms: row.get(7)?,
         body: row.get(8)?,
+        target: parsed(row, 9)?,
     })
 }

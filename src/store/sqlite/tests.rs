@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use crate::domain::{InstanceId, MessageKind, MessageStatus};
-use crate::store::{ForwardStatus, InboundRecord, NewOutbound, Outbox, SendQueue};
+use crate::store::{ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, SendQueue};
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -39,8 +39,11 @@ fn inbound(wa_id: &str) -> InboundRecord {
         media_url: None,
         caption: None,
         received_at_ms: 10,
-        forward_id: format!("fwd-{wa_id}"),
-        forward_body: "{}".into(),
+        forwards: vec![NewForward {
+            id: format!("fwd-{wa_id}"),
+            target: ForwardTarget::Webhook,
+            body: "{}".into(),
+        }],
     }
 }
 

@@ -106,6 +106,7 @@ fn map_inbound(item: &WaInbound) -> Option<Incoming> {
     let message = InboundMessage {
         id: info.id.clone(),
         from: sender_phone(&info.source),
+        contact: contact_phone(&info.source),
         chat: chat.to_non_ad_string(),
         push_name: Some(info.push_name.clone()).filter(|name| !name.is_empty()),
         kind,
@@ -170,6 +171,18 @@ fn sender_phone(source: &MessageSource) -> Option<Phone> {
         return phone_of(&source.sender);
     }
     source.sender_alt.as_ref().and_then(phone_of)
+}
+
+/// The other person of a one-to-one chat: the sender, or for a message
+/// typed on the linked phone, the chat (or its phone-number form).
+fn contact_phone(source: &MessageSource) -> Option<Phone> {
+    if source.is_group {
+        return None;
+    }
+    if !source.is_from_me {
+        return sender_phone(source);
+    }
+    phone_of(&source.chat).or_else(|| source.recipient_alt.as_ref().and_then(phone_of))
 }
 
 fn phone_of(jid: &Jid) -> Option<Phone> {

@@ -1,0 +1,375 @@
+//! Inbound WhatsApp messages into a GHL location's Conversations: find the
+//! contact by phone (every WhatsApp form of the number) or create it, put
+//! media where GHL can show it (uploaded; WebP converted to PNG; anything
+//! GHL refuses sent as a link), then add the message with `altId` = the
+//! WhatsApp id. Messages typed on the linked phone go in as `outbound`.
+
+use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
+use crate::domain::Phone;
+use crate::media_store::MediaStore;
+use crate::secrets::SecretText;
+use crate::store::{ForwardTarget, NewForward};
+use crate::wa::media::MediaFetcher;
+use bytes::Bytes;
+use reqwest::multipart::{Form, Part};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// A conversation job's body: one message for one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MirrorJob {
+    pub location_id: String,
+    pub wa_message_id: String,
+    /// The contact's E.164 number.
+    pub contact_phone: String,
+    /// Typed on the linked phone rather than received.
+    pub from_me: bool,
+    pub push_name: Option<String>,
+    pub text: String,
+    pub media_url: Option<String>,
+    pub mime_type: Option<String>,
+    pub timestamp_ms: i64,
+}
+
+impl MirrorJob {
+    pub fn into_forward(self) -> NewForward {
+        NewForward {
+            id: format!("ghl-in:{}:{}", self.location_id, self.wa_message_id),
+            target: ForwardTarget::GhlConversation,
+            body: serde_json::to_string(&self).expect("plain data serialises"),
+        }
+    }
+}
+
+/// The MIME types GHL's upload takes.
+const UPLOADABLE: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "video/mp4",
+    "video/mpeg",
+    "audio/mpeg",
+    "audio/mp3",
+    "audio/wav",
+    "audio/x-wav",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text/plain",
+    "application/zip",
+    "application/vnd.rar",
+    "application/x-rar-compressed",
+];
+
+pub struct Mirror {
+    pub client: Arc<GhlClient>,
+    pub media: Arc<MediaStore>,
+    pub fetcher: MediaFetcher,
+}
+
+/// Where an upload belongs in GHL.
+struct UploadPlace<'a> {
+    location: &'a str,
+    contact: &'a str,
+    conversation: &'a str,
+}
+
+/// A media file ready for GHL, or the link to use instead.
+enum Prepared {
+    Upload { bytes: Bytes, mime: String },
+    Link,
+}
+
+impl Mirror {
+    /// Adds the job's message to the location's Conversations.
+    pub async fn mirror(
+        &self,
+        token: &SecretText,
+        provider_id: &str,
+        job: &MirrorJob,
+    ) -> Result<(), GhlError> {
+        let contact = self.contact_for(token, job).await?;
+        let (attachments, link) = self.attachments(token, job, &contact).await?;
+        let mut message = job.text.clone();
+        if let Some(link) = link {
+            message = if message.is_empty() {
+                link
+            } else {
+                format!("{message}\n{link}")
+            };
+        }
+        let body = json!({
+            "type": "SMS",
+            "contactId": contact,
+            "conversationProviderId": provider_id,
+            "message": message,
+            "attachments": attachments,
+            "direction": if job.from_me { "outbound" } else { "inbound" },
+            "date": crate::clock::rfc3339(job.timestamp_ms),
+            "altId": job.wa_message_id,
+        });
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                "/conversations/messages/inbound",
+                CONVERSATIONS_VERSION,
+                Some(token),
+            )
+            .json(&body);
+        let answer = self.client.send(&job.location_id, request).await?;
+        text_field(&answer, "/messageId").map(drop)
+    }
+
+    /// The GHL contact with this number, made when there is none.
+    async fn contact_for(&self, token: &SecretText, job: &MirrorJob) -> Result<String, GhlError> {
+        for number in search_forms(&job.contact_phone) {
+            let request = self
+                .client
+                .request(
+                    Method::GET,
+                    "/contacts/search/duplicate",
+                    CONTACTS_VERSION,
+                    Some(token),
+                )
+                .query(&[
+                    ("locationId", job.location_id.as_str()),
+                    ("number", number.as_str()),
+                ]);
+            let answer = self.client.send(&job.location_id, request).await?;
+            if let Ok(id) = text_field(&answer, "/contact/id") {
+                return Ok(id);
+            }
+        }
+        let mut body = json!({
+            "locationId": job.location_id,
+            "phone": job.contact_phone,
+            "source": "WhatsApp (wagate)",
+        });
+        if let Some(name) = &job.push_name {
+            body["name"] = json!(name);
+        }
+        let request = self
+            .client
+            .request(Method::POST, "/contacts/upsert", CONTACTS_VERSION, Some(token))
+            .json(&body);
+        let answer = self.client.send(&job.location_id, request).await?;
+        text_field(&answer, "/contact/id")
+    }
+
+    /// Uploaded attachment URLs, or a link to put in the text instead.
+    async fn attachments(
+        &self,
+        token: &SecretText,
+        job: &MirrorJob,
+        contact: &str,
+    ) -> Result<(Vec<String>, Option<String>), GhlError> {
+        let Some(url) = &job.media_url else {
+            return Ok((Vec::new(), None));
+        };
+        let Prepared::Upload { bytes, mime } = self.prepare(url, job.mime_type.as_deref()).await else {
+            return Ok((Vec::new(), Some(url.clone())));
+        };
+        let conversation = self.conversation_for(token, &job.location_id, contact).await?;
+        let place = UploadPlace {
+            location: &job.location_id,
+            contact,
+            conversation: &conversation,
+        };
+        let filename = format!(
+            "{}.{}",
+            job.wa_message_id,
+            crate::media_store::extension_for(Some(&mime))
+        );
+        match self.upload(token, &place, bytes, &mime, filename).await {
+            Ok(uploaded) => Ok((vec![uploaded], None)),
+            Err(GhlError::Status {
+                status: 413 | 415, ..
+            }) => Ok((Vec::new(), Some(url.clone()))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The file as GHL will take it, converted when that is possible.
+    async fn prepare(&self, url: &str, mime: Option<&str>) -> Prepared {
+        let mime = essence(mime.unwrap_or(""));
+        let convertible = mime == "image/webp";
+        if !UPLOADABLE.contains(&mime.as_str()) && !convertible {
+            return Prepared::Link;
+        }
+        let bytes = match self.media.read_own(url).await {
+            Some(bytes) => bytes,
+            None => match self.fetcher.fetch(url).await {
+                Ok(fetched) => fetched.bytes,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not fetch inbound media for GHL; sending a link");
+                    return Prepared::Link;
+                }
+            },
+        };
+        if !convertible {
+            return Prepared::Upload { bytes, mime };
+        }
+        match webp_to_png(&bytes) {
+            Some(png) => Prepared::Upload {
+                bytes: png,
+                mime: "image/png".into(),
+            },
+            None => Prepared::Link,
+        }
+    }
+
+    async fn conversation_for(
+        &self,
+        token: &SecretText,
+        location: &str,
+        contact: &str,
+    ) -> Result<String, GhlError> {
+        let request = self
+            .client
+            .request(
+                Method::GET,
+                "/conversations/search",
+                CONVERSATIONS_VERSION,
+                Some(token),
+            )
+            .query(&[("locationId", location), ("contactId", contact)]);
+        let answer = self.client.send(location, request).await?;
+        if let Ok(id) = text_field(&answer, "/conversations/0/id") {
+            return Ok(id);
+        }
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                "/conversations/",
+                CONVERSATIONS_VERSION,
+                Some(token),
+            )
+            .json(&json!({ "locationId": location, "contactId": contact }));
+        let answer = self.client.send(location, request).await?;
+        text_field(&answer, "/conversation/id")
+    }
+
+    async fn upload(
+        &self,
+        token: &SecretText,
+        place: &UploadPlace<'_>,
+        bytes: Bytes,
+        mime: &str,
+        filename: String,
+    ) -> Result<String, GhlError> {
+        let file = Part::stream(bytes)
+            .file_name(filename)
+            .mime_str(mime)
+            .map_err(|e| GhlError::BadAnswer(format!("media type {mime:?}: {e}")))?;
+        let form = Form::new()
+            .part("fileAttachment", file)
+            .text("conversationId", place.conversation.to_owned())
+            .text("contactId", place.contact.to_owned())
+            .text("locationId", place.location.to_owned());
+        let request = self
+            .client
+            .request(
+                Method::POST,
+                "/conversations/messages/upload",
+                CONVERSATIONS_VERSION,
+                Some(token),
+            )
+            .multipart(form);
+        let answer = self.client.send(place.location, request).await?;
+        uploaded_url(&answer)
+    }
+}
+
+/// The one URL in an upload's `uploadedFiles` map.
+fn uploaded_url(answer: &Value) -> Result<String, GhlError> {
+    answer
+        .get("uploadedFiles")
+        .and_then(Value::as_object)
+        .and_then(|files| files.values().find_map(Value::as_str))
+        .map(str::to_owned)
+        .ok_or_else(|| GhlError::BadAnswer("no uploadedFiles in GHL's answer".into()))
+}
+
+/// A MIME type without parameters, lower-case.
+fn essence(mime: &str) -> String {
+    mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// The numbers to look a contact up by: its E.164 form first, then the
+/// other forms WhatsApp knows it by (Brazil's ninth digit, Mexico's 521).
+fn search_forms(e164: &str) -> Vec<String> {
+    match Phone::parse(e164, None) {
+        Ok(phone) => {
+            let mut forms = vec![phone.e164().to_owned()];
+            forms.extend(
+                phone
+                    .whatsapp_variants()
+                    .into_iter()
+                    .skip(1)
+                    .map(|d| format!("+{d}")),
+            );
+            forms
+        }
+        Err(_) => vec![e164.to_owned()],
+    }
+}
+
+fn webp_to_png(bytes: &[u8]) -> Option<Bytes> {
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::WebP).ok()?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut png, image::ImageFormat::Png).ok()?;
+    Some(Bytes::from(png.into_inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_searched_by_every_form_of_the_number() {
+        assert_eq!(
+            search_forms("+5511987654321"),
+            ["+5511987654321", "+551187654321"]
+        );
+        assert_eq!(search_forms("+5215512345678").len(), 2);
+        assert_eq!(search_forms("+14155550123"), ["+14155550123"]);
+    }
+
+    #[test]
+    fn upload_answers_give_their_file_url() {
+        let answer = json!({"uploadedFiles": {"a.jpg": "https://cdn.example/a.jpg"}});
+        assert_eq!(uploaded_url(&answer).unwrap(), "https://cdn.example/a.jpg");
+        assert!(uploaded_url(&json!({})).is_err());
+    }
+
+    #[test]
+    fn webp_images_become_png() {
+        let mut webp = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::new(2, 2)
+            .write_to(&mut webp, image::ImageFormat::WebP)
+            .unwrap();
+        let png = webp_to_png(webp.get_ref()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        assert!(webp_to_png(b"not an image").is_none());
+    }
+
+    #[test]
+    fn mirror_jobs_are_keyed_by_location_and_whatsapp_id() {
+        let job = MirrorJob {
+            location_id: "loc".into(),
+            wa_message_id: "ABC".into(),
+            contact_phone: "+14155550123".into(),
+            from_me: false,
+            push_name: None,
+            text: "hi".into(),
+            media_url: None,
+            mime_type: None,
+            timestamp_ms: 0,
+        };
+        assert_eq!(job.into_forward().id, "ghl-in:loc:ABC");
+    }
+}

@@ -1,0 +1,246 @@
+//! Status back to GHL for messages sent through the provider. A decorator
+//! of the send queue notices each status change of a linked message and
+//! stores a status job in the outbox (so it survives restarts and is
+//! retried like any forward); the job PUTs the status to GHL. Statuses
+//! only move forward: pending → delivered → read, or pending → failed.
+
+use super::client::{GhlClient, GhlError, CONVERSATIONS_VERSION};
+use crate::domain::{InstanceId, MessageStatus};
+use crate::secrets::SecretText;
+use crate::store::{
+    Enqueued, ForwardTarget, GhlLink, GhlState, MessageLog, MessageRecord, NewForward, NewOutbound, Outbox,
+    QueueStats, SendQueue, StoreResult,
+};
+use async_trait::async_trait;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The statuses GHL takes, in the order they may follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GhlStatus {
+    Pending,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl GhlStatus {
+    /// What GHL should show for a message in `status`; WhatsApp's "sent"
+    /// (one tick) has no GHL status of its own.
+    pub fn of(status: MessageStatus) -> Option<Self> {
+        match status {
+            MessageStatus::Queued => Some(Self::Pending),
+            MessageStatus::Delivered => Some(Self::Delivered),
+            MessageStatus::Read => Some(Self::Read),
+            MessageStatus::Failed => Some(Self::Failed),
+            MessageStatus::Sent | MessageStatus::Received => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A status job's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusJob {
+    pub location_id: String,
+    pub ghl_message_id: String,
+    pub status: GhlStatus,
+    pub error: Option<String>,
+}
+
+/// The job that reports `status` of a linked message; its id makes a
+/// repeated change a no-op.
+pub fn status_job(message_id: &str, link: &GhlLink, status: GhlStatus, error: Option<&str>) -> NewForward {
+    let job = StatusJob {
+        location_id: link.location_id.clone(),
+        ghl_message_id: link.ghl_message_id.clone(),
+        status,
+        error: error.map(str::to_owned),
+    };
+    NewForward {
+        id: format!("ghl-status:{message_id}:{}", status.as_str()),
+        target: ForwardTarget::GhlStatus,
+        body: serde_json::to_string(&job).expect("plain data serialises"),
+    }
+}
+
+/// Whether a part's status speaks for the GHL message: the first part's
+/// does; a later part only when it failed.
+fn speaks_for_message(link: &GhlLink, status: GhlStatus) -> bool {
+    link.part == 0 || status == GhlStatus::Failed
+}
+
+/// PUTs one status, unless a later one was reported already.
+pub async fn report(
+    client: &GhlClient,
+    store: &dyn GhlState,
+    token: SecretText,
+    job: &StatusJob,
+) -> Result<(), GhlError> {
+    let reported = store.reported_rank(&job.ghl_message_id).await?;
+    if reported.is_some_and(|rank| rank >= job.status.rank()) {
+        return Ok(());
+    }
+    let mut body = json!({ "status": job.status.as_str() });
+    if let Some(error) = &job.error {
+        body["error"] = json!({ "code": "1", "type": "saas", "message": error });
+    }
+    let path = format!("/conversations/messages/{}/status", job.ghl_message_id);
+    let request = client
+        .request(Method::PUT, &path, CONVERSATIONS_VERSION, Some(&token))
+        .json(&body);
+    client.send(&job.location_id, request).await?;
+    store
+        .advance_reported(&job.ghl_message_id, job.status.rank())
+        .await?;
+    Ok(())
+}
+
+/// The send queue, with status jobs stored for linked messages.
+pub struct ReportingQueue {
+    pub inner: Arc<dyn SendQueue>,
+    pub log: Arc<dyn MessageLog>,
+    pub ghl: Arc<dyn GhlState>,
+    pub outbox: Arc<dyn Outbox>,
+    pub wakeup: Arc<Notify>,
+}
+
+impl ReportingQueue {
+    async fn report_change(&self, id: &str) {
+        if let Err(e) = self.try_report_change(id).await {
+            tracing::error!(message = id, error = %e, "could not store a GHL status update");
+        }
+    }
+
+    async fn try_report_change(&self, id: &str) -> StoreResult<()> {
+        let Some(link) = self.ghl.message_link(id).await? else {
+            return Ok(());
+        };
+        // The stored status, not the asked one: late receipts never move back.
+        let Some(message) = self.log.message(id).await? else {
+            return Ok(());
+        };
+        let Some(status) = GhlStatus::of(message.status) else {
+            return Ok(());
+        };
+        if !speaks_for_message(&link, status) {
+            return Ok(());
+        }
+        let job = status_job(id, &link, status, message.error.as_deref());
+        if self.outbox.add_forward(&message.instance_id, id, job).await? {
+            self.wakeup.notify_one();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SendQueue for ReportingQueue {
+    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+        self.inner.enqueue(message, idempotency_key).await
+    }
+
+    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
+        self.inner.head(instance).await
+    }
+
+    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
+        self.inner.record_attempt(id, error).await
+    }
+
+    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
+        self.inner.advance(id, status, error).await?;
+        self.report_change(id).await;
+        Ok(())
+    }
+
+    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
+        let failed = self.inner.fail_queued(instance, reason).await?;
+        for id in &failed {
+            self.report_change(id).await;
+        }
+        Ok(failed)
+    }
+
+    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
+        self.inner.queue_depths().await
+    }
+
+    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
+        self.inner.last_send_at(instance).await
+    }
+
+    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
+        self.inner.set_last_send_at(instance, at_ms).await
+    }
+
+    async fn stats(&self) -> StoreResult<QueueStats> {
+        self.inner.stats().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(part: u32) -> GhlLink {
+        GhlLink {
+            location_id: "loc".into(),
+            ghl_message_id: "g1".into(),
+            part,
+        }
+    }
+
+    #[test]
+    fn whatsapp_statuses_map_to_ghls_in_forward_order() {
+        use MessageStatus::*;
+        let mapped: Vec<_> = [Queued, Sent, Delivered, Read, Failed]
+            .into_iter()
+            .map(GhlStatus::of)
+            .collect();
+        assert_eq!(
+            mapped,
+            [
+                Some(GhlStatus::Pending),
+                None,
+                Some(GhlStatus::Delivered),
+                Some(GhlStatus::Read),
+                Some(GhlStatus::Failed)
+            ]
+        );
+        assert!(GhlStatus::Pending.rank() < GhlStatus::Delivered.rank());
+        assert!(GhlStatus::Delivered.rank() < GhlStatus::Read.rank());
+    }
+
+    #[test]
+    fn the_first_part_speaks_for_the_message_and_any_part_can_fail_it() {
+        assert!(speaks_for_message(&link(0), GhlStatus::Delivered));
+        assert!(!speaks_for_message(&link(1), GhlStatus::Read));
+        assert!(speaks_for_message(&link(2), GhlStatus::Failed));
+    }
+
+    #[test]
+    fn a_status_job_is_keyed_by_message_and_status() {
+        let job = status_job("m1", &link(0), GhlStatus::Failed, Some("number not on WhatsApp"));
+        assert_eq!(job.id, "ghl-status:m1:failed");
+        let body: StatusJob = serde_json::from_str(&job.body).unwrap();
+        assert_eq!(body.error.as_deref(), Some("number not on WhatsApp"));
+    }
+}

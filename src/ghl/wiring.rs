@@ -1,0 +1,70 @@
+//! The provider mode's long-lived parts, built once per process from the
+//! settings: the app's settings, the rate-limited client, the token keeper
+//! and the job runner the forwarder hands GHL jobs to.
+
+use super::app::GhlApp;
+use super::client::GhlClient;
+use super::conversations::Mirror;
+use super::jobs::GhlJobs;
+use super::status::ReportingQueue;
+use super::tokens::TokenKeeper;
+use crate::config::Settings;
+use crate::media_store::MediaStore;
+use crate::secrets::SecretBox;
+use crate::store::Stores;
+use crate::wa::media::{MediaFetcher, MediaPolicy};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+pub struct GhlProvider {
+    pub app: Arc<GhlApp>,
+    pub tokens: Arc<TokenKeeper>,
+    pub jobs: Arc<GhlJobs>,
+}
+
+impl GhlProvider {
+    pub fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>) -> Self {
+        let raw = &settings.raw;
+        let secrets = SecretBox::new(raw.secrets_key.as_deref());
+        if !secrets.encrypts() {
+            tracing::info!("SECRETS_KEY is not set: GHL tokens are stored unencrypted");
+        }
+        let app = Arc::new(GhlApp::new(settings, stores.ghl.clone(), secrets));
+        let client = Arc::new(GhlClient::new(
+            &raw.ghl_api_base,
+            Duration::from_millis(raw.forward_timeout_ms),
+        ));
+        let tokens = Arc::new(TokenKeeper::new(stores.ghl.clone(), app.clone(), client.clone()));
+        let fetcher = MediaFetcher::new(MediaPolicy {
+            max_bytes: raw.media_max_bytes,
+            timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
+            allow_private: raw.allow_private_media_urls,
+        });
+        let jobs = Arc::new(GhlJobs {
+            app: app.clone(),
+            client: client.clone(),
+            tokens: tokens.clone(),
+            store: stores.ghl.clone(),
+            mirror: Mirror {
+                client,
+                media,
+                fetcher,
+            },
+            status_order: Default::default(),
+        });
+        Self { app, tokens, jobs }
+    }
+}
+
+/// The same stores, with status updates for GHL stored as messages move.
+pub fn reporting_statuses(stores: Stores, wakeup: Arc<Notify>) -> Stores {
+    let queue = Arc::new(ReportingQueue {
+        inner: stores.queue.clone(),
+        log: stores.log.clone(),
+        ghl: stores.ghl.clone(),
+        outbox: stores.outbox.clone(),
+        wakeup,
+    });
+    Stores { queue, ..stores }
+}
