@@ -22,21 +22,34 @@ pub(super) fn inbound(state: &mut State, req: &SeenRequest) -> Result<Reply, Rep
     state.location_bearer(req, &location_id)?;
     check_content(state, req, &kind)?;
     let conversation_id = conversation_for(state, req, &location_id, &contact_id)?;
-    let alt_key = fields
-        .get("altId")
-        .map(|alt_id| (location_id.clone(), alt_id.clone()));
-    let first = alt_key.as_ref().and_then(|key| state.alt_ids.get(key)).cloned();
-    if let (Some((_, alt_id)), Some((conversation_id, message_id))) = (alt_key.clone(), first) {
-        state.repeated_alt_ids.push(alt_id);
-        return Ok(queued(&conversation_id, &message_id));
-    }
-    let message_id = accept(state, req, &location_id, &conversation_id);
-    if let Some(key) = alt_key {
-        state
-            .alt_ids
-            .insert(key, (conversation_id.clone(), message_id.clone()));
-    }
+    let alt_id = fields.get("altId").cloned();
+    let (conversation_id, message_id) = accept_once(state, req, &location_id, conversation_id, alt_id);
     Ok(queued(&conversation_id, &message_id))
+}
+
+/// Stores the message, unless its altId was seen in the location: then
+/// answers with the first message's ids.
+fn accept_once(
+    state: &mut State,
+    req: &SeenRequest,
+    location_id: &str,
+    conversation_id: String,
+    alt_id: Option<String>,
+) -> (String, String) {
+    let Some(alt_id) = alt_id else {
+        let message_id = accept(state, req, location_id, &conversation_id);
+        return (conversation_id, message_id);
+    };
+    let key = (location_id.to_owned(), alt_id);
+    if let Some(first) = state.alt_ids.get(&key).cloned() {
+        state.repeated_alt_ids.push(key.1);
+        return first;
+    }
+    let message_id = accept(state, req, location_id, &conversation_id);
+    state
+        .alt_ids
+        .insert(key, (conversation_id.clone(), message_id.clone()));
+    (conversation_id, message_id)
 }
 
 fn queued(conversation_id: &str, message_id: &str) -> Reply {

@@ -103,6 +103,7 @@ impl FakeGhl {
     }
 
     /// The `expires_in` of tokens issued from now on (0: dead on arrival).
+    /// Expiry follows tokio's clock, so a paused test clock can be advanced past it.
     pub fn set_token_lifetime(&self, secs: u64) {
         self.state().token_lifetime = secs;
     }

@@ -7,7 +7,8 @@ use super::state::{new_id, Grant, State, UserType, OAUTH_VERSION};
 use super::FakeGhl;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 const SCOPE: &str = "contacts.readonly contacts.write conversations.readonly conversations.write \
                      conversations/message.readonly conversations/message.write locations.readonly \

@@ -4,7 +4,8 @@
 
 use super::http::{Reply, SeenRequest};
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The versions GHL's API groups expect in the `Version` header.
 pub(super) const OAUTH_VERSION: &str = "2021-07-28";
