@@ -10,6 +10,7 @@ mod alerts;
 mod cli;
 mod common;
 mod compat;
+mod fake_ghl;
 mod ghl;
 mod healthcheck;
 mod inbound;

@@ -1,6 +1,7 @@
 //! Test harness: starts the real gateway on 127.0.0.1:0 with the sim
 //! backend, and a local receiver standing in for GHL.
 
+pub mod fake_ghl;
 pub mod receiver;
 
 use reqwest::{Method, StatusCode};
