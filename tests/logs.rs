@@ -1,5 +1,6 @@
 //! What the logs carry: the API key and panel tokens given to the event
-//! stream as `?token=` appear in no log line, even at debug level; a send's
+//! stream as `?token=`, GHL's OAuth tokens, the app's client secret and
+//! SECRETS_KEY appear in no log line, even at debug level; a send's
 //! request id reaches the sender's log lines. Alone in its own process, so
 //! one global log capture sees every line.
 
@@ -107,4 +108,60 @@ async fn the_request_id_of_a_send_reaches_the_senders_logs() {
         .find(|l| l.contains("message sent"))
         .expect("the sender logged the send");
     assert!(line.contains("req-trace-4711"), "no request id in: {line}");
+}
+
+#[tokio::test]
+async fn ghl_tokens_and_app_secrets_are_never_logged() {
+    use common::fake_ghl::FakeGhl;
+    let logs = capture();
+    let ghl = FakeGhl::start().await;
+    ghl.set_token_lifetime(1);
+    let secrets_key = "secrets-key-that-must-not-show";
+    let env = TestEnv::embedded();
+    let gw = env
+        .start(&[
+            ("ghl-api-base", ghl.base_url()),
+            ("ghl-client-id", FakeGhl::CLIENT_ID.to_owned()),
+            ("ghl-client-secret", FakeGhl::CLIENT_SECRET.to_owned()),
+            ("ghl-conversation-provider-id", "provider-1".to_owned()),
+            (
+                "ghl-redirect-uri",
+                "https://gw.example/ghl/oauth/callback".to_owned(),
+            ),
+            ("secrets-key", secrets_key.to_owned()),
+        ])
+        .await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    let route = json!({ "defaultInstanceId": "wa-01" });
+    gw.call(reqwest::Method::PUT, "/api/ghl/locations/loc1", Some(route))
+        .await;
+    let code = ghl.location_install_code("loc1");
+    let callback = gw.url(&format!("/ghl/oauth/callback?code={code}"));
+    assert_eq!(
+        gw.http.get(callback).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let inbound = json!({ "from": "+14155550123", "text": "after expiry", "id": "L1" });
+    gw.post("/api/sim/wa-01/inbound", inbound).await;
+    common::eventually("the message reached GHL", || async {
+        ghl.inbound_messages().len() == 1
+    })
+    .await;
+    gw.stop().await;
+    assert!(ghl.refresh_count("loc1") >= 1, "a refresh happened");
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let mut secrets = vec![FakeGhl::CLIENT_SECRET.to_owned(), secrets_key.to_owned(), code];
+    for request in ghl.requests() {
+        if let Some(bearer) = request.headers.get("authorization") {
+            secrets.push(bearer.trim_start_matches("Bearer ").to_owned());
+        }
+        if let Some(refresh) = request.form.as_ref().and_then(|f| f.get("refresh_token")) {
+            secrets.push(refresh.clone());
+        }
+    }
+    assert!(secrets.len() > 4, "tokens were used: {secrets:?}");
+    for secret in secrets {
+        assert!(!logged.contains(&secret), "a GHL secret was logged");
+    }
 }

@@ -68,6 +68,7 @@ fn item(f: &ForwardRecord) -> Value {
         "id": f.id,
         "instanceId": f.instance_id,
         "messageId": f.message_id,
+        "target": f.target,
         "status": f.status,
         "attempts": f.attempts,
         "nextAttemptAt": rfc3339(f.next_attempt_at_ms),

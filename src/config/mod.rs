@@ -92,7 +92,14 @@ pub struct Config {
     #[arg(long, env = "DEFAULT_COUNTRY")]
     pub default_country: Option<String>,
     /// Let mediaUrl point at loopback or private addresses (off: refused, against SSRF).
-    #[arg(long, env = "ALLOW_PRIVATE_MEDIA_URLS", default_value_t = false)]
+    #[arg(
+        long,
+        env = "ALLOW_PRIVATE_MEDIA_URLS",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     pub allow_private_media_urls: bool,
     /// Largest media file fetched for a send, in bytes.
     #[arg(long, env = "MEDIA_MAX_BYTES", default_value_t = 16 * 1024 * 1024)]

@@ -188,6 +188,22 @@ mod tests {
         assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
     }
 
+    fn answer(status: u16, body: &'static str) -> Response {
+        Response::from(http::Response::builder().status(status).body(body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_empty_success_is_a_failure_and_401_is_told_apart() {
+        assert!(matches!(read(answer(201, "")).await, Err(GhlError::EmptyBody)));
+        assert!(matches!(
+            read(answer(401, "{}")).await,
+            Err(GhlError::Unauthorized)
+        ));
+        let forbidden = read(answer(403, r#"{"message":"no access"}"#)).await.unwrap_err();
+        assert_eq!(forbidden.status(), Some(403));
+        assert_eq!(read(answer(200, r#"{"ok":1}"#)).await.unwrap()["ok"], 1);
+    }
+
     #[test]
     fn fields_are_found_by_pointer() {
         let answer = serde_json::json!({"contact": {"id": "c1"}, "empty": ""});

@@ -5,6 +5,7 @@
 //! WhatsApp id. Messages typed on the linked phone go in as `outbound`.
 
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
+use super::keyed_lock::KeyedLocks;
 use crate::domain::Phone;
 use crate::media_store::MediaStore;
 use crate::secrets::SecretText;
@@ -67,6 +68,9 @@ pub struct Mirror {
     pub client: Arc<GhlClient>,
     pub media: Arc<MediaStore>,
     pub fetcher: MediaFetcher,
+    /// One lookup at a time per number and location, so two messages from
+    /// a new number make one contact.
+    pub contact_lookups: KeyedLocks,
 }
 
 /// Where an upload belongs in GHL.
@@ -125,6 +129,8 @@ impl Mirror {
 
     /// The GHL contact with this number, made when there is none.
     async fn contact_for(&self, token: &SecretText, job: &MirrorJob) -> Result<String, GhlError> {
+        let key = format!("{}:{}", job.location_id, job.contact_phone);
+        let _one_at_a_time = self.contact_lookups.lock(&key).await;
         for number in search_forms(&job.contact_phone) {
             let request = self
                 .client

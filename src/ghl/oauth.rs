@@ -41,7 +41,9 @@ fn grant_of(answer: &Value) -> Result<TokenGrant, GhlError> {
     })
 }
 
-/// Exchanges the code GHL put on the redirect after an install.
+/// Exchanges the code GHL put on the redirect after an install. No
+/// `user_type`: GHL answers with the kind of token the install made (a
+/// location's, or an agency's for a bulk install).
 pub async fn exchange_code(
     client: &GhlClient,
     app: &AppCredentials,
@@ -52,7 +54,6 @@ pub async fn exchange_code(
         ("client_secret", app.client_secret.expose()),
         ("grant_type", "authorization_code"),
         ("code", code),
-        ("user_type", "Location"),
         ("redirect_uri", app.redirect_uri.as_str()),
     ];
     token_call(client, &form).await

@@ -50,6 +50,7 @@ impl GhlProvider {
                 client,
                 media,
                 fetcher,
+                contact_lookups: Default::default(),
             },
             status_order: Default::default(),
         });

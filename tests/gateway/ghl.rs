@@ -129,7 +129,7 @@ async fn forwards_are_signed_when_a_secret_is_set(env: TestEnv) {
 
 /// A test signing key and its public key as GHL_WEBHOOK_PUBLIC_KEY takes it
 /// (SPKI DER: the RFC 8410 prefix, then the 32 key bytes; base64).
-fn provider_key() -> (SigningKey, String) {
+pub fn provider_key() -> (SigningKey, String) {
     let signing = SigningKey::from_bytes(&[9u8; 32]);
     let mut der = vec![
         0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
@@ -138,7 +138,7 @@ fn provider_key() -> (SigningKey, String) {
     (signing, base64::engine::general_purpose::STANDARD.encode(der))
 }
 
-async fn deliver(gw: &Gateway, body: &str, signature: Option<String>) -> (StatusCode, serde_json::Value) {
+pub async fn deliver(gw: &Gateway, body: &str, signature: Option<String>) -> (StatusCode, serde_json::Value) {
     let mut request = gw
         .http
         .post(gw.url("/ghl/provider/outbound"))

@@ -112,3 +112,44 @@ async fn forwards_go_from_retry_to_dead_to_requeued() {
         0
     );
 }
+
+fn token(access: &str) -> crate::store::StoredToken {
+    crate::store::StoredToken {
+        owner_id: "loc1".into(),
+        kind: crate::store::TokenOwnerKind::Location,
+        company_id: None,
+        access_token: access.into(),
+        refresh_token: Some(format!("refresh-for-{access}")),
+        expires_at_ms: 1_000,
+        scope: String::new(),
+        version: 0,
+        updated_at_ms: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_replaced_only_over_the_version_it_was_made_from() {
+    use crate::store::GhlState;
+    let (_dir, db) = store();
+    assert!(db.replace_token(&token("a"), None).await.unwrap());
+    assert_eq!(db.token("loc1").await.unwrap().unwrap().version, 1);
+    assert!(db.replace_token(&token("b"), Some(1)).await.unwrap());
+    assert!(
+        !db.replace_token(&token("late"), Some(1)).await.unwrap(),
+        "a stale writer loses"
+    );
+    let stored = db.token("loc1").await.unwrap().unwrap();
+    assert_eq!((stored.version, stored.access_token.as_str()), (2, "b"));
+    assert_eq!(stored.refresh_token.as_deref(), Some("refresh-for-b"));
+}
+
+#[tokio::test]
+async fn reported_statuses_only_move_forward() {
+    use crate::store::GhlState;
+    let (_dir, db) = store();
+    assert!(db.advance_reported("g1", 1).await.unwrap());
+    assert!(!db.advance_reported("g1", 0).await.unwrap());
+    assert!(!db.advance_reported("g1", 1).await.unwrap());
+    assert!(db.advance_reported("g1", 2).await.unwrap());
+    assert_eq!(db.reported_rank("g1").await.unwrap(), Some(2));
+}

@@ -71,6 +71,13 @@ impl TestEnv {
         }
     }
 
+    /// The gateway's store, opened beside it, to check what it keeps.
+    pub async fn open_stores(&self) -> wagate::store::Stores {
+        let url = redis_url();
+        let redis = self.redis_prefix.as_deref().map(|prefix| (url.as_str(), prefix));
+        wagate::store::Stores::open(self.dir.path(), redis).await.unwrap()
+    }
+
     pub fn prefix(&self) -> String {
         self.redis_prefix.clone().unwrap_or_default()
     }

@@ -1,0 +1,343 @@
+//! GHL Conversation Provider mode against a local fake GHL API: installs
+//! (location and agency), tokens sealed at rest and refreshed before they
+//! expire, status updates back to GHL (through the 403 GHL gives right
+//! after a send), and inbound messages into Conversations with contacts
+//! found or made, media uploaded, converted or linked.
+
+use crate::common::fake_ghl::FakeGhl;
+use crate::common::{eventually, Gateway, TestEnv};
+use crate::ghl::{deliver, provider_key};
+use base64::Engine;
+use ed25519_dalek::Signer;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use warp::Filter;
+
+crate::both_backends!(
+    an_agency_install_gives_every_location_a_sealed_token,
+    provider_sends_report_their_statuses_forward_only,
+    inbound_messages_reach_conversations,
+    media_is_uploaded_converted_or_linked,
+    an_expiring_token_is_refreshed_before_it_is_used,
+    inbound_waits_for_the_provider_id_then_goes_in,
+);
+
+const LOCATION: &str = "loc1";
+const PROVIDER_ID: &str = "provider-1";
+
+/// A gateway in provider mode against `ghl`, with wa-01 serving LOCATION.
+async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, provider: bool) -> Gateway {
+    let mut settings = vec![
+        ("ghl-api-base", ghl.base_url()),
+        ("ghl-client-id", FakeGhl::CLIENT_ID.to_owned()),
+        ("ghl-client-secret", FakeGhl::CLIENT_SECRET.to_owned()),
+        (
+            "ghl-redirect-uri",
+            "https://gw.example/ghl/oauth/callback".to_owned(),
+        ),
+        ("secrets-key", "a test secrets key of some length".to_owned()),
+        ("ghl-webhook-public-key", public_key),
+        ("allow-private-media-urls", "true".to_owned()),
+    ];
+    if provider {
+        settings.push(("ghl-conversation-provider-id", PROVIDER_ID.to_owned()));
+    }
+    let gw = env.start(&settings).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    let route = json!({ "defaultInstanceId": "wa-01" });
+    let path = format!("/api/ghl/locations/{LOCATION}");
+    let (status, _) = gw.call(reqwest::Method::PUT, &path, Some(route)).await;
+    assert_eq!(status, StatusCode::OK);
+    gw
+}
+
+/// Follows GHL's redirect after an install, as the admin's browser does.
+async fn install(gw: &Gateway, code: &str) -> (StatusCode, String) {
+    let url = gw.url(&format!("/ghl/oauth/callback?code={code}"));
+    let response = gw.http.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn simulate_inbound(gw: &Gateway, body: Value) {
+    let (status, reply) = gw.post("/api/sim/wa-01/inbound", body).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+}
+
+/// A provider gateway with LOCATION installed.
+async fn installed_gateway(env: &TestEnv, ghl: &FakeGhl, provider: bool) -> Gateway {
+    let gw = provider_gateway(env, ghl, provider_key().1, provider).await;
+    let (status, page) = install(&gw, &ghl.location_install_code(LOCATION)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    gw
+}
+
+/// Checks the fake GHL saw nothing amiss, and stops the gateway.
+async fn finish(gw: Gateway, ghl: &FakeGhl) {
+    assert!(
+        ghl.problems().is_empty(),
+        "the fake GHL saw: {:?}",
+        ghl.problems()
+    );
+    gw.stop().await;
+}
+
+async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let gw = provider_gateway(&env, &ghl, provider_key().1, true).await;
+    let (status, page) = install(&gw, "not-a-code").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
+
+    let code = ghl.company_install_code("co1", &["loc1", "loc2"]);
+    let (status, page) = install(&gw, &code).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("loc1") && page.contains("loc2"), "{page}");
+    let (_, listed) = gw.get("/api/ghl/connections").await;
+    let ids: Vec<_> = listed["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["co1", "loc1", "loc2"]);
+    assert!(!listed.to_string().contains("accessToken"));
+
+    let stored = env.open_stores().await.ghl.tokens().await.unwrap();
+    for token in &stored {
+        assert!(token.access_token.starts_with("v1:"), "sealed at rest");
+        assert!(token
+            .refresh_token
+            .as_deref()
+            .is_none_or(|r| r.starts_with("v1:")));
+    }
+    let (_, app) = gw.get("/api/ghl/app").await;
+    assert_eq!(app["hasClientSecret"], true);
+    assert_eq!(app["secretsEncrypted"], true);
+    assert!(app["installUrl"].as_str().unwrap().contains("chooselocation"));
+    gw.stop().await;
+}
+
+async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let (signing, public) = provider_key();
+    let gw = provider_gateway(&env, &ghl, public, true).await;
+    let code = ghl.location_install_code(LOCATION);
+    assert_eq!(install(&gw, &code).await.0, StatusCode::OK);
+    let contact = ghl.add_contact(LOCATION, "+5511999999999");
+    let message = ghl.add_outbound_message(LOCATION, &contact);
+    ghl.forbid_next_status_updates(&message, 2);
+
+    let body = json!({
+        "contactId": contact, "locationId": LOCATION, "messageId": message, "type": "SMS",
+        "phone": "+5511999999999", "message": "from the inbox",
+    })
+    .to_string();
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(signing.sign(body.as_bytes()).to_bytes());
+    let (status, reply) = deliver(&gw, &body, Some(signature)).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    eventually("GHL hears that it was read", || async {
+        ghl.statuses(&message).last().map(String::as_str) == Some("read")
+    })
+    .await;
+    // Forward only: a status the 403s held back is skipped once a later one
+    // went through (the fake notes any backward move as a problem).
+    let heard = ghl.statuses(&message);
+    let order = ["pending", "delivered", "read"];
+    let ranks: Vec<_> = heard.iter().map(|s| order.iter().position(|o| o == s)).collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{heard:?}");
+    let puts = ghl.requests().into_iter().filter(|r| r.method == "PUT").count();
+    assert_eq!(puts, heard.len() + 2, "the two 403s were retried");
+    finish(gw, &ghl).await;
+}
+
+async fn inbound_messages_reach_conversations(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let gw = installed_gateway(&env, &ghl, true).await;
+    // Brazil: GHL has the number without the ninth digit WhatsApp reports.
+    let known = ghl.add_contact(LOCATION, "+551187654321");
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+5511987654321", "text": "hola", "id": "WA1" }),
+    )
+    .await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "new here", "pushName": "Ana", "id": "WA2" }),
+    )
+    .await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "typed on the phone", "fromMe": true, "id": "WA3" }),
+    )
+    .await;
+    eventually("three messages are in GHL", || async {
+        ghl.inbound_messages().len() == 3
+    })
+    .await;
+    let by_alt = |alt: &str| {
+        ghl.inbound_messages()
+            .into_iter()
+            .find(|m| m["altId"] == alt)
+            .unwrap_or_else(|| panic!("no message {alt}"))
+    };
+    let first = by_alt("WA1");
+    assert_eq!(
+        (first["contactId"].as_str(), first["direction"].as_str()),
+        (Some(known.as_str()), Some("inbound"))
+    );
+    assert_eq!(first["conversationProviderId"], PROVIDER_ID);
+    let (second, third) = (by_alt("WA2"), by_alt("WA3"));
+    assert_eq!(
+        second["contactId"], third["contactId"],
+        "the new contact was made once"
+    );
+    assert_eq!(third["direction"], "outbound");
+    let upserts = ghl
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/contacts/upsert")
+        .count();
+    assert_eq!(upserts, 1);
+    finish(gw, &ghl).await;
+}
+
+/// Serves a JPEG, a WebP and an OGG voice note at /media/*.
+async fn media_server() -> String {
+    let mut webp = std::io::Cursor::new(Vec::new());
+    image::RgbaImage::new(2, 2)
+        .write_to(&mut webp, image::ImageFormat::WebP)
+        .unwrap();
+    let webp = webp.into_inner();
+    let files = warp::path!("media" / String).map(move |name: String| {
+        let (bytes, mime) = match name.as_str() {
+            "photo.jpg" => (b"\xff\xd8\xff\xe0 not really a jpeg".to_vec(), "image/jpeg"),
+            "sticker.webp" => (webp.clone(), "image/webp"),
+            _ => (b"OggS voice".to_vec(), "audio/ogg"),
+        };
+        warp::reply::with_header(bytes, "content-type", mime)
+    });
+    let (addr, server) = warp::serve(files).bind_ephemeral(([127, 0, 0, 1], 0));
+    tokio::spawn(server);
+    format!("http://{addr}/media")
+}
+
+async fn media_is_uploaded_converted_or_linked(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let gw = installed_gateway(&env, &ghl, true).await;
+    let media = media_server().await;
+    for (id, file, mime) in [
+        ("M1", "photo.jpg", "image/jpeg"),
+        ("M2", "sticker.webp", "image/webp"),
+        ("M3", "voice.ogg", "audio/ogg"),
+    ] {
+        let body = json!({ "from": "+14155550123", "id": id, "type": if id == "M3" { "audio" } else { "image" },
+                           "mediaUrl": format!("{media}/{file}"), "mimeType": mime });
+        simulate_inbound(&gw, body).await;
+    }
+    eventually("three media messages are in GHL", || async {
+        ghl.inbound_messages().len() == 3
+    })
+    .await;
+    let uploads = ghl.uploads();
+    let types: Vec<_> = uploads
+        .iter()
+        .map(|u| u.content_type.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(types, ["image/jpeg", "image/png"], "the WebP went up as PNG");
+    for message in ghl.inbound_messages() {
+        let attachments = message["attachments"].as_array().cloned().unwrap_or_default();
+        if message["altId"] == "M3" {
+            assert!(attachments.is_empty());
+            assert!(
+                message["message"].as_str().unwrap().ends_with("/media/voice.ogg"),
+                "{message}"
+            );
+        } else {
+            assert_eq!(attachments.len(), 1, "{message}");
+        }
+    }
+    finish(gw, &ghl).await;
+}
+
+async fn stored_token(env: &TestEnv) -> wagate::store::StoredToken {
+    let stores = env.open_stores().await;
+    stores
+        .ghl
+        .token(LOCATION)
+        .await
+        .unwrap()
+        .expect("LOCATION's token")
+}
+
+async fn an_expiring_token_is_refreshed_before_it_is_used(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    ghl.set_token_lifetime(2);
+    let gw = installed_gateway(&env, &ghl, true).await;
+    let before = stored_token(&env).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "after expiry", "id": "E1" }),
+    )
+    .await;
+    eventually("the message is in GHL", || async {
+        ghl.inbound_messages().len() == 1
+    })
+    .await;
+    assert!(ghl.refresh_count(LOCATION) >= 1);
+    let after = stored_token(&env).await;
+    assert!(after.version > before.version);
+    assert_ne!(
+        after.refresh_token, before.refresh_token,
+        "the new refresh token replaced the old"
+    );
+    finish(gw, &ghl).await;
+}
+
+async fn inbound_waits_for_the_provider_id_then_goes_in(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let gw = installed_gateway(&env, &ghl, false).await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "waiting", "id": "X1" }),
+    )
+    .await;
+    let failing = || async {
+        let (_, listed) = gw.get("/api/forwards?status=pending").await;
+        listed["forwards"]
+            .as_array()
+            .and_then(|all| {
+                all.iter()
+                    .find(|f| f["target"] == "ghlConversation" && !f["lastError"].is_null())
+            })
+            .cloned()
+    };
+    eventually("the job fails for want of a provider id", || async {
+        failing().await.is_some()
+    })
+    .await;
+    let job = failing().await.unwrap();
+    assert!(
+        job["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("GHL_CONVERSATION_PROVIDER_ID"),
+        "{job}"
+    );
+    assert!(ghl.inbound_messages().is_empty());
+
+    let app = json!({ "conversationProviderId": PROVIDER_ID });
+    let (status, reply) = gw.call(reqwest::Method::PUT, "/api/ghl/app", Some(app)).await;
+    assert_eq!(
+        (status, reply["conversationProviderId"].as_str()),
+        (StatusCode::OK, Some(PROVIDER_ID))
+    );
+    let retry = format!("/api/forwards/{}/retry", job["id"].as_str().unwrap());
+    assert_eq!(gw.post(&retry, json!({})).await.0, StatusCode::OK);
+    eventually("the message is in GHL", || async {
+        ghl.inbound_messages().len() == 1
+    })
+    .await;
+    finish(gw, &ghl).await;
+}
