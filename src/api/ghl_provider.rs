@@ -4,13 +4,15 @@
 //! each part (text, attachments) is linked to GHL's `messageId` (for status
 //! updates) and queued under an idempotency key made from it, so GHL's
 //! retries never send twice; a `pending` status job is stored, and the
-//! answer comes at once.
+//! answer comes at once. A request that cannot be sent (a bad number, an
+//! unlinked instance) is answered 200 too, and GHL hears `failed` with the
+//! reason through the status API.
 
 use super::error::ApiError;
 use super::ghl_locations::{instance_for_location, parse_ghl_id};
 use super::send::{enqueue_as, parse_phone, request_id, SendRequest};
 use super::state::AppState;
-use crate::domain::new_message_id;
+use crate::domain::{new_message_id, InstanceId};
 use crate::ghl::provider::DeliveryRequest;
 use crate::ghl::signature::GhlVerifier;
 use crate::ghl::status::{status_job, GhlStatus};
@@ -54,34 +56,88 @@ async fn deliver(
     })?;
     let location_id = parse_ghl_id("locationId", &request.location_id)?;
     let instance = instance_for_location(&state, &location_id, request.contact_id.as_deref()).await?;
-    let to = parse_phone("phone", &request.phone, &state)?;
-    let planned = request.planned_sends();
-    if planned.is_empty() {
-        return Err(ApiError::missing("message").into());
-    }
+    let sends = match plan(&state, &request, &instance, request_id) {
+        Ok(sends) => sends,
+        Err(refusal) => return refused(&state, &instance, &location_id, &request, refusal).await,
+    };
     let mut queued = Vec::new();
-    for (n, part) in planned.into_iter().enumerate() {
+    for (n, (send, key)) in sends.into_iter().enumerate() {
         let link = GhlLink {
             location_id: location_id.clone(),
             ghl_message_id: request.message_id.clone(),
             part: n as u32,
         };
-        let built = SendRequest::build(
-            instance.clone(),
-            to.clone(),
-            part.kind,
-            part.text,
-            part.media_url,
-            None,
-        )?;
-        let send = SendRequest {
-            request_id: request_id.clone(),
-            ..built
-        };
-        queued.push(queue_part(&state, send, link, part.idempotency_key).await?);
+        match queue_part(&state, send, link, key).await {
+            Ok(id) => queued.push(id),
+            Err(refusal) if n == 0 && refusal.status.is_client_error() => {
+                return refused(&state, &instance, &location_id, &request, refusal).await
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let body =
         json!({ "success": true, "messageId": request.message_id, "instanceId": instance, "queued": queued });
+    Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
+}
+
+/// Every part as a checked send with its idempotency key, or why the
+/// request cannot be sent.
+fn plan(
+    state: &AppState,
+    request: &DeliveryRequest,
+    instance: &InstanceId,
+    request_id: Option<String>,
+) -> Result<Vec<(SendRequest, String)>, ApiError> {
+    let to = parse_phone("phone", &request.phone, state)?;
+    let planned = request.planned_sends();
+    if planned.is_empty() {
+        return Err(ApiError::missing("message"));
+    }
+    planned
+        .into_iter()
+        .map(|part| {
+            let built = SendRequest::build(
+                instance.clone(),
+                to.clone(),
+                part.kind,
+                part.text,
+                part.media_url,
+                None,
+            )?;
+            let send = SendRequest {
+                request_id: request_id.clone(),
+                ..built
+            };
+            Ok((send, part.idempotency_key))
+        })
+        .collect()
+}
+
+/// A request that cannot be sent is still taken (an HTTP error would only
+/// make GHL retry it): GHL hears `failed` with the reason instead.
+async fn refused(
+    state: &AppState,
+    instance: &InstanceId,
+    location_id: &str,
+    request: &DeliveryRequest,
+    refusal: ApiError,
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+    tracing::info!(ghl_message = %request.message_id, reason = %refusal.message, "a GHL delivery cannot be sent");
+    let link = GhlLink {
+        location_id: location_id.to_owned(),
+        ghl_message_id: request.message_id.clone(),
+        part: 0,
+    };
+    let refused_id = format!("ghl:{}", request.message_id);
+    let failed = status_job(&refused_id, &link, GhlStatus::Failed, Some(&refusal.message));
+    let outbox = &state.stores.outbox;
+    outbox
+        .add_forward(instance, &refused_id, failed)
+        .await
+        .map_err(ApiError::from)?;
+    state.forwarder_wakeup.notify_one();
+    let body = json!({ "success": false, "messageId": request.message_id, "code": refusal.code,
+                       "error": refusal.message, "reportedToGhl": "failed" });
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
 }
 

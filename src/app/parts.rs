@@ -52,7 +52,8 @@ impl Parts {
         let media = Arc::new(MediaStore::new(raw.session_dir.join("media"), media_base_url));
         let forwarder_wakeup = Arc::new(Notify::new());
         let stores = &reporting_statuses(stores.clone(), forwarder_wakeup.clone());
-        let ghl = Arc::new(GhlProvider::build(settings, stores, media.clone()));
+        let redis = raw.redis_url.as_deref().map(redis_pool);
+        let ghl = Arc::new(GhlProvider::build(settings, stores, media.clone(), redis.clone()));
         let intake = Intake {
             outbox: stores.outbox.clone(),
             routes: stores.routes.clone(),
@@ -77,7 +78,6 @@ impl Parts {
             metrics.clone(),
         );
         let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
-        let redis = raw.redis_url.as_deref().map(redis_pool);
         let remote = redis.clone().map(|pool| {
             Remote::new(
                 pool,

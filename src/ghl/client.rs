@@ -68,7 +68,8 @@ pub struct GhlClient {
 }
 
 impl GhlClient {
-    pub fn new(base: &str, timeout: Duration) -> Self {
+    /// A client counting GHL's rate limit in `limiter`.
+    pub fn new(base: &str, timeout: Duration, limiter: RateLimiter) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")))
@@ -77,7 +78,7 @@ impl GhlClient {
         Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
-            limiter: RateLimiter::default(),
+            limiter,
         }
     }
 

@@ -1,7 +1,10 @@
 //! GHL's rate limit, kept on our side: at most 100 requests per 10 seconds
 //! for each location (per app). A call waits for a free slot rather than
-//! collecting 429s. The window is per process.
+//! collecting 429s. With Redis the window is shared by every process; the
+//! process's own window is the fallback while Redis does not answer (and
+//! the whole budget with the embedded store, which serves one process).
 
+use super::shared_window::SharedWindow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,6 +18,7 @@ pub struct RateLimiter {
     limit: usize,
     window: Duration,
     recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    shared: Option<SharedWindow>,
 }
 
 impl Default for RateLimiter {
@@ -29,13 +33,35 @@ impl RateLimiter {
             limit,
             window,
             recent: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// The same limit, counted across processes in `shared`.
+    pub fn shared(shared: SharedWindow) -> Self {
+        Self {
+            shared: Some(shared),
+            ..Self::default()
         }
     }
 
     /// Waits until `location` may make one more request, and counts it.
     pub async fn acquire(&self, location: &str) {
-        while let Some(wait) = self.try_acquire(location, Instant::now()) {
-            tokio::time::sleep(wait).await;
+        loop {
+            let wait = match &self.shared {
+                Some(shared) => match shared.try_take(location, self.limit, self.window).await {
+                    Ok(wait) => wait,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "shared GHL rate window unavailable; counting locally");
+                        self.try_acquire(location, Instant::now())
+                    }
+                },
+                None => self.try_acquire(location, Instant::now()),
+            };
+            match wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return,
+            }
         }
     }
 

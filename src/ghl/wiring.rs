@@ -6,6 +6,8 @@ use super::app::GhlApp;
 use super::client::GhlClient;
 use super::conversations::Mirror;
 use super::jobs::GhlJobs;
+use super::rate_limit::RateLimiter;
+use super::shared_window::SharedWindow;
 use super::status::ReportingQueue;
 use super::tokens::TokenKeeper;
 use crate::config::Settings;
@@ -24,17 +26,26 @@ pub struct GhlProvider {
 }
 
 impl GhlProvider {
-    pub fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>) -> Self {
+    /// With `redis` (the process's pool), GHL's rate limit is counted
+    /// across every process sharing that Redis.
+    pub fn build(
+        settings: &Settings,
+        stores: &Stores,
+        media: Arc<MediaStore>,
+        redis: Option<deadpool_redis::Pool>,
+    ) -> Self {
         let raw = &settings.raw;
         let secrets = SecretBox::new(raw.secrets_key.as_deref());
         if !secrets.encrypts() {
             tracing::info!("SECRETS_KEY is not set: GHL tokens are stored unencrypted");
         }
         let app = Arc::new(GhlApp::new(settings, stores.ghl.clone(), secrets));
-        let client = Arc::new(GhlClient::new(
-            &raw.ghl_api_base,
-            Duration::from_millis(raw.forward_timeout_ms),
-        ));
+        let limiter = match redis {
+            Some(pool) => RateLimiter::shared(SharedWindow::new(pool, &raw.redis_prefix)),
+            None => RateLimiter::default(),
+        };
+        let timeout = Duration::from_millis(raw.forward_timeout_ms);
+        let client = Arc::new(GhlClient::new(&raw.ghl_api_base, timeout, limiter));
         let tokens = Arc::new(TokenKeeper::new(stores.ghl.clone(), app.clone(), client.clone()));
         let fetcher = MediaFetcher::new(MediaPolicy {
             max_bytes: raw.media_max_bytes,

@@ -17,6 +17,7 @@ use warp::Filter;
 crate::both_backends!(
     an_agency_install_gives_every_location_a_sealed_token,
     provider_sends_report_their_statuses_forward_only,
+    a_delivery_that_cannot_be_sent_is_reported_failed,
     inbound_messages_reach_conversations,
     media_is_uploaded_converted_or_linked,
     an_expiring_token_is_refreshed_before_it_is_used,
@@ -148,6 +149,54 @@ async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {
     assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{heard:?}");
     let puts = ghl.requests().into_iter().filter(|r| r.method == "PUT").count();
     assert_eq!(puts, heard.len() + 2, "the two 403s were retried");
+    finish(gw, &ghl).await;
+}
+
+/// GHL's Delivery URL request for `message`, signed with `signing`.
+fn signed_delivery(signing: &ed25519_dalek::SigningKey, body: &Value) -> (String, Option<String>) {
+    let text = body.to_string();
+    let signature = signing.sign(text.as_bytes()).to_bytes();
+    (
+        text,
+        Some(base64::engine::general_purpose::STANDARD.encode(signature)),
+    )
+}
+
+async fn a_delivery_that_cannot_be_sent_is_reported_failed(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let (signing, public) = provider_key();
+    let gw = provider_gateway(&env, &ghl, public, true).await;
+    assert_eq!(
+        install(&gw, &ghl.location_install_code(LOCATION)).await.0,
+        StatusCode::OK
+    );
+    let contact = ghl.add_contact(LOCATION, "+5511999999999");
+    let message = ghl.add_outbound_message(LOCATION, &contact);
+    let body = json!({ "contactId": contact, "locationId": LOCATION, "messageId": message, "type": "SMS",
+                       "phone": "12345", "message": "to nowhere" });
+    let (text, signature) = signed_delivery(&signing, &body);
+    let (status, reply) = deliver(&gw, &text, signature).await;
+    assert_eq!(
+        (status, reply["success"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{reply}"
+    );
+    eventually("GHL hears it failed", || async {
+        ghl.statuses(&message) == ["failed"]
+    })
+    .await;
+    let update = ghl
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    let error = update.json.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("12345"), "the reason reaches GHL: {error}");
+    assert!(gw.sim_sent("wa-01").await.is_empty());
     finish(gw, &ghl).await;
 }
 
@@ -340,4 +389,27 @@ async fn inbound_waits_for_the_provider_id_then_goes_in(env: TestEnv) {
     })
     .await;
     finish(gw, &ghl).await;
+}
+
+#[tokio::test]
+async fn processes_sharing_redis_share_ghls_rate_limit() {
+    use wagate::ghl::shared_window::SharedWindow;
+    let prefix = format!("wagate-test:{}:", uuid::Uuid::new_v4().simple());
+    let pool = || wagate::store::redis::pool(&crate::common::redis_url()).unwrap();
+    let (first, second) = (
+        SharedWindow::new(pool(), &prefix),
+        SharedWindow::new(pool(), &prefix),
+    );
+    let window = Duration::from_secs(10);
+    for process in [&first, &second, &first] {
+        assert_eq!(process.try_take("loc1", 3, window).await.unwrap(), None);
+    }
+    let wait = second.try_take("loc1", 3, window).await.unwrap();
+    assert!(wait.is_some_and(|w| w <= window), "the fourth waits: {wait:?}");
+    assert_eq!(
+        second.try_take("loc2", 3, window).await.unwrap(),
+        None,
+        "locations apart"
+    );
+    crate::common::remove_redis_keys(&prefix).await;
 }
