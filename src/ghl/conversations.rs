@@ -1,16 +1,14 @@
 //! Inbound WhatsApp messages into a GHL location's Conversations: find the
 //! contact by phone (every WhatsApp form of the number) or create it, put
-//! media where GHL can show it (uploaded; WebP converted to PNG; anything
-//! GHL refuses sent as a link), then add the message with `altId` = the
+//! media where GHL can show it (see [`super::media`]), then add the message with `altId` = the
 //! WhatsApp id. Messages typed on the linked phone go in as `outbound`.
 
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
 use super::keyed_lock::KeyedLocks;
+use super::media::{MediaFiles, Prepared};
 use crate::domain::Phone;
-use crate::media_store::MediaStore;
 use crate::secrets::SecretText;
 use crate::store::{ForwardTarget, NewForward};
-use crate::wa::media::MediaFetcher;
 use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
@@ -45,29 +43,9 @@ impl MirrorJob {
     }
 }
 
-/// The MIME types GHL's upload takes.
-const UPLOADABLE: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "video/mp4",
-    "video/mpeg",
-    "audio/mpeg",
-    "audio/mp3",
-    "audio/wav",
-    "audio/x-wav",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "text/plain",
-    "application/zip",
-    "application/vnd.rar",
-    "application/x-rar-compressed",
-];
-
 pub struct Mirror {
     pub client: Arc<GhlClient>,
-    pub media: Arc<MediaStore>,
-    pub fetcher: MediaFetcher,
+    pub files: MediaFiles,
     /// One lookup at a time per number and location, so two messages from
     /// a new number make one contact.
     pub contact_lookups: KeyedLocks,
@@ -78,12 +56,6 @@ struct UploadPlace<'a> {
     location: &'a str,
     contact: &'a str,
     conversation: &'a str,
-}
-
-/// A media file ready for GHL, or the link to use instead.
-enum Prepared {
-    Upload { bytes: Bytes, mime: String },
-    Link,
 }
 
 impl Mirror {
@@ -175,7 +147,7 @@ impl Mirror {
         let Some(url) = &job.media_url else {
             return Ok((Vec::new(), None));
         };
-        let Prepared::Upload { bytes, mime } = self.prepare(url, job.mime_type.as_deref()).await else {
+        let Prepared::Upload { bytes, mime } = self.files.prepare(url, job.mime_type.as_deref()).await else {
             return Ok((Vec::new(), Some(url.clone())));
         };
         let conversation = self.conversation_for(token, &job.location_id, contact).await?;
@@ -195,35 +167,6 @@ impl Mirror {
                 status: 413 | 415, ..
             }) => Ok((Vec::new(), Some(url.clone()))),
             Err(e) => Err(e),
-        }
-    }
-
-    /// The file as GHL will take it, converted when that is possible.
-    async fn prepare(&self, url: &str, mime: Option<&str>) -> Prepared {
-        let mime = essence(mime.unwrap_or(""));
-        let convertible = mime == "image/webp";
-        if !UPLOADABLE.contains(&mime.as_str()) && !convertible {
-            return Prepared::Link;
-        }
-        let bytes = match self.media.read_own(url).await {
-            Some(bytes) => bytes,
-            None => match self.fetcher.fetch(url).await {
-                Ok(fetched) => fetched.bytes,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not fetch inbound media for GHL; sending a link");
-                    return Prepared::Link;
-                }
-            },
-        };
-        if !convertible {
-            return Prepared::Upload { bytes, mime };
-        }
-        match webp_to_png(&bytes) {
-            Some(png) => Prepared::Upload {
-                bytes: png,
-                mime: "image/png".into(),
-            },
-            None => Prepared::Link,
         }
     }
 
@@ -300,11 +243,6 @@ fn uploaded_url(answer: &Value) -> Result<String, GhlError> {
         .ok_or_else(|| GhlError::BadAnswer("no uploadedFiles in GHL's answer".into()))
 }
 
-/// A MIME type without parameters, lower-case.
-fn essence(mime: &str) -> String {
-    mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
-}
-
 /// The numbers to look a contact up by: its E.164 form first, then the
 /// other forms WhatsApp knows it by (Brazil's ninth digit, Mexico's 521).
 fn search_forms(e164: &str) -> Vec<String> {
@@ -322,13 +260,6 @@ fn search_forms(e164: &str) -> Vec<String> {
         }
         Err(_) => vec![e164.to_owned()],
     }
-}
-
-fn webp_to_png(bytes: &[u8]) -> Option<Bytes> {
-    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::WebP).ok()?;
-    let mut png = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut png, image::ImageFormat::Png).ok()?;
-    Some(Bytes::from(png.into_inner()))
 }
 
 #[cfg(test)]
@@ -350,17 +281,6 @@ mod tests {
         let answer = json!({"uploadedFiles": {"a.jpg": "https://cdn.example/a.jpg"}});
         assert_eq!(uploaded_url(&answer).unwrap(), "https://cdn.example/a.jpg");
         assert!(uploaded_url(&json!({})).is_err());
-    }
-
-    #[test]
-    fn webp_images_become_png() {
-        let mut webp = std::io::Cursor::new(Vec::new());
-        image::RgbaImage::new(2, 2)
-            .write_to(&mut webp, image::ImageFormat::WebP)
-            .unwrap();
-        let png = webp_to_png(webp.get_ref()).unwrap();
-        assert!(png.starts_with(b"\x89PNG"));
-        assert!(webp_to_png(b"not an image").is_none());
     }
 
     #[test]

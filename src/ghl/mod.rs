@@ -9,6 +9,7 @@ pub mod client;
 pub mod conversations;
 pub mod jobs;
 pub mod keyed_lock;
+pub mod media;
 pub mod oauth;
 pub mod provider;
 pub mod rate_limit;

@@ -6,6 +6,7 @@ use super::app::GhlApp;
 use super::client::GhlClient;
 use super::conversations::Mirror;
 use super::jobs::GhlJobs;
+use super::media::MediaFiles;
 use super::rate_limit::RateLimiter;
 use super::shared_window::SharedWindow;
 use super::status::ReportingQueue;
@@ -59,8 +60,10 @@ impl GhlProvider {
             store: stores.ghl.clone(),
             mirror: Mirror {
                 client,
-                media,
-                fetcher,
+                files: MediaFiles {
+                    store: media,
+                    fetcher,
+                },
                 contact_lookups: Default::default(),
             },
             status_order: Default::default(),
