@@ -26,27 +26,39 @@ use warp::{Filter, Reply};
 pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl Reply,)> {
     let limit = state.settings.raw.max_body_bytes;
     warp::path!("ghl" / "provider" / "outbound")
-        .and(warp::post())
         .and(warp::any().map(move || state.clone()))
-        .and(warp::any().map(move || verifier.clone()))
-        .and(warp::header::optional::<String>("x-ghl-signature"))
         .and(request_id())
-        .and(warp::body::content_length_limit(limit))
-        .and(warp::body::bytes())
+        .and(signed_by_ghl(limit, verifier))
         .and_then(deliver)
         .boxed()
 }
 
+/// A POST from GHL: its raw body, once `X-GHL-Signature` (Ed25519 over
+/// those bytes) checks out; 401 otherwise.
+pub fn signed_by_ghl(
+    limit: u64,
+    verifier: Arc<GhlVerifier>,
+) -> impl Filter<Extract = (bytes::Bytes,), Error = warp::Rejection> + Clone {
+    warp::post()
+        .and(warp::header::optional::<String>("x-ghl-signature"))
+        .and(warp::body::content_length_limit(limit))
+        .and(warp::body::bytes())
+        .and_then(move |signature: Option<String>, raw: bytes::Bytes| {
+            let verifier = verifier.clone();
+            async move {
+                verifier
+                    .verify(&raw, signature.as_deref())
+                    .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string()))?;
+                Ok::<_, warp::Rejection>(raw)
+            }
+        })
+}
+
 async fn deliver(
     state: AppState,
-    verifier: Arc<GhlVerifier>,
-    signature: Option<String>,
     request_id: Option<String>,
     raw: bytes::Bytes,
 ) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
-    verifier
-        .verify(&raw, signature.as_deref())
-        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string()))?;
     let request: DeliveryRequest = serde_json::from_slice(&raw).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

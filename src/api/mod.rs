@@ -13,6 +13,7 @@ mod events;
 mod forwards;
 mod ghl;
 mod ghl_app;
+mod ghl_events;
 mod ghl_locations;
 mod ghl_oauth;
 mod ghl_provider;
@@ -58,7 +59,9 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
     let panel = panel::routes(&state.settings.raw.frame_ancestors);
-    let provider = ghl_provider::routes(state.clone(), ghl_verifier(&state));
+    let verifier = ghl_verifier(&state);
+    let provider =
+        ghl_provider::routes(state.clone(), verifier.clone()).or(ghl_events::routes(state.clone(), verifier));
     let all = health::routes(state.clone())
         .or(metrics::routes(state.clone()))
         .or(api)

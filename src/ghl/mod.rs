@@ -5,6 +5,7 @@
 //! all through one rate-limited client.
 
 pub mod app;
+pub mod app_events;
 pub mod client;
 pub mod conversations;
 pub mod jobs;

@@ -68,6 +68,28 @@ impl TokenKeeper {
         Ok(locations)
     }
 
+    /// A location added to an agency install later (GHL's INSTALL event):
+    /// its token is made from the agency's.
+    pub async fn add_company_location(&self, company: &str, location: &str) -> Result<(), GhlError> {
+        let company_token = self.access_token(company).await?;
+        let made = oauth::location_token(&self.client, &company_token, company, location).await?;
+        self.save_new(location, TokenOwnerKind::Location, &made).await
+    }
+
+    /// Whether `owner` has a token.
+    pub async fn has(&self, owner: &str) -> Result<bool, GhlError> {
+        Ok(self.store.token(owner).await?.is_some())
+    }
+
+    /// Forgets an owner's tokens (GHL's UNINSTALL event); false when none.
+    pub async fn forget(&self, owner: &str) -> Result<bool, GhlError> {
+        let removed = self.store.remove_token(owner).await?;
+        if removed {
+            tracing::info!(owner, "forgot a GHL token: the app was uninstalled");
+        }
+        Ok(removed)
+    }
+
     async fn save_new(&self, owner: &str, kind: TokenOwnerKind, grant: &TokenGrant) -> Result<(), GhlError> {
         let token = self.sealed(owner, kind, grant, grant.company_id.clone());
         self.store.replace_token(&token, None).await?;

@@ -16,6 +16,7 @@ use warp::Filter;
 
 crate::both_backends!(
     an_agency_install_gives_every_location_a_sealed_token,
+    app_events_add_later_locations_and_forget_uninstalled_ones,
     provider_sends_report_their_statuses_forward_only,
     a_delivery_that_cannot_be_sent_is_reported_failed,
     inbound_messages_reach_conversations,
@@ -93,14 +94,8 @@ async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
     let (status, page) = install(&gw, &code).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("loc1") && page.contains("loc2"), "{page}");
+    assert_eq!(connection_ids(&gw).await, ["co1", "loc1", "loc2"]);
     let (_, listed) = gw.get("/api/ghl/connections").await;
-    let ids: Vec<_> = listed["connections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(ids, ["co1", "loc1", "loc2"]);
     assert!(!listed.to_string().contains("accessToken"));
 
     let stored = env.open_stores().await.ghl.tokens().await.unwrap();
@@ -116,6 +111,50 @@ async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
     assert_eq!(app["secretsEncrypted"], true);
     assert!(app["installUrl"].as_str().unwrap().contains("chooselocation"));
     gw.stop().await;
+}
+
+async fn connection_ids(gw: &Gateway) -> Vec<String> {
+    let (_, listed) = gw.get("/api/ghl/connections").await;
+    let all = listed["connections"].as_array().cloned().unwrap_or_default();
+    all.iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn app_events_add_later_locations_and_forget_uninstalled_ones(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let (signing, public) = provider_key();
+    let gw = provider_gateway(&env, &ghl, public, true).await;
+    let code = ghl.company_install_code("co1", &["loc1"]);
+    assert_eq!(install(&gw, &code).await.0, StatusCode::OK);
+    ghl.install_in_company("co1", "loc2");
+    let post_event = |event: Value| {
+        let (text, signature) = signed_delivery(&signing, &event);
+        let request = gw
+            .http
+            .post(gw.url("/ghl/webhooks"))
+            .header("content-type", "application/json");
+        request
+            .header("x-ghl-signature", signature.unwrap())
+            .body(text)
+            .send()
+    };
+    let added = json!({ "type": "INSTALL", "appId": FakeGhl::APP_ID, "installType": "Location",
+                        "locationId": "loc2", "companyId": "co1" });
+    assert_eq!(post_event(added).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(connection_ids(&gw).await, ["co1", "loc1", "loc2"]);
+    let removed = json!({ "type": "UNINSTALL", "appId": FakeGhl::APP_ID, "locationId": "loc1" });
+    assert_eq!(post_event(removed).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(connection_ids(&gw).await, ["co1", "loc2"]);
+    let unsigned = gw
+        .http
+        .post(gw.url("/ghl/webhooks"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+    finish(gw, &ghl).await;
 }
 
 async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {

@@ -96,6 +96,15 @@ impl FakeGhl {
         })
     }
 
+    /// The agency installs the app on one more of its locations.
+    pub fn install_in_company(&self, company_id: &str, location_id: &str) {
+        self.state()
+            .company_locations
+            .entry(company_id.to_owned())
+            .or_default()
+            .push(location_id.to_owned());
+    }
+
     fn new_code(&self, grant: Grant) -> String {
         let code = new_id("fake-code-");
         self.state().codes.insert(code.clone(), grant);
