@@ -87,7 +87,18 @@ fn speaks_for_message(link: &GhlLink, status: GhlStatus) -> bool {
     link.part == 0 || status == GhlStatus::Failed
 }
 
-/// PUTs one status, unless a later one was reported already.
+/// Whether `status` may follow the last reported rank: only forward, and
+/// `failed` only while nothing beyond `pending` was reported (a message
+/// GHL shows as delivered is not failed by a later attachment).
+fn moves_forward(reported: Option<u8>, status: GhlStatus) -> bool {
+    match (reported, status) {
+        (None, _) => true,
+        (Some(rank), GhlStatus::Failed) => rank <= GhlStatus::Pending.rank(),
+        (Some(rank), status) => rank < status.rank(),
+    }
+}
+
+/// PUTs one status, unless it would not move GHL's forward.
 pub async fn report(
     client: &GhlClient,
     store: &dyn GhlState,
@@ -95,7 +106,7 @@ pub async fn report(
     job: &StatusJob,
 ) -> Result<(), GhlError> {
     let reported = store.reported_rank(&job.ghl_message_id).await?;
-    if reported.is_some_and(|rank| rank >= job.status.rank()) {
+    if !moves_forward(reported, job.status) {
         return Ok(());
     }
     let mut body = json!({ "status": job.status.as_str() });
@@ -234,6 +245,17 @@ mod tests {
         assert!(speaks_for_message(&link(0), GhlStatus::Delivered));
         assert!(!speaks_for_message(&link(1), GhlStatus::Read));
         assert!(speaks_for_message(&link(2), GhlStatus::Failed));
+    }
+
+    #[test]
+    fn statuses_move_forward_and_fail_only_from_pending() {
+        use GhlStatus::*;
+        assert!(moves_forward(None, Read));
+        assert!(moves_forward(Some(Pending.rank()), Delivered));
+        assert!(!moves_forward(Some(Read.rank()), Delivered));
+        assert!(moves_forward(Some(Pending.rank()), Failed));
+        assert!(!moves_forward(Some(Delivered.rank()), Failed));
+        assert!(!moves_forward(Some(Failed.rank()), Read));
     }
 
     #[test]
