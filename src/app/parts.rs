@@ -58,6 +58,7 @@ impl Parts {
             outbox: stores.outbox.clone(),
             routes: stores.routes.clone(),
             ghl: stores.ghl.clone(),
+            log: stores.log.clone(),
             webhook: raw.ghl_inbound_url.is_some(),
             media: media.clone(),
             forwarder_wakeup: forwarder_wakeup.clone(),

@@ -5,10 +5,12 @@
 //! Conversations that the instance serves and that installed the app.
 
 use super::InboundPayload;
-use crate::domain::InstanceId;
+use crate::domain::{Direction, InstanceId};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of};
 use crate::media_store::MediaStore;
-use crate::store::{ForwardTarget, GhlState, InboundRecord, LocationRoutes, NewForward, Outbox, StoreResult};
+use crate::store::{
+    ForwardTarget, GhlState, InboundRecord, LocationRoutes, MessageLog, NewForward, Outbox, StoreResult,
+};
 use crate::wa::manager::InboundSink;
 use crate::wa::{InboundMedia, InboundMessage, MediaSource};
 use async_trait::async_trait;
@@ -20,6 +22,8 @@ pub struct Intake {
     pub outbox: Arc<dyn Outbox>,
     pub routes: Arc<dyn LocationRoutes>,
     pub ghl: Arc<dyn GhlState>,
+    /// To recognise the gateway's own sends when WhatsApp echoes them back.
+    pub log: Arc<dyn MessageLog>,
     /// Whether GHL_INBOUND_URL is set (workflow mode forwards).
     pub webhook: bool,
     pub media: Arc<MediaStore>,
@@ -67,7 +71,11 @@ impl Intake {
         message: &InboundMessage,
         link: &MediaLink,
     ) -> StoreResult<bool> {
-        let locations = installed_locations_of(self.routes.as_ref(), self.ghl.as_ref(), instance).await?;
+        let locations = if self.is_own_send(message).await? {
+            Vec::new()
+        } else {
+            installed_locations_of(self.routes.as_ref(), self.ghl.as_ref(), instance).await?
+        };
         let mut forwards = conversation_jobs(
             &locations,
             message,
@@ -80,6 +88,16 @@ impl Intake {
         }
         record.forwards = forwards;
         self.outbox.record_inbound(record).await
+    }
+
+    /// A message "typed on the phone" that is really one the gateway sent
+    /// (WhatsApp may echo those back): GHL has it already.
+    async fn is_own_send(&self, message: &InboundMessage) -> StoreResult<bool> {
+        if !message.from_me {
+            return Ok(false);
+        }
+        let known = self.log.message(&message.id).await?;
+        Ok(known.is_some_and(|m| m.direction == Direction::Outbound))
     }
 
     async fn media_link(

@@ -281,6 +281,28 @@ async fn inbound_messages_reach_conversations(env: TestEnv) {
         "the new contact was made once"
     );
     assert_eq!(third["direction"], "outbound");
+    // The gateway's own send, echoed back by WhatsApp as typed on the phone.
+    let sent = gw.send_text("wa-01", "+14155550123", "from the gateway").await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "from the gateway", "fromMe": true, "id": sent }),
+    )
+    .await;
+    simulate_inbound(
+        &gw,
+        json!({ "from": "+14155550123", "text": "after the echo", "id": "WA4" }),
+    )
+    .await;
+    eventually("every job has run", || async {
+        let (_, pending) = gw.get("/api/forwards?status=pending").await;
+        pending["count"] == 0 && ghl.inbound_messages().iter().any(|m| m["altId"] == "WA4")
+    })
+    .await;
+    assert_eq!(ghl.inbound_messages().len(), 4);
+    assert!(
+        ghl.inbound_messages().iter().all(|m| m["altId"] != sent.as_str()),
+        "no echo"
+    );
     let upserts = ghl
         .requests()
         .into_iter()
