@@ -26,13 +26,10 @@ impl InstanceRegistry for SqliteStore {
 
     async fn instance(&self, id: &InstanceId) -> StoreResult<Option<InstanceRecord>> {
         let id = id.clone();
-        self.with(move |conn| {
-            conn.query_row(
-                &format!("SELECT {COLUMNS} FROM instances WHERE id = ?1"),
-                [id.as_str()],
-                rows::instance,
-            )
-            .optional()
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM instances WHERE id = ?1"))?
+                .query_row([id.as_str()], rows::instance)
+                .optional()
         })
         .await
     }
