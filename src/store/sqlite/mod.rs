@@ -4,6 +4,7 @@
 //! (kill -9) without an fsync per message.
 
 mod group_commit;
+mod instance_cache;
 mod instances;
 mod outbox;
 mod queue;
@@ -87,6 +88,8 @@ pub struct SqliteStore {
     /// Lookups of the send path (instances, queue heads, messages) read on a
     /// connection of their own: in WAL mode they never wait for a write.
     reader: Arc<Mutex<Connection>>,
+    /// The instance registry in memory, for lookups on the send path.
+    known: Arc<instance_cache::InstanceCache>,
     /// Hot writes go through one writer thread that commits them in groups.
     writer: group_commit::GroupCommit,
 }
@@ -96,10 +99,18 @@ impl SqliteStore {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+        let known = instances::all(&conn)
+            .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
+            .map_err(into_store_error)?;
         let conn = Arc::new(Mutex::new(conn));
         let reader = Arc::new(Mutex::new(connect(path)?));
         let writer = group_commit::GroupCommit::start(conn.clone())?;
-        Ok(Self { conn, reader, writer })
+        Ok(Self {
+            conn,
+            reader,
+            known,
+            writer,
+        })
     }
 
     /// Runs `work` on the writing connection in a blocking thread.

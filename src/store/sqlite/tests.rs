@@ -109,3 +109,32 @@ async fn forwards_go_from_retry_to_dead_to_requeued() {
         0
     );
 }
+
+#[tokio::test]
+async fn instance_lookups_follow_saves_and_removals() {
+    use crate::store::{InstanceRecord, InstanceRegistry};
+    let (dir, store) = store();
+    let first = InstanceRecord {
+        id: wa01(),
+        alias: None,
+        phone: None,
+        created_at_ms: 5,
+        last_connected_at_ms: None,
+        last_error: None,
+    };
+    store.save_instance(&first).await.unwrap();
+    let relinked = InstanceRecord {
+        phone: Some("+5511999999999".into()),
+        created_at_ms: 9,
+        ..first.clone()
+    };
+    store.save_instance(&relinked).await.unwrap();
+    let found = store.instance(&wa01()).await.unwrap().unwrap();
+    assert_eq!(found.phone.as_deref(), Some("+5511999999999"));
+    assert_eq!(found.created_at_ms, 5, "an update keeps the creation time");
+    assert_eq!(store.instances().await.unwrap(), vec![found.clone()]);
+    let reopened = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    assert_eq!(reopened.instance(&wa01()).await.unwrap(), Some(found));
+    store.remove_instance(&wa01()).await.unwrap();
+    assert_eq!(store.instance(&wa01()).await.unwrap(), None);
+}
