@@ -3,6 +3,7 @@
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
 
+mod checkpoint;
 mod group_commit;
 mod instance_cache;
 mod instances;
@@ -92,6 +93,8 @@ pub struct SqliteStore {
     known: Arc<instance_cache::InstanceCache>,
     /// Hot writes go through one writer thread that commits them in groups.
     writer: group_commit::GroupCommit,
+    /// Checkpoints the WAL away from the writes.
+    _checkpoints: checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
@@ -102,6 +105,7 @@ impl SqliteStore {
         let known = instances::all(&conn)
             .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
             .map_err(into_store_error)?;
+        let _checkpoints = checkpoint::Checkpointer::start(&conn, connect(path)?)?;
         let conn = Arc::new(Mutex::new(conn));
         let reader = Arc::new(Mutex::new(connect(path)?));
         let writer = group_commit::GroupCommit::start(conn.clone())?;
@@ -110,6 +114,7 @@ impl SqliteStore {
             reader,
             known,
             writer,
+            _checkpoints,
         })
     }
 
