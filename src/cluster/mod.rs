@@ -55,9 +55,13 @@ impl Fleet {
     }
 
     /// Tells the instance's sender that a message was queued, in whichever
-    /// process it runs.
+    /// process it runs (through Redis only when it runs elsewhere).
     pub async fn wake(&self, id: &InstanceId) {
         self.wakeups.wake(id);
+        // A session running here has its sender here: woken just now.
+        if self.sessions.get(id).is_some() {
+            return;
+        }
         if let Some(remote) = &self.remote {
             if let Err(e) = remote.announce(id.as_str()).await {
                 tracing::warn!(instance = %id, error = %e, "could not announce a queued message; its sender will find it");

@@ -8,27 +8,27 @@ mod fields;
 mod ghl;
 mod instances;
 mod keys;
+mod link;
 mod outbox;
 mod queue;
 mod routes;
 mod scripts;
 
 use super::{StoreError, StoreResult};
-use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
+use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 pub use keys::Keys;
 
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool,
+    link: link::Link,
     keys: Keys,
 }
 
 impl RedisStore {
     /// Connects (checking that Redis answers) with keys under `prefix`.
     pub async fn open(url: &str, prefix: &str) -> StoreResult<Self> {
-        let pool = pool(url)?;
         let store = Self {
-            pool,
+            link: link::Link::new(url)?,
             keys: Keys::new(prefix),
         };
         let mut conn = store.conn().await?;
@@ -39,11 +39,8 @@ impl RedisStore {
         Ok(store)
     }
 
-    async fn conn(&self) -> StoreResult<Connection> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))
+    async fn conn(&self) -> StoreResult<link::LinkConnection> {
+        self.link.conn().await
     }
 }
 

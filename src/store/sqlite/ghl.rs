@@ -1,6 +1,7 @@
 //! GHL provider state in the embedded store: the app's sealed settings,
 //! tokens (JSON per owner, replaced inside one transaction that checks the
 //! version), message links and the last status reported per GHL message.
+//! Lookups use the reading connection, so they never wait for a write.
 
 use super::rows::decode_json;
 use super::SqliteStore;
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS ghl_reported (
 #[async_trait]
 impl GhlState for SqliteStore {
     async fn ghl_app(&self) -> StoreResult<Option<String>> {
-        self.with(|conn| {
+        self.read(|conn| {
             conn.query_row("SELECT sealed FROM ghl_app WHERE id = 1", [], |r| r.get(0))
                 .optional()
         })
@@ -55,7 +56,7 @@ impl GhlState for SqliteStore {
 
     async fn token(&self, owner_id: &str) -> StoreResult<Option<StoredToken>> {
         let owner = owner_id.to_owned();
-        self.with(move |conn| {
+        self.read(move |conn| {
             let json: Option<String> = conn
                 .query_row(
                     "SELECT record FROM ghl_tokens WHERE owner_id = ?1",
@@ -69,7 +70,7 @@ impl GhlState for SqliteStore {
     }
 
     async fn tokens(&self) -> StoreResult<Vec<StoredToken>> {
-        self.with(|conn| {
+        self.read(|conn| {
             let mut stmt = conn.prepare("SELECT record FROM ghl_tokens ORDER BY owner_id")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.map(|json| decode_json(json?)).collect()
@@ -131,7 +132,7 @@ impl GhlState for SqliteStore {
 
     async fn message_link(&self, message_id: &str) -> StoreResult<Option<GhlLink>> {
         let id = message_id.to_owned();
-        self.with(move |conn| {
+        self.read(move |conn| {
             let json: Option<String> = conn
                 .query_row("SELECT link FROM ghl_links WHERE message_id = ?1", [id], |r| {
                     r.get(0)
@@ -144,7 +145,7 @@ impl GhlState for SqliteStore {
 
     async fn reported_rank(&self, ghl_message_id: &str) -> StoreResult<Option<u8>> {
         let id = ghl_message_id.to_owned();
-        self.with(move |conn| {
+        self.read(move |conn| {
             conn.query_row(
                 "SELECT rank FROM ghl_reported WHERE ghl_message_id = ?1",
                 [id],

@@ -1,24 +1,32 @@
-//! Group commit of enqueues: one writer thread takes every enqueue waiting
-//! at that moment and stores them in a single transaction (each in a
-//! savepoint of its own, so one failure fails only its own send). Under
-//! load this turns many small commits, each a WAL append and a round of
-//! file locks, into one; every caller is answered only after the commit.
+//! Group commit of the hot writes (enqueues, send outcomes, receipts,
+//! pacing marks): one writer thread takes every write waiting at that
+//! moment and runs them in a single transaction (each in a savepoint of its
+//! own, so one failure fails only its own write). Under load this turns
+//! many small commits, each a WAL append and a round of file locks, into
+//! one; every caller is answered only after the commit.
 
-use super::queue::enqueue_in;
-use crate::store::{Enqueued, NewOutbound, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 use rusqlite::Connection;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// Most enqueues stored in one transaction.
+/// Most writes stored in one transaction.
 const MAX_BATCH: usize = 256;
 
-struct Job {
-    message: NewOutbound,
-    idempotency_key: Option<String>,
-    reply: oneshot::Sender<StoreResult<Enqueued>>,
+/// Answers a write's caller, given the commit's error if it failed.
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// What a write left for after the commit: whether it succeeded (else its
+/// savepoint is rolled back), and how to answer its caller once the commit's
+/// outcome is known.
+struct Done {
+    ok: bool,
+    answer: Answer,
 }
+
+/// One write: runs inside the batch's transaction.
+type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
 
 /// The way into the writer thread; the thread ends when the last clone of
 /// this is dropped.
@@ -37,18 +45,28 @@ impl GroupCommit {
         Ok(Self { jobs })
     }
 
-    pub(super) async fn enqueue(
-        &self,
-        message: NewOutbound,
-        idempotency_key: Option<String>,
-    ) -> StoreResult<Enqueued> {
+    /// Runs `work` in the next group's transaction; answers after its commit.
+    pub(super) async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            message,
-            idempotency_key,
-            reply,
-        };
-        let stopped = || StoreError::Unavailable("the store's writer thread has stopped".into());
+        let job: Job = Box::new(move |conn| {
+            let outcome = work(conn);
+            Done {
+                ok: outcome.is_ok(),
+                answer: Box::new(move |commit_error| {
+                    let result = match commit_error {
+                        Some(e) => Err(StoreError::Unavailable(e.to_owned())),
+                        None => outcome.map_err(super::into_store_error),
+                    };
+                    let _ = reply.send(result);
+                }),
+            }
+        });
+        let stopped =
+            || StoreError::Unavailable("the store's writer failed or stopped before this write".into());
         self.jobs.send(job).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
@@ -59,35 +77,33 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
         let mut jobs = vec![first];
         jobs.extend(queue.try_iter().take(MAX_BATCH - 1));
         let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match store_batch(&mut guard, &jobs) {
-            Ok(outcomes) => {
-                for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(outcome.map_err(super::into_store_error));
-                }
-            }
-            Err(e) => {
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
-                }
-            }
+        let (done, committed) = store_batch(&mut guard, jobs);
+        drop(guard);
+        let error = committed.err().map(|e| e.to_string());
+        for job in done {
+            (job.answer)(error.as_deref());
         }
     }
 }
 
-/// Stores the batch in one transaction; the outer error is the commit's.
-fn store_batch(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<Vec<rusqlite::Result<Enqueued>>> {
-    let mut tx = conn.transaction()?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let mut savepoint = tx.savepoint()?;
-        let outcome = enqueue_in(&savepoint, &job.message, job.idempotency_key.as_deref());
-        if outcome.is_ok() {
-            savepoint.commit()?;
-        } else {
-            savepoint.rollback()?;
+/// Runs the batch in one transaction; the second value is the commit's
+/// outcome (a failed commit fails every write of the batch). Writes left
+/// unrun by a failure are dropped, which answers their callers with an error.
+fn store_batch(conn: &mut Connection, jobs: Vec<Job>) -> (Vec<Done>, rusqlite::Result<()>) {
+    let mut done = Vec::with_capacity(jobs.len());
+    let outcome = (|| {
+        let mut tx = conn.transaction()?;
+        for job in jobs {
+            let mut savepoint = tx.savepoint()?;
+            let finished = job(&savepoint);
+            if finished.ok {
+                savepoint.commit()?;
+            } else {
+                savepoint.rollback()?;
+            }
+            done.push(finished);
         }
-        outcomes.push(outcome);
-    }
-    tx.commit()?;
-    Ok(outcomes)
+        tx.commit()
+    })();
+    (done, outcome)
 }

@@ -3,8 +3,10 @@
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
 
+mod checkpoint;
 mod ghl;
 mod group_commit;
+mod instance_cache;
 mod instances;
 mod outbox;
 mod queue;
@@ -82,45 +84,84 @@ CREATE INDEX IF NOT EXISTS forwards_due ON forwards (next_attempt_at) WHERE stat
 CREATE INDEX IF NOT EXISTS forwards_by_status ON forwards (status, created_at);
 "#;
 
-/// The embedded store. Cloning shares the one connection.
+/// The embedded store. Cloning shares the connections.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
-    /// Enqueues go through one writer thread that commits them in groups.
+    /// Lookups of the send path (instances, queue heads, messages) read on a
+    /// connection of their own: in WAL mode they never wait for a write.
+    reader: Arc<Mutex<Connection>>,
+    /// The instance registry in memory, for lookups on the send path.
+    known: Arc<instance_cache::InstanceCache>,
+    /// Hot writes go through one writer thread that commits them in groups.
     writer: group_commit::GroupCommit,
+    /// Checkpoints the WAL away from the writes.
+    _checkpoints: checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-        )
-        .and_then(|_| conn.execute_batch(SCHEMA))
-        .and_then(|_| conn.execute_batch(ghl::SCHEMA))
-        .and_then(|_| add_forward_targets(&conn))
-        .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+        let conn = connect(path)?;
+        conn.execute_batch(SCHEMA)
+            .and_then(|_| conn.execute_batch(ghl::SCHEMA))
+            .and_then(|_| add_forward_targets(&conn))
+            .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+        let known = instances::all(&conn)
+            .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
+            .map_err(into_store_error)?;
+        let _checkpoints = checkpoint::Checkpointer::start(&conn, connect(path)?)?;
         let conn = Arc::new(Mutex::new(conn));
+        let reader = Arc::new(Mutex::new(connect(path)?));
         let writer = group_commit::GroupCommit::start(conn.clone())?;
-        Ok(Self { conn, writer })
+        Ok(Self {
+            conn,
+            reader,
+            known,
+            writer,
+            _checkpoints,
+        })
     }
 
-    /// Runs `work` on the connection in a blocking thread.
+    /// Runs `work` on the writing connection in a blocking thread.
     async fn with<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
-        .map_err(into_store_error)
+        on_blocking_thread(self.conn.clone(), work).await
     }
+
+    /// Runs the read `work` on the reading connection in a blocking thread.
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        on_blocking_thread(self.reader.clone(), work).await
+    }
+}
+
+/// A connection in WAL mode with `synchronous=NORMAL`.
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+        .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+    Ok(conn)
+}
+
+async fn on_blocking_thread<T, F>(conn: Arc<Mutex<Connection>>, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut guard)
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    .map_err(into_store_error)
 }
 
 /// Databases made before forwards had targets get the column (all their

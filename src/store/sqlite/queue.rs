@@ -76,17 +76,20 @@ fn predecessors(next: MessageStatus) -> String {
 #[async_trait]
 impl SendQueue for SqliteStore {
     async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
-        self.writer.enqueue(message, idempotency_key).await
+        self.writer
+            .write(move |tx| enqueue_in(tx, &message, idempotency_key.as_deref()))
+            .await
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
         let instance = instance.clone();
-        self.with(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {} FROM messages WHERE instance_id = ?1 AND status = 'queued' ORDER BY seq LIMIT 1",
                 rows::MESSAGE_COLUMNS
             );
-            conn.query_row(&sql, [instance.as_str()], rows::message)
+            conn.prepare_cached(&sql)?
+                .query_row([instance.as_str()], rows::message)
                 .optional()
         })
         .await
@@ -94,27 +97,30 @@ impl SendQueue for SqliteStore {
 
     async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
         let (id, error) = (id.to_owned(), error.to_owned());
-        self.with(move |conn| {
-            conn.execute(
-                "UPDATE messages SET attempts = attempts + 1, error = ?2, updated_at = ?3
-                 WHERE id = ?1 AND direction = 'outbound'",
-                params![id, error, now_ms()],
-            )
-            .map(drop)
-        })
-        .await
+        self.writer
+            .write(move |tx| {
+                tx.prepare_cached(
+                    "UPDATE messages SET attempts = attempts + 1, error = ?2, updated_at = ?3
+                     WHERE id = ?1 AND direction = 'outbound'",
+                )?
+                .execute(params![id, error, now_ms()])
+                .map(drop)
+            })
+            .await
     }
 
     async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
         let (id, error) = (id.to_owned(), error.map(str::to_owned));
-        self.with(move |conn| {
+        self.writer.write(move |tx| {
             let sql = format!(
                 "UPDATE messages SET status = ?2, error = COALESCE(?3, error), updated_at = ?4,
                         attempts = attempts + (CASE WHEN ?2 IN ('sent', 'failed') AND status = 'queued' THEN 1 ELSE 0 END)
                  WHERE id = ?1 AND direction = 'outbound' AND status IN ({})",
                 predecessors(status)
             );
-            conn.execute(&sql, params![id, status.as_str(), error, now_ms()]).map(drop)
+            tx.prepare_cached(&sql)?
+                .execute(params![id, status.as_str(), error, now_ms()])
+                .map(drop)
         })
         .await
     }
@@ -151,7 +157,7 @@ impl SendQueue for SqliteStore {
 
     async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
         let instance = instance.clone();
-        self.with(move |conn| {
+        self.read(move |conn| {
             conn.query_row(
                 "SELECT last_send_at FROM pacing WHERE instance_id = ?1",
                 [instance.as_str()],
@@ -164,15 +170,16 @@ impl SendQueue for SqliteStore {
 
     async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
         let instance = instance.clone();
-        self.with(move |conn| {
-            conn.execute(
-                "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
-                 ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
-                params![instance.as_str(), at_ms],
-            )
-            .map(drop)
-        })
-        .await
+        self.writer
+            .write(move |tx| {
+                tx.prepare_cached(
+                    "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
+                     ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
+                )?
+                .execute(params![instance.as_str(), at_ms])
+                .map(drop)
+            })
+            .await
     }
 
     async fn stats(&self) -> StoreResult<QueueStats> {
@@ -206,12 +213,14 @@ impl SendQueue for SqliteStore {
 impl MessageLog for SqliteStore {
     async fn message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
         let id = id.to_owned();
-        self.with(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {} FROM messages WHERE id = ?1 ORDER BY direction = 'outbound' DESC LIMIT 1",
                 rows::MESSAGE_COLUMNS
             );
-            conn.query_row(&sql, [id], rows::message).optional()
+            conn.prepare_cached(&sql)?
+                .query_row([id], rows::message)
+                .optional()
         })
         .await
     }

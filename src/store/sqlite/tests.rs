@@ -153,3 +153,32 @@ async fn reported_statuses_only_move_forward() {
     assert!(db.advance_reported("g1", 2).await.unwrap());
     assert_eq!(db.reported_rank("g1").await.unwrap(), Some(2));
 }
+
+#[tokio::test]
+async fn instance_lookups_follow_saves_and_removals() {
+    use crate::store::{InstanceRecord, InstanceRegistry};
+    let (dir, store) = store();
+    let first = InstanceRecord {
+        id: wa01(),
+        alias: None,
+        phone: None,
+        created_at_ms: 5,
+        last_connected_at_ms: None,
+        last_error: None,
+    };
+    store.save_instance(&first).await.unwrap();
+    let relinked = InstanceRecord {
+        phone: Some("+5511999999999".into()),
+        created_at_ms: 9,
+        ..first.clone()
+    };
+    store.save_instance(&relinked).await.unwrap();
+    let found = store.instance(&wa01()).await.unwrap().unwrap();
+    assert_eq!(found.phone.as_deref(), Some("+5511999999999"));
+    assert_eq!(found.created_at_ms, 5, "an update keeps the creation time");
+    assert_eq!(store.instances().await.unwrap(), vec![found.clone()]);
+    let reopened = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    assert_eq!(reopened.instance(&wa01()).await.unwrap(), Some(found));
+    store.remove_instance(&wa01()).await.unwrap();
+    assert_eq!(store.instance(&wa01()).await.unwrap(), None);
+}
