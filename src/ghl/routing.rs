@@ -7,21 +7,28 @@ use super::conversations::MirrorJob;
 use crate::domain::InstanceId;
 use crate::store::{GhlState, LocationRoutes, NewForward, StoreResult};
 use crate::wa::InboundMessage;
+use std::collections::HashSet;
 
-/// The locations `instance` serves that hold a token.
+/// The locations `instance` serves that hold a token (none, without a
+/// look at the routes, when the app is installed nowhere).
 pub async fn installed_locations_of(
     routes: &dyn LocationRoutes,
     ghl: &dyn GhlState,
     instance: &InstanceId,
 ) -> StoreResult<Vec<String>> {
-    let mut installed = Vec::new();
-    for route in routes.locations().await? {
-        let serves = route.default_instance_id == *instance || route.instance_ids.contains(instance);
-        if serves && ghl.token(&route.location_id).await?.is_some() {
-            installed.push(route.location_id);
-        }
+    let installed: HashSet<String> = ghl.tokens().await?.into_iter().map(|t| t.owner_id).collect();
+    if installed.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(installed)
+    let serving = routes
+        .locations()
+        .await?
+        .into_iter()
+        .filter(|route| route.default_instance_id == *instance || route.instance_ids.contains(instance));
+    Ok(serving
+        .map(|route| route.location_id)
+        .filter(|location| installed.contains(location))
+        .collect())
 }
 
 /// One conversation job per location, or none when the message cannot be

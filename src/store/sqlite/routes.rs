@@ -28,7 +28,7 @@ impl LocationRoutes for SqliteStore {
 
     async fn location(&self, location_id: &str) -> StoreResult<Option<LocationRoute>> {
         let id = location_id.to_owned();
-        self.with(move |conn| {
+        self.read(move |conn| {
             let json: Option<String> = conn
                 .query_row("SELECT route FROM locations WHERE location_id = ?1", [id], |r| {
                     r.get(0)
@@ -40,7 +40,7 @@ impl LocationRoutes for SqliteStore {
     }
 
     async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
-        self.with(|conn| {
+        self.read(|conn| {
             let mut stmt = conn.prepare("SELECT route FROM locations ORDER BY location_id")?;
             let routes = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
@@ -91,7 +91,7 @@ impl LocationRoutes for SqliteStore {
     async fn contact_instance(&self, location_id: &str, contact_id: &str) -> StoreResult<Option<InstanceId>> {
         let (location, contact) = (location_id.to_owned(), contact_id.to_owned());
         let found: Option<String> = self
-            .with(move |conn| {
+            .read(move |conn| {
                 conn.query_row(
                     "SELECT instance_id FROM contact_routes WHERE location_id = ?1 AND contact_id = ?2",
                     params![location, contact],
