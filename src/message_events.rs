@@ -6,8 +6,8 @@
 
 use crate::domain::{InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageLog, MessageRecord, NewForward,
-    NewOutbound, Outbox, QueueStats, SendQueue, StoreResult, Stores,
+    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageRecord, Moved, NewForward, NewOutbound,
+    Outbox, QueueStats, SendQueue, StoreResult, Stores,
 };
 use async_trait::async_trait;
 use serde::Serialize;
@@ -48,7 +48,6 @@ impl MessageEvents {
     pub fn observe(self: &Arc<Self>, stores: Stores) -> Stores {
         let queue = Arc::new(ObservedQueue {
             inner: stores.queue.clone(),
-            log: stores.log.clone(),
             events: self.clone(),
         });
         let outbox = Arc::new(ObservedOutbox {
@@ -70,16 +69,22 @@ impl MessageEvents {
             status,
         });
     }
-
-    fn listened(&self) -> bool {
-        self.sender.receiver_count() > 0
-    }
 }
 
 struct ObservedQueue {
     inner: Arc<dyn SendQueue>,
-    log: Arc<dyn MessageLog>,
     events: Arc<MessageEvents>,
+}
+
+impl ObservedQueue {
+    /// Publishes a move the store made (the stored status, not the asked
+    /// one); a move it refused changed nothing to show.
+    fn publish_moved(&self, id: &str, moved: &Option<Moved>) {
+        if let Some(moved) = moved {
+            let id = Some(id.to_owned());
+            self.events.publish(moved.instance_id.clone(), id, moved.status);
+        }
+    }
 }
 
 #[async_trait]
@@ -102,16 +107,21 @@ impl SendQueue for ObservedQueue {
         self.inner.record_attempt(id, error).await
     }
 
-    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
-        self.inner.advance(id, status, error).await?;
-        if self.events.listened() {
-            // The stored status, not the asked one: late receipts never move back.
-            if let Ok(Some(stored)) = self.log.message(id).await {
-                let id = Some(stored.id);
-                self.events.publish(stored.instance_id, id, stored.status);
-            }
-        }
-        Ok(())
+    async fn advance(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> StoreResult<Option<Moved>> {
+        let moved = self.inner.advance(id, status, error).await?;
+        self.publish_moved(id, &moved);
+        Ok(moved)
+    }
+
+    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
+        let moved = self.inner.mark_sent(id, instance, at_ms).await?;
+        self.publish_moved(id, &moved);
+        Ok(moved)
     }
 
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
@@ -124,10 +134,6 @@ impl SendQueue for ObservedQueue {
 
     async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
         self.inner.last_send_at(instance).await
-    }
-
-    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
-        self.inner.set_last_send_at(instance, at_ms).await
     }
 
     async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
@@ -199,7 +205,7 @@ mod tests {
     use crate::domain::MessageKind;
 
     #[tokio::test]
-    async fn queueing_and_advancing_are_published_with_the_stored_status() {
+    async fn queueing_and_forward_moves_are_published_and_backward_moves_are_not() {
         let dir = tempfile::tempdir().unwrap();
         let events = Arc::new(MessageEvents::default());
         let stores = events.observe(Stores::open(dir.path(), None).await.unwrap());
@@ -227,8 +233,9 @@ mod tests {
             .advance("m1", MessageStatus::Sent, None)
             .await
             .unwrap();
-        let statuses: Vec<_> = (0..3).map(|_| seen.try_recv().unwrap().status).collect();
+        let statuses: Vec<_> = (0..2).map(|_| seen.try_recv().unwrap().status).collect();
         use MessageStatus::*;
-        assert_eq!(statuses, [Queued, Read, Read]);
+        assert_eq!(statuses, [Queued, Read]);
+        assert!(seen.try_recv().is_err(), "the late `sent` moved nothing");
     }
 }

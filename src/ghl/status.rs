@@ -8,8 +8,8 @@ use super::client::{GhlClient, GhlError, CONVERSATIONS_VERSION};
 use crate::domain::{InstanceId, MessageStatus};
 use crate::secrets::SecretText;
 use crate::store::{
-    Enqueued, ForwardTarget, GhlLink, GhlState, MessageLog, MessageRecord, NewForward, NewOutbound, Outbox,
-    QueueStats, SendQueue, StoreResult,
+    Enqueued, ForwardTarget, GhlLink, GhlState, MessageLog, MessageRecord, Moved, NewForward, NewOutbound,
+    Outbox, QueueStats, SendQueue, StoreResult,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -134,28 +134,44 @@ pub struct ReportingQueue {
 }
 
 impl ReportingQueue {
-    async fn report_change(&self, id: &str) {
-        if let Err(e) = self.try_report_change(id).await {
+    /// Reports a move the store made (the stored status, not the asked one:
+    /// late receipts never move back; a refused move reports nothing).
+    async fn report_moved(&self, id: &str, moved: &Option<Moved>) {
+        let Some(moved) = moved else { return };
+        if let Err(e) = self.try_report(id, moved).await {
             tracing::error!(message = id, error = %e, "could not store a GHL status update");
         }
     }
 
-    async fn try_report_change(&self, id: &str) -> StoreResult<()> {
-        let Some(link) = self.ghl.message_link(id).await? else {
-            return Ok(());
-        };
-        // The stored status, not the asked one: late receipts never move back.
+    /// Reports a message failed in bulk, as stored.
+    async fn report_failed(&self, id: &str) {
+        match self.failed_as_stored(id).await {
+            Ok(stored) => self.report_moved(id, &stored).await,
+            Err(e) => tracing::error!(message = id, error = %e, "could not read a failed message for GHL"),
+        }
+    }
+
+    async fn failed_as_stored(&self, id: &str) -> StoreResult<Option<Moved>> {
         let Some(message) = self.log.message(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Moved {
+            instance_id: message.instance_id,
+            status: message.status,
+            error: message.error,
+            ghl_link: self.ghl.message_link(id).await?,
+        }))
+    }
+
+    async fn try_report(&self, id: &str, moved: &Moved) -> StoreResult<()> {
+        let (Some(status), Some(link)) = (GhlStatus::of(moved.status), &moved.ghl_link) else {
             return Ok(());
         };
-        let Some(status) = GhlStatus::of(message.status) else {
-            return Ok(());
-        };
-        if !speaks_for_message(&link, status) {
+        if !speaks_for_message(link, status) {
             return Ok(());
         }
-        let job = status_job(id, &link, status, message.error.as_deref());
-        if self.outbox.add_forward(&message.instance_id, id, job).await? {
+        let job = status_job(id, link, status, moved.error.as_deref());
+        if self.outbox.add_forward(&moved.instance_id, id, job).await? {
             self.wakeup.notify_one();
         }
         Ok(())
@@ -176,16 +192,27 @@ impl SendQueue for ReportingQueue {
         self.inner.record_attempt(id, error).await
     }
 
-    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
-        self.inner.advance(id, status, error).await?;
-        self.report_change(id).await;
-        Ok(())
+    async fn advance(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> StoreResult<Option<Moved>> {
+        let moved = self.inner.advance(id, status, error).await?;
+        self.report_moved(id, &moved).await;
+        Ok(moved)
+    }
+
+    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
+        let moved = self.inner.mark_sent(id, instance, at_ms).await?;
+        self.report_moved(id, &moved).await;
+        Ok(moved)
     }
 
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
         let failed = self.inner.fail_queued(instance, reason).await?;
         for id in &failed {
-            self.report_change(id).await;
+            self.report_failed(id).await;
         }
         Ok(failed)
     }
@@ -196,10 +223,6 @@ impl SendQueue for ReportingQueue {
 
     async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
         self.inner.last_send_at(instance).await
-    }
-
-    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
-        self.inner.set_last_send_at(instance, at_ms).await
     }
 
     async fn stats(&self) -> StoreResult<QueueStats> {

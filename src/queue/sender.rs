@@ -101,12 +101,8 @@ impl InstanceSender {
             tokio::select! { _ = tokio::time::sleep_until(last + gap) => {}, _ = stop.cancelled() => return }
         }
         let Some(outgoing) = outgoing(&message) else {
-            self.settle(
-                &message,
-                MessageStatus::Failed,
-                Some("the stored recipient is not a phone number"),
-            )
-            .await;
+            self.settle_failed(&message, "the stored recipient is not a phone number")
+                .await;
             return;
         };
         self.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -116,12 +112,9 @@ impl InstanceSender {
             Ok(()) => {
                 tracing::debug!(instance = %self.handle.id, "message sent");
                 self.last_send = Some(Instant::now());
-                self.settle(&message, MessageStatus::Sent, None).await;
-                self.store_last_send().await;
+                self.settle_sent(&message).await;
             }
-            Err(SendError::Permanent(reason)) => {
-                self.settle(&message, MessageStatus::Failed, Some(&reason)).await
-            }
+            Err(SendError::Permanent(reason)) => self.settle_failed(&message, &reason).await,
             Err(SendError::Transient(reason)) => self.retry_later(&message, &reason, stop).await,
         }
     }
@@ -130,7 +123,7 @@ impl InstanceSender {
         let failed_attempts = message.attempts + 1;
         if !self.retry.allows_another(failed_attempts) {
             let why = format!("gave up after {failed_attempts} attempts: {reason}");
-            self.settle(message, MessageStatus::Failed, Some(&why)).await;
+            self.settle_failed(message, &why).await;
             return;
         }
         tracing::info!(instance = %self.handle.id, attempt = failed_attempts, %reason, "send failed, will retry");
@@ -149,24 +142,26 @@ impl InstanceSender {
         Instant::now().checked_sub(ago)
     }
 
-    async fn store_last_send(&self) {
-        if let Err(e) = self.queue.set_last_send_at(&self.handle.id, now_ms()).await {
-            tracing::warn!(instance = %self.handle.id, error = %e, "could not store the pacing mark");
-        }
-    }
-
-    async fn settle(&self, message: &MessageRecord, status: MessageStatus, error: Option<&str>) {
-        // The outcome must be stored, or the message would be sent again.
-        while let Err(e) = self.queue.advance(&message.id, status, error).await {
+    /// Stores the success with the pacing mark, retrying until stored: the
+    /// outcome must be kept, or the message would be sent again.
+    async fn settle_sent(&self, message: &MessageRecord) {
+        let sent_at = now_ms();
+        while let Err(e) = self.queue.mark_sent(&message.id, &self.handle.id, sent_at).await {
             tracing::error!(instance = %self.handle.id, error = %e, "could not store a send outcome; retrying");
             tokio::time::sleep(STORE_RETRY).await;
         }
-        let result = if status == MessageStatus::Sent {
-            SendResult::Sent
-        } else {
-            SendResult::Failed
-        };
-        self.metrics.send_outcome(result, message.created_at_ms);
+        self.metrics.send_outcome(SendResult::Sent, message.created_at_ms);
+    }
+
+    /// Stores a failure, retrying until stored (see [`Self::settle_sent`]).
+    async fn settle_failed(&self, message: &MessageRecord, reason: &str) {
+        let failed = MessageStatus::Failed;
+        while let Err(e) = self.queue.advance(&message.id, failed, Some(reason)).await {
+            tracing::error!(instance = %self.handle.id, error = %e, "could not store a send outcome; retrying");
+            tokio::time::sleep(STORE_RETRY).await;
+        }
+        self.metrics
+            .send_outcome(SendResult::Failed, message.created_at_ms);
     }
 
     /// Waits until the instance is online; false when stopped first.

@@ -12,7 +12,7 @@ pub mod sqlite;
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, HistoryQuery, InboundRecord, InstanceRecord,
-    LocationRoute, MessageRecord, NewForward, NewOutbound, QueueStats,
+    LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -49,9 +49,18 @@ pub trait SendQueue: Send + Sync {
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>>;
     /// Counts one more send attempt and remembers the error that caused it.
     async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()>;
-    /// Moves a message forward (sent, delivered, read, failed). Backwards
-    /// moves are ignored, since receipts arrive late and twice.
-    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()>;
+    /// Moves a message forward (sent, delivered, read, failed) and returns
+    /// what it stored. Backwards moves are ignored (None), since receipts
+    /// arrive late and twice; so are unknown ids.
+    async fn advance(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> StoreResult<Option<Moved>>;
+    /// Stores a send's success and the instance's pacing mark (`at_ms`) in
+    /// one write: [`SendQueue::advance`] to sent, plus [`SendQueue::last_send_at`].
+    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>>;
     /// Fails every queued message of the instance with `reason`; returns
     /// their ids.
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>>;
@@ -59,7 +68,6 @@ pub trait SendQueue: Send + Sync {
     /// When the instance last sent, so pacing holds when its sender moves
     /// (a restart, another process taking it over).
     async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>>;
-    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()>;
     async fn stats(&self) -> StoreResult<QueueStats>;
 }
 

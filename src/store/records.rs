@@ -1,5 +1,6 @@
 //! The rows the stores keep, shared by every backend.
 
+use super::GhlLink;
 use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
 use serde::Serialize;
 
@@ -52,6 +53,17 @@ pub struct Enqueued {
     pub id: String,
     /// True when the idempotency key had been used: nothing new was queued.
     pub duplicate: bool,
+}
+
+/// What a forward move stored: the message's instance, the status it has
+/// now, its error and the GHL message it was sent for, so callers need not
+/// read any of them back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub instance_id: InstanceId,
+    pub status: MessageStatus,
+    pub error: Option<String>,
+    pub ghl_link: Option<GhlLink>,
 }
 
 /// One message of the log, either direction.

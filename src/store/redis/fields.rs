@@ -2,7 +2,9 @@
 //! absent fields.
 
 use crate::domain::{Direction, InstanceId};
-use crate::store::{ForwardRecord, ForwardStatus, ForwardTarget, MessageRecord, StoreError, StoreResult};
+use crate::store::{
+    ForwardRecord, ForwardStatus, ForwardTarget, MessageRecord, Moved, StoreError, StoreResult,
+};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -57,6 +59,23 @@ pub fn message(f: &Fields) -> StoreResult<MessageRecord> {
         created_at_ms: parsed(f, "created_at")?,
         updated_at_ms: parsed(f, "updated_at")?,
         request_id: f.get("request_id").cloned(),
+    })
+}
+
+/// The ADVANCE script's answer: instance, status, error and GHL link as
+/// JSON ("" for none).
+pub fn moved((instance, status, error, link): (String, String, String, String)) -> StoreResult<Moved> {
+    let ghl_link = match link.as_str() {
+        "" => None,
+        json => Some(serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+    };
+    Ok(Moved {
+        instance_id: InstanceId::parse(&instance).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        status: status
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("stored status {status:?} does not parse")))?,
+        error: Some(error).filter(|e| !e.is_empty()),
+        ghl_link,
     })
 }
 

@@ -7,7 +7,7 @@ use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, HistoryQuery, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult,
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
 };
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -58,6 +58,33 @@ impl RedisStore {
             .filter(|f| !f.is_empty())
             .map(fields::message)
             .collect()
+    }
+
+    /// The ADVANCE script: moves the message forward at `now`, and sets the
+    /// `pacing` mark to `now` in the same step when given.
+    async fn move_forward(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+        now: i64,
+        pacing: Option<String>,
+    ) -> StoreResult<Option<Moved>> {
+        let mut conn = self.conn().await?;
+        let mut script = scripts::ADVANCE.prepare_invoke();
+        script
+            .key(self.keys.outbound(id))
+            .key(self.keys.stats())
+            .key(pacing.unwrap_or_default())
+            .key(self.keys.ghl_link(id))
+            .arg(status.as_str())
+            .arg(predecessors(status))
+            .arg(error.unwrap_or(""))
+            .arg(now)
+            .arg(self.keys.prefix());
+        let moved: Option<(String, String, String, String)> =
+            script.invoke_async(&mut conn).await.map_err(unavailable)?;
+        moved.map(fields::moved).transpose()
     }
 
     /// A history member (`out:<id>` or `in:<instance>:<id>`) → its hash key.
@@ -120,20 +147,19 @@ impl SendQueue for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        scripts::ADVANCE
-            .key(self.keys.outbound(id))
-            .key(self.keys.stats())
-            .arg(status.as_str())
-            .arg(predecessors(status))
-            .arg(error.unwrap_or(""))
-            .arg(now_ms())
-            .arg(self.keys.prefix())
-            .invoke_async::<i64>(&mut conn)
+    async fn advance(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> StoreResult<Option<Moved>> {
+        self.move_forward(id, status, error, now_ms(), None).await
+    }
+
+    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
+        let pacing = self.keys.pacing(instance);
+        self.move_forward(id, MessageStatus::Sent, None, at_ms, Some(pacing))
             .await
-            .map(drop)
-            .map_err(unavailable)
     }
 
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
@@ -167,13 +193,6 @@ impl SendQueue for RedisStore {
     async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
         let mut conn = self.conn().await?;
         conn.get(self.keys.pacing(instance)).await.map_err(unavailable)
-    }
-
-    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        conn.set::<_, _, ()>(self.keys.pacing(instance), at_ms)
-            .await
-            .map_err(unavailable)
     }
 
     async fn stats(&self) -> StoreResult<QueueStats> {

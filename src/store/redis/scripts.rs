@@ -24,23 +24,28 @@ pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: message, stats. ARGV: new status, allowed current statuses
-/// (",a,b,"), error ("" for none), now, key prefix.
-/// Moves the status forward; a message leaving `queued` leaves its queue.
+/// KEYS: message, stats, the instance's pacing mark ("" for none), the
+/// message's GHL link. ARGV: new status, allowed current statuses
+/// (",a,b,"), error ("" for none), now, key prefix. Moves the status
+/// forward (a message leaving `queued` leaves its queue), sets the pacing
+/// mark to now, and returns the message's instance, status, error and GHL
+/// link ("" for none); nil when it did not move.
 pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
         local current = redis.call('HGET', KEYS[1], 'status')
-        if not current or not string.find(ARGV[2], ',' .. current .. ',', 1, true) then return 0 end
+        if not current or not string.find(ARGV[2], ',' .. current .. ',', 1, true) then return false end
         redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[4])
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
+        local instance = redis.call('HGET', KEYS[1], 'instance_id')
         if current == 'queued' then
             if ARGV[1] == 'sent' or ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
-            local queue = ARGV[5] .. 'queue:' .. redis.call('HGET', KEYS[1], 'instance_id')
-            redis.call('LREM', queue, 1, redis.call('HGET', KEYS[1], 'id'))
+            redis.call('LREM', ARGV[5] .. 'queue:' .. instance, 1, redis.call('HGET', KEYS[1], 'id'))
             redis.call('HINCRBY', KEYS[2], ARGV[1] == 'failed' and 'failed' or 'completed', 1)
         end
-        return 1
+        if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+        local error = redis.call('HGET', KEYS[1], 'error') or ''
+        return {instance, ARGV[1], error, redis.call('GET', KEYS[4]) or ''}
         "#,
     )
 });

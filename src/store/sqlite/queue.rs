@@ -5,7 +5,7 @@ use super::{rows, SqliteStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, HistoryQuery, MessageLog, MessageRecord, NewOutbound, QueueStats, SendQueue, StoreResult,
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -73,6 +73,36 @@ fn predecessors(next: MessageStatus) -> String {
         .join(",")
 }
 
+/// Moves the message forward inside the caller's transaction, with its GHL
+/// link read in the same step; None when it is unknown or the move would go
+/// backwards.
+fn advance_in(
+    tx: &Connection,
+    id: &str,
+    status: MessageStatus,
+    error: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Option<Moved>> {
+    let sql = format!(
+        "UPDATE messages SET status = ?2, error = COALESCE(?3, error), updated_at = ?4,
+                attempts = attempts + (CASE WHEN ?2 IN ('sent', 'failed') AND status = 'queued' THEN 1 ELSE 0 END)
+         WHERE id = ?1 AND direction = 'outbound' AND status IN ({})
+         RETURNING instance_id, status, error",
+        predecessors(status)
+    );
+    let moved = tx
+        .prepare_cached(&sql)?
+        .query_row(params![id, status.as_str(), error, now], rows::moved)
+        .optional()?;
+    let Some(moved) = moved else { return Ok(None) };
+    let link: Option<String> = tx
+        .prepare_cached("SELECT link FROM ghl_links WHERE message_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let ghl_link = link.map(rows::decode_json).transpose()?;
+    Ok(Some(Moved { ghl_link, ..moved }))
+}
+
 #[async_trait]
 impl SendQueue for SqliteStore {
     async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
@@ -109,20 +139,31 @@ impl SendQueue for SqliteStore {
             .await
     }
 
-    async fn advance(&self, id: &str, status: MessageStatus, error: Option<&str>) -> StoreResult<()> {
+    async fn advance(
+        &self,
+        id: &str,
+        status: MessageStatus,
+        error: Option<&str>,
+    ) -> StoreResult<Option<Moved>> {
         let (id, error) = (id.to_owned(), error.map(str::to_owned));
-        self.writer.write(move |tx| {
-            let sql = format!(
-                "UPDATE messages SET status = ?2, error = COALESCE(?3, error), updated_at = ?4,
-                        attempts = attempts + (CASE WHEN ?2 IN ('sent', 'failed') AND status = 'queued' THEN 1 ELSE 0 END)
-                 WHERE id = ?1 AND direction = 'outbound' AND status IN ({})",
-                predecessors(status)
-            );
-            tx.prepare_cached(&sql)?
-                .execute(params![id, status.as_str(), error, now_ms()])
-                .map(drop)
-        })
-        .await
+        self.writer
+            .write(move |tx| advance_in(tx, &id, status, error.as_deref(), now_ms()))
+            .await
+    }
+
+    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
+        let (id, instance) = (id.to_owned(), instance.clone());
+        self.writer
+            .write(move |tx| {
+                let moved = advance_in(tx, &id, MessageStatus::Sent, None, at_ms)?;
+                tx.prepare_cached(
+                    "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
+                     ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
+                )?
+                .execute(params![instance.as_str(), at_ms])?;
+                Ok(moved)
+            })
+            .await
     }
 
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
@@ -166,20 +207,6 @@ impl SendQueue for SqliteStore {
             .optional()
         })
         .await
-    }
-
-    async fn set_last_send_at(&self, instance: &InstanceId, at_ms: i64) -> StoreResult<()> {
-        let instance = instance.clone();
-        self.writer
-            .write(move |tx| {
-                tx.prepare_cached(
-                    "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
-                     ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
-                )?
-                .execute(params![instance.as_str(), at_ms])
-                .map(drop)
-            })
-            .await
     }
 
     async fn stats(&self) -> StoreResult<QueueStats> {

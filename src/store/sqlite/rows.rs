@@ -1,7 +1,7 @@
 //! Reading rows into records, shared by the table modules.
 
 use crate::domain::{Direction, InstanceId};
-use crate::store::{ForwardRecord, ForwardStatus, InstanceRecord, MessageRecord};
+use crate::store::{ForwardRecord, ForwardStatus, InstanceRecord, MessageRecord, Moved};
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 use rusqlite::Row;
 use std::str::FromStr;
@@ -87,6 +87,17 @@ pub fn message(row: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         created_at_ms: row.get(12)?,
         updated_at_ms: row.get(13)?,
         request_id: row.get(14)?,
+    })
+}
+
+/// `instance_id, status, error` as returned by a forward move (its GHL link
+/// is looked up after).
+pub fn moved(row: &Row<'_>) -> rusqlite::Result<Moved> {
+    Ok(Moved {
+        instance_id: parsed(row, 0)?,
+        status: parsed(row, 1)?,
+        error: row.get(2)?,
+        ghl_link: None,
     })
 }
 

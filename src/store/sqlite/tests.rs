@@ -85,6 +85,43 @@ async fn status_never_moves_backwards() {
 }
 
 #[tokio::test]
+async fn a_move_tells_what_it_stored_and_a_refused_one_tells_nothing() {
+    let (_dir, db) = store();
+    db.enqueue(outbound("a"), None).await.unwrap();
+    let sent = db
+        .advance("a", MessageStatus::Failed, Some("no"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((sent.instance_id, sent.status), (wa01(), MessageStatus::Failed));
+    assert_eq!(sent.error.as_deref(), Some("no"));
+    assert_eq!(sent.ghl_link, None);
+    assert_eq!(db.advance("a", MessageStatus::Read, None).await.unwrap(), None);
+    assert_eq!(db.advance("nope", MessageStatus::Read, None).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn marking_sent_stores_the_pacing_mark_and_the_ghl_link_comes_back() {
+    use crate::store::{GhlLink, GhlState};
+    let (_dir, db) = store();
+    db.enqueue(outbound("a"), None).await.unwrap();
+    let link = GhlLink {
+        location_id: "loc".into(),
+        ghl_message_id: "g1".into(),
+        part: 0,
+    };
+    db.link_message("a", &link).await.unwrap();
+    let sent = db.mark_sent("a", &wa01(), 1234).await.unwrap().unwrap();
+    assert_eq!(sent.status, MessageStatus::Sent);
+    assert_eq!(sent.ghl_link, Some(link));
+    assert_eq!(db.last_send_at(&wa01()).await.unwrap(), Some(1234));
+    assert!(
+        db.head(&wa01()).await.unwrap().is_none(),
+        "a sent message leaves the queue"
+    );
+}
+
+#[tokio::test]
 async fn an_inbound_message_is_stored_and_forwarded_once() {
     let (_dir, db) = store();
     assert!(db.record_inbound(inbound("w1")).await.unwrap());
