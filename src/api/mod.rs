@@ -80,10 +80,11 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
 }
 
 fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
-    let core = instances::routes(state.clone())
+    // The send route first: it takes most of the traffic.
+    let core = send::routes(state.clone())
+        .or(instances::routes(state.clone()))
         .or(panel_links::routes(state.clone(), tokens))
         .or(wa::routes(state.clone()))
-        .or(send::routes(state.clone()))
         .or(messages::routes(state.clone()))
         .or(ghl::routes(state.clone()))
         .or(ghl_locations::routes(state.clone()))

@@ -19,14 +19,12 @@ pub fn template(path: &str) -> &'static str {
 
 /// How many literal segments `template` has, if `segments` fit it.
 fn literals_if_fits(template: &str, segments: &[&str]) -> Option<usize> {
-    let parts: Vec<&str> = template.split('/').skip(1).collect();
-    if parts.len() != segments.len() {
-        return None;
-    }
+    let mut parts = template.split('/').skip(1);
     let mut literals = 0;
-    for (part, segment) in parts.iter().zip(segments) {
+    for segment in segments {
+        let part = parts.next()?;
         if !part.starts_with('{') {
-            if part != segment {
+            if part != *segment {
                 return None;
             }
             literals += 1;
@@ -34,7 +32,7 @@ fn literals_if_fits(template: &str, segments: &[&str]) -> Option<usize> {
             return None;
         }
     }
-    Some(literals)
+    parts.next().is_none().then_some(literals)
 }
 
 #[cfg(test)]
