@@ -16,28 +16,13 @@ const TO: &str = "+5511999999999";
 /// The pause between two sends of the latency runs.
 const GAP: Duration = Duration::from_millis(5);
 
-/// `POST /api/send` at each connection count on every backend, and the
-/// bare endpoint at the same counts; intake is reported as a share of bare.
+/// `POST /api/send` at each connection count on every backend, each run
+/// right after a run of the bare endpoint at the same count: intake is
+/// reported as a share of that neighbouring bare run, so a machine whose
+/// speed drifts (other work, CPU credit) skews both alike.
 pub async fn intake_with_bare(args: &Args) -> anyhow::Result<Vec<Row>> {
-    let bare_addr = receiver::start_bare();
+    let bare_url = format!("http://{}/", receiver::start_bare());
     let mut rows = Vec::new();
-    let mut bare_rates = HashMap::new();
-    for &connections in &args.connections {
-        let plan = plan(
-            args,
-            format!("http://{bare_addr}/"),
-            json!({ "ok": true }),
-            connections,
-        );
-        let result = load::run(plan).await?;
-        bare_rates.insert(connections, result.rate());
-        rows.push(load_row(
-            format!("bare warp POST, {connections} conn"),
-            "-",
-            &result,
-            String::new(),
-        ));
-    }
     for backend in args.backends() {
         let scratch = Scratch::new(&backend)?;
         let gateway = Gateway::start(&scratch, &[]).await?;
@@ -45,16 +30,17 @@ pub async fn intake_with_bare(args: &Args) -> anyhow::Result<Vec<Row>> {
         gateway.api.link("bench-1").await?;
         let body = json!({ "instanceId": "bench-1", "to": TO, "message": "bench" });
         for &connections in &args.connections {
+            let bare_plan = plan(args, bare_url.clone(), json!({ "ok": true }), connections);
+            let bare = load::run(bare_plan).await?;
+            let measure = format!("bare warp POST, {connections} conn");
+            let note = format!("just before the {} run", backend.name());
+            rows.push(load_row(measure, "-", &bare, note));
             let url = format!("{}/api/send", gateway.api.base);
             let result = load::run(plan(args, url, body.clone(), connections)).await?;
-            let ratio = result.rate() / bare_rates[&connections];
+            let ratio = result.rate() / bare.rate();
             let note = format!("{ratio:.2}× bare, {} non-202", result.failed);
-            rows.push(load_row(
-                format!("POST /api/send, {connections} conn"),
-                backend.name(),
-                &result,
-                note,
-            ));
+            let measure = format!("POST /api/send, {connections} conn");
+            rows.push(load_row(measure, backend.name(), &result, note));
         }
         gateway.stop().await?;
         scratch.remove().await?;
