@@ -40,6 +40,9 @@ pub struct Args {
     /// Concurrent keep-alive connections of the intake load.
     #[arg(long, value_delimiter = ',', default_value = "10,50")]
     pub connections: Vec<usize>,
+    /// Rounds of the intake runs (bare, then gateway); the median is reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    pub rounds: u16,
     /// Most requests of one load run.
     #[arg(long, default_value_t = 60_000)]
     pub requests: usize,

@@ -16,10 +16,11 @@ const TO: &str = "+5511999999999";
 /// The pause between two sends of the latency runs.
 const GAP: Duration = Duration::from_millis(5);
 
-/// `POST /api/send` at each connection count on every backend, each run
-/// right after a run of the bare endpoint at the same count: intake is
-/// reported as a share of that neighbouring bare run, so a machine whose
-/// speed drifts (other work, CPU credit) skews both alike.
+/// `POST /api/send` at each connection count on every backend, in rounds:
+/// each round runs the bare endpoint, then the gateway, at the same count.
+/// A round's ratio is gateway over its own bare run, so a machine whose
+/// speed drifts (other work, CPU credit) skews both alike; the round with
+/// the median ratio is reported.
 pub async fn intake_with_bare(args: &Args) -> anyhow::Result<Vec<Row>> {
     let bare_url = format!("http://{}/", receiver::start_bare());
     let mut rows = Vec::new();
@@ -28,24 +29,78 @@ pub async fn intake_with_bare(args: &Args) -> anyhow::Result<Vec<Row>> {
         let gateway = Gateway::start(&scratch, &[]).await?;
         gateway.api.ready().await?;
         gateway.api.link("bench-1").await?;
-        let body = json!({ "instanceId": "bench-1", "to": TO, "message": "bench" });
+        let send_url = format!("{}/api/send", gateway.api.base);
         for &connections in &args.connections {
-            let bare_plan = plan(args, bare_url.clone(), json!({ "ok": true }), connections);
-            let bare = load::run(bare_plan).await?;
-            let measure = format!("bare warp POST, {connections} conn");
-            let note = format!("just before the {} run", backend.name());
-            rows.push(load_row(measure, "-", &bare, note));
-            let url = format!("{}/api/send", gateway.api.base);
-            let result = load::run(plan(args, url, body.clone(), connections)).await?;
-            let ratio = result.rate() / bare.rate();
-            let note = format!("{ratio:.2}× bare, {} non-202", result.failed);
-            let measure = format!("POST /api/send, {connections} conn");
-            rows.push(load_row(measure, backend.name(), &result, note));
+            let urls = (bare_url.as_str(), send_url.as_str());
+            let rounds = intake_rounds(args, urls, connections).await?;
+            rows.extend(median_round_rows(rounds, connections, backend.name()));
         }
         gateway.stop().await?;
         scratch.remove().await?;
     }
     Ok(rows)
+}
+
+/// One round: a bare run and the gateway run right after it.
+struct Round {
+    bare: load::LoadResult,
+    send: load::LoadResult,
+}
+
+impl Round {
+    fn ratio(&self) -> f64 {
+        self.send.rate() / self.bare.rate()
+    }
+}
+
+async fn intake_rounds(
+    args: &Args,
+    (bare_url, send_url): (&str, &str),
+    connections: usize,
+) -> anyhow::Result<Vec<Round>> {
+    let body = json!({ "instanceId": "bench-1", "to": TO, "message": "bench" });
+    let mut rounds = Vec::with_capacity(usize::from(args.rounds));
+    for _ in 0..args.rounds {
+        let bare = load::run(plan(
+            args,
+            bare_url.to_owned(),
+            json!({ "ok": true }),
+            connections,
+        ))
+        .await?;
+        let send = load::run(plan(args, send_url.to_owned(), body.clone(), connections)).await?;
+        rounds.push(Round { bare, send });
+    }
+    Ok(rounds)
+}
+
+/// The bare and gateway rows of the round with the median ratio.
+fn median_round_rows(mut rounds: Vec<Round>, connections: usize, backend: &str) -> Vec<Row> {
+    rounds.sort_by(|a, b| a.ratio().total_cmp(&b.ratio()));
+    let ratios: Vec<String> = rounds.iter().map(|r| format!("{:.2}", r.ratio())).collect();
+    let median = rounds.swap_remove(rounds.len() / 2);
+    let bare_note = format!("paired with the {backend} run below");
+    let note = format!(
+        "{:.2}× bare (median round of {}: {}), {} non-202",
+        median.ratio(),
+        ratios.len(),
+        ratios.join(", "),
+        median.send.failed
+    );
+    vec![
+        load_row(
+            format!("bare warp POST, {connections} conn"),
+            "-",
+            &median.bare,
+            bare_note,
+        ),
+        load_row(
+            format!("POST /api/send, {connections} conn"),
+            backend,
+            &median.send,
+            note,
+        ),
+    ]
 }
 
 fn plan(args: &Args, url: String, body: serde_json::Value, connections: usize) -> LoadPlan {
