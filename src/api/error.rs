@@ -75,8 +75,21 @@ impl ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error = %e, "store error while answering a request");
-        Self::unavailable("the gateway's store is not available right now; try again shortly")
+        use crate::store::StoreError;
+        match e {
+            StoreError::Full(detail) => {
+                tracing::warn!(error = %detail, "a request was refused: no room for the store");
+                Self::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "the gateway's storage is full, so nothing was stored; free space and retry",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "store error while answering a request");
+                Self::unavailable("the gateway's store is not available right now; try again shortly")
+            }
+        }
     }
 }
 

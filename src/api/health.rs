@@ -1,7 +1,7 @@
 //! Health routes, open without the API key: liveness (`/healthz`, and the
 //! original gateway's `/api/health`) and readiness (`/readyz`: the store
-//! answers — Redis when configured —, the forwarder runs, every instance's
-//! actor and sender run),
+//! answers — Redis when configured —, the embedded store's disk has room
+//! for writes, the forwarder runs, every instance's actor and sender run),
 //! with a JSON detail of each check and 503 when one fails.
 
 use super::common::with_state;
@@ -39,8 +39,9 @@ async fn ready(state: AppState) -> Result<warp::reply::WithStatus<warp::reply::J
             json!({ "ok": false, "error": "unknown while the store does not answer" }),
         ),
     };
+    let disk = disk_check(&state).await;
     let forwarder = forwarder_check(&state);
-    let checks = [&store, &forwarder, &sessions];
+    let checks = [&store, &disk, &forwarder, &sessions];
     let ready = checks.iter().all(|c| c["ok"] == true);
     let status = if ready {
         StatusCode::OK
@@ -52,6 +53,7 @@ async fn ready(state: AppState) -> Result<warp::reply::WithStatus<warp::reply::J
         "ready": ready,
         "checks": {
             "store": store,
+            "disk": disk,
             "forwarder": forwarder,
             "sessions": sessions,
             "redis": redis_check(&state, &store),
@@ -65,6 +67,18 @@ fn redis_check(state: &AppState, store: &Value) -> Value {
     match state.settings.raw.redis_url {
         Some(_) => json!({ "ok": store["ok"], "configured": true }),
         None => json!({ "ok": true, "configured": false }),
+    }
+}
+
+/// The embedded store's writes find room on the disk (Redis has no disk
+/// of ours to watch).
+async fn disk_check(state: &AppState) -> Value {
+    let Some(disk) = &state.stores.disk else {
+        return json!({ "ok": true, "state": "not used: the store is Redis" });
+    };
+    match disk.write_problem().await {
+        None => json!({ "ok": true, "state": "writable" }),
+        Some(error) => json!({ "ok": false, "state": "full", "error": error }),
     }
 }
 

@@ -19,15 +19,28 @@ use crate::domain::{InstanceId, MessageStatus};
 use async_trait::async_trait;
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The disk (or Redis's memory) has no room for the write; reads still
+    /// answer, and writes succeed again once room is made.
+    #[error("no room is left for the store: {0}")]
+    Full(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether writes find room on the disk (the embedded store; Redis reports
+/// a full memory with each refused command instead). Reads still answer
+/// while the disk is full, so this is asked apart from them.
+#[async_trait]
+pub trait DiskCheck: Send + Sync {
+    /// None while writes succeed; else why they fail, after one fresh try.
+    async fn write_problem(&self) -> Option<String>;
+}
 
 /// Which instances exist, with what they should survive a restart with.
 #[async_trait]
@@ -134,6 +147,8 @@ pub struct Stores {
     pub outbox: Arc<dyn Outbox>,
     pub routes: Arc<dyn LocationRoutes>,
     pub ghl: Arc<dyn GhlState>,
+    /// The embedded store's disk; None with Redis.
+    pub disk: Option<Arc<dyn DiskCheck>>,
 }
 
 impl Stores {
@@ -142,16 +157,18 @@ impl Stores {
     /// `session_dir`.
     pub async fn open(session_dir: &std::path::Path, redis: Option<(&str, &str)>) -> StoreResult<Self> {
         match redis {
-            Some((url, prefix)) => Ok(Self::from_backend(Arc::new(
-                redis::RedisStore::open(url, prefix).await?,
-            ))),
-            None => Ok(Self::from_backend(Arc::new(sqlite::SqliteStore::open(
-                &session_dir.join("wagate.db"),
-            )?))),
+            Some((url, prefix)) => Ok(Self::from_backend(
+                Arc::new(redis::RedisStore::open(url, prefix).await?),
+                None,
+            )),
+            None => {
+                let sqlite = Arc::new(sqlite::SqliteStore::open(&session_dir.join("wagate.db"))?);
+                Ok(Self::from_backend(sqlite.clone(), Some(sqlite)))
+            }
         }
     }
 
-    fn from_backend<B>(backend: Arc<B>) -> Self
+    fn from_backend<B>(backend: Arc<B>, disk: Option<Arc<dyn DiskCheck>>) -> Self
     where
         B: InstanceRegistry + SendQueue + MessageLog + Outbox + LocationRoutes + GhlState + 'static,
     {
@@ -162,6 +179,7 @@ impl Stores {
             outbox: backend.clone(),
             routes: backend.clone(),
             ghl: backend,
+            disk,
         }
     }
 }

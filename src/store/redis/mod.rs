@@ -63,6 +63,11 @@ pub fn pool(url: &str) -> StoreResult<Pool> {
 const POOL_SIZE: usize = 32;
 const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Redis's own errors as the store's: OOM (maxmemory reached, writes
+/// refused) reads as a full store, everything else as unavailable.
 fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(format!("Redis: {e}"))
+    match e.code() {
+        Some("OOM") => StoreError::Full(format!("Redis: {e}")),
+        _ => StoreError::Unavailable(format!("Redis: {e}")),
+    }
 }

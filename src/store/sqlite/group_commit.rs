@@ -5,6 +5,7 @@
 //! many small commits, each a WAL append and a round of file locks, into
 //! one; every caller is answered only after the commit.
 
+use super::disk_watch::DiskWatch;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::Connection;
 use std::sync::mpsc;
@@ -15,7 +16,7 @@ use tokio::sync::oneshot;
 const MAX_BATCH: usize = 256;
 
 /// Answers a write's caller, given the commit's error if it failed.
-type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
 /// What a write left for after the commit: whether it succeeded (else its
 /// savepoint is rolled back), and how to answer its caller once the commit's
@@ -33,16 +34,18 @@ type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
 #[derive(Clone)]
 pub(super) struct GroupCommit {
     jobs: mpsc::Sender<Job>,
+    /// Told each write's outcome.
+    disk: Arc<DiskWatch>,
 }
 
 impl GroupCommit {
-    pub(super) fn start(conn: Arc<Mutex<Connection>>) -> StoreResult<Self> {
+    pub(super) fn start(conn: Arc<Mutex<Connection>>, disk: Arc<DiskWatch>) -> StoreResult<Self> {
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("wagate-sqlite-writer".into())
             .spawn(move || write_batches(&conn, &queue))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the store's writer thread: {e}")))?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, disk })
     }
 
     /// Runs `work` in the next group's transaction; answers after its commit.
@@ -52,15 +55,20 @@ impl GroupCommit {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let disk = self.disk.clone();
         let job: Job = Box::new(move |conn| {
             let outcome = work(conn);
             Done {
                 ok: outcome.is_ok(),
                 answer: Box::new(move |commit_error| {
                     let result = match commit_error {
-                        Some(e) => Err(StoreError::Unavailable(e.to_owned())),
+                        Some(e) => Err(e.clone()),
                         None => outcome.map_err(super::into_store_error),
                     };
+                    match &result {
+                        Ok(_) => disk.wrote(),
+                        Err(e) => disk.failed(e),
+                    }
                     let _ = reply.send(result);
                 }),
             }
@@ -79,9 +87,9 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
         let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (done, committed) = store_batch(&mut guard, jobs);
         drop(guard);
-        let error = committed.err().map(|e| e.to_string());
+        let error = committed.err().map(super::into_store_error);
         for job in done {
-            (job.answer)(error.as_deref());
+            (job.answer)(error.as_ref());
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (kill -9) without an fsync per message.
 
 mod checkpoint;
+mod disk_watch;
 mod ghl;
 mod group_commit;
 mod instance_cache;
@@ -30,6 +31,8 @@ pub struct SqliteStore {
     known: Arc<instance_cache::InstanceCache>,
     /// Hot writes go through one writer thread that commits them in groups.
     writer: group_commit::GroupCommit,
+    /// Whether writes find room on the disk.
+    disk: Arc<disk_watch::DiskWatch>,
     /// Checkpoints the WAL away from the writes.
     _checkpoints: checkpoint::Checkpointer,
 }
@@ -37,31 +40,37 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = connect(path)?;
-        schema::prepare(&conn)
-            .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+        schema::prepare(&conn).map_err(|e| preparing(path, e))?;
         let known = instances::all(&conn)
             .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
             .map_err(into_store_error)?;
         let _checkpoints = checkpoint::Checkpointer::start(&conn, connect(path)?)?;
         let conn = Arc::new(Mutex::new(conn));
         let reader = Arc::new(Mutex::new(connect(path)?));
-        let writer = group_commit::GroupCommit::start(conn.clone())?;
+        let disk = Arc::new(disk_watch::DiskWatch::default());
+        let writer = group_commit::GroupCommit::start(conn.clone(), disk.clone())?;
         Ok(Self {
             conn,
             reader,
             known,
             writer,
+            disk,
             _checkpoints,
         })
     }
 
-    /// Runs `work` on the writing connection in a blocking thread.
+    /// Runs `work` on the writing connection in a blocking thread. Some of
+    /// this work only reads, so only a failure is news for the disk watch.
     async fn with<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        on_blocking_thread(self.conn.clone(), work).await
+        let outcome = on_blocking_thread(self.conn.clone(), work).await;
+        if let Err(e) = &outcome {
+            self.disk.failed(e);
+        }
+        outcome
     }
 
     /// Runs the read `work` on the reading connection in a blocking thread.
@@ -83,8 +92,17 @@ fn connect(path: &Path) -> StoreResult<Connection> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;",
     )
-    .map_err(|e| StoreError::Unavailable(format!("cannot prepare {}: {e}", path.display())))?;
+    .map_err(|e| preparing(path, e))?;
     Ok(conn)
+}
+
+/// A failure to set up the database file, named with its path.
+fn preparing(path: &Path, err: rusqlite::Error) -> StoreError {
+    let what = format!("cannot prepare {}: {err}", path.display());
+    match into_store_error(err) {
+        StoreError::Full(_) => StoreError::Full(what),
+        _ => StoreError::Unavailable(what),
+    }
 }
 
 async fn on_blocking_thread<T, F>(conn: Arc<Mutex<Connection>>, work: F) -> StoreResult<T>
@@ -106,7 +124,20 @@ fn into_store_error(err: rusqlite::Error) -> StoreError {
         rusqlite::Error::FromSqlConversionFailure(..) | rusqlite::Error::InvalidColumnType(..) => {
             StoreError::Corrupt(err.to_string())
         }
+        rusqlite::Error::SqliteFailure(ref failure, _) if failure.code == rusqlite::ErrorCode::DiskFull => {
+            StoreError::Full(err.to_string())
+        }
         other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+#[async_trait::async_trait]
+impl super::DiskCheck for SqliteStore {
+    async fn write_problem(&self) -> Option<String> {
+        self.disk.problem()?;
+        // The outcome reaches the watch on its way back.
+        let _ = self.writer.write(disk_watch::probe).await;
+        self.disk.problem()
     }
 }
 

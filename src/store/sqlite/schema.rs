@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS forwards (
     body TEXT NOT NULL,
     target TEXT NOT NULL DEFAULT 'webhook'
 );
+CREATE TABLE IF NOT EXISTS write_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at_ms INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS forwards_due ON forwards (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS forwards_by_status ON forwards (status, created_at);
 "#;

@@ -1,0 +1,89 @@
+//! Whether the embedded store's writes reach the disk. A full disk fails
+//! writes while reads still answer; the watch learns that from the writes'
+//! own outcomes, logs each change once (not once per refused write), and
+//! readiness asks it. While writes fail, [`probe`] tries one small real
+//! write, so readiness sees room come back even when nothing else writes.
+
+use crate::clock::now_ms;
+use crate::store::StoreError;
+use rusqlite::Connection;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub(super) struct DiskWatch {
+    full: AtomicBool,
+    /// The error of the write that found the disk full.
+    detail: Mutex<String>,
+}
+
+impl DiskWatch {
+    /// A write was stored: if the disk was full, it has room again.
+    pub(super) fn wrote(&self) {
+        if self.full.load(Ordering::Relaxed) && self.full.swap(false, Ordering::AcqRel) {
+            tracing::info!("the store's disk has room again: sends are accepted");
+        }
+    }
+
+    /// A write failed; only a full disk changes what the watch says.
+    pub(super) fn failed(&self, error: &StoreError) {
+        let StoreError::Full(detail) = error else {
+            return;
+        };
+        *self
+            .detail
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = detail.clone();
+        if !self.full.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                error = %detail,
+                "the store's disk is full: sends are refused (507) until room is made"
+            );
+        }
+    }
+
+    /// Why writes fail right now, if they do.
+    pub(super) fn problem(&self) -> Option<String> {
+        if !self.full.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(
+            self.detail
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+        )
+    }
+}
+
+/// One small write that needs a page of its own in the WAL: the time of the
+/// last probe, in a one-row table.
+pub(super) fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO write_probe (id, at_ms) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at_ms = ?1",
+        [now_ms()],
+    )
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_reported_until_a_write_is_stored() {
+        let watch = DiskWatch::default();
+        assert_eq!(watch.problem(), None);
+        watch.failed(&StoreError::Full("database or disk is full".into()));
+        assert_eq!(watch.problem().as_deref(), Some("database or disk is full"));
+        watch.wrote();
+        assert_eq!(watch.problem(), None);
+    }
+
+    #[test]
+    fn other_failures_do_not_read_as_a_full_disk() {
+        let watch = DiskWatch::default();
+        watch.failed(&StoreError::Unavailable("database is locked".into()));
+        assert_eq!(watch.problem(), None);
+    }
+}
