@@ -8,4 +8,5 @@ mod support;
 
 mod failover;
 mod procs;
+mod redis_full;
 mod redis_restart;

@@ -120,6 +120,22 @@ impl Api {
             .unwrap_or_default()
     }
 
+    /// Waits until the sim network got as many messages from `instance` as
+    /// were `accepted`, then checks they are those, once each, in order.
+    pub async fn assert_sent_once_in_order(&self, instance: &str, accepted: &[String]) {
+        eventually("every accepted message goes out", || async {
+            self.sent(instance).await.len() >= accepted.len()
+        })
+        .await;
+        let sent: Vec<String> = self
+            .sent(instance)
+            .await
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(sent, accepted, "every accepted send, once, in order");
+    }
+
     /// Creates, scans and waits until the instance is ONLINE.
     pub async fn link(&self, id: &str, phone: &str) {
         let (status, body) = self

@@ -41,17 +41,7 @@ async fn nothing_accepted_is_lost_across_a_redis_restart() {
         }
     }
     assert!(refused > 0, "sends were refused while Redis was down");
-    eventually("every accepted message goes out", || async {
-        api.sent("wa-01").await.len() >= accepted.len()
-    })
-    .await;
-    let sent: Vec<String> = api
-        .sent("wa-01")
-        .await
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(sent, accepted, "every accepted send, once, in order");
+    api.assert_sent_once_in_order("wa-01", &accepted).await;
     drop(redis);
 }
 

@@ -25,7 +25,16 @@ impl Drop for Proc {
 }
 
 fn command(session_dir: &Path, port: u16, vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wagate"));
+    with_gateway_env(
+        Command::new(env!("CARGO_BIN_EXE_wagate")),
+        session_dir,
+        port,
+        vars,
+    )
+}
+
+/// `program` with the environment of a sim gateway on `port`.
+fn with_gateway_env(mut command: Command, session_dir: &Path, port: u16, vars: &[(&str, &str)]) -> Command {
     command
         .env_clear()
         .env("HOST", "127.0.0.1")
@@ -47,7 +56,27 @@ impl Proc {
     /// Starts the binary and waits until its API answers.
     pub async fn start(session_dir: &Path, vars: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let child = command(session_dir, port, vars)
+        Self::spawn(command(session_dir, port, vars), port).await
+    }
+
+    /// Runs the shell `script` in a mount namespace of its own (mounts made
+    /// there vanish with it), with the gateway's environment and the
+    /// binary's path as `$WAGATE`; the script ends by running the gateway
+    /// with `exec`, so the child is the gateway. Waits until its API answers.
+    pub async fn start_in_own_mounts(session_dir: &Path, vars: &[(&str, &str)], script: &str) -> Self {
+        let port = free_port();
+        let mut unshare = Command::new("unshare");
+        unshare.args(["--mount", "--propagation", "private", "sh", "-euc", script]);
+        let mut command = with_gateway_env(unshare, session_dir, port, vars);
+        command.env("WAGATE", env!("CARGO_BIN_EXE_wagate")).env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        );
+        Self::spawn(command, port).await
+    }
+
+    async fn spawn(mut command: Command, port: u16) -> Self {
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -58,6 +87,11 @@ impl Proc {
         })
         .await;
         Self { child, api }
+    }
+
+    /// The process id: `/proc/<pid>/root` shows its mounts.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process at once, as kill -9 does.

@@ -1,5 +1,5 @@
 //! Fault tests: the real binary killed mid-burst, the GHL receiver down in
-//! several ways, an unusable SESSION_DIR and a failing store, and hostile
+//! several ways, an unusable SESSION_DIR, a full disk and a failing store, and hostile
 //! input thrown at every JSON route. Loopback only, bounded in time.
 
 // Helpers shared by every test crate; this one uses a part of them.
@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod disk_full;
 mod gateway;
 mod hostile;
 mod kill9;

@@ -43,3 +43,30 @@ pub async fn remove_redis_keys(url: &str, prefix: &str) {
             .unwrap();
     }
 }
+
+/// Makes sends `0..most` through `send` until one is not accepted (202);
+/// returns the ids of the accepted ones, then the refusal's status and
+/// body. Fails the test when all of them are accepted.
+pub async fn send_until_refused<F, Fut>(
+    most: usize,
+    mut send: F,
+) -> (Vec<String>, reqwest::StatusCode, serde_json::Value)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = (reqwest::StatusCode, serde_json::Value)>,
+{
+    let mut accepted = Vec::new();
+    for n in 0..most {
+        let (status, reply) = send(n).await;
+        if status != reqwest::StatusCode::ACCEPTED {
+            return (accepted, status, reply);
+        }
+        accepted.push(
+            reply["id"]
+                .as_str()
+                .expect("an accepted send has an id")
+                .to_owned(),
+        );
+    }
+    panic!("{most} sends were all accepted; one should have been refused");
+}
