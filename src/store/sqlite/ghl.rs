@@ -71,7 +71,7 @@ impl GhlState for SqliteStore {
 
     async fn tokens(&self) -> StoreResult<Vec<StoredToken>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT record FROM ghl_tokens ORDER BY owner_id")?;
+            let mut stmt = conn.prepare_cached("SELECT record FROM ghl_tokens ORDER BY owner_id")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.map(|json| decode_json(json?)).collect()
         })

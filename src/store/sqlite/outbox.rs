@@ -17,19 +17,19 @@ fn insert_forward(
     forward: &NewForward,
     at_ms: i64,
 ) -> rusqlite::Result<bool> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO forwards
              (id, instance_id, message_id, target, status, attempts, next_attempt_at, created_at, body)
          VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6)",
-        params![
-            forward.id,
-            instance,
-            message_id,
-            forward.target.as_str(),
-            at_ms,
-            forward.body
-        ],
-    )
+    )?
+    .execute(params![
+        forward.id,
+        instance,
+        message_id,
+        forward.target.as_str(),
+        at_ms,
+        forward.body
+    ])
     .map(|inserted| inserted > 0)
 }
 
@@ -38,11 +38,13 @@ impl Outbox for SqliteStore {
     async fn record_inbound(&self, m: InboundRecord) -> StoreResult<bool> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO messages (id, instance_id, direction, kind, from_phone, to_phone, text,
-                        media_url, caption, status, created_at, updated_at)
-                 VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9)",
-                params![
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO messages (id, instance_id, direction, kind, from_phone, to_phone,
+                        text, media_url, caption, status, created_at, updated_at)
+                     VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9)",
+                )?
+                .execute(params![
                     m.wa_id,
                     m.instance.as_str(),
                     m.kind.as_str(),
@@ -52,8 +54,7 @@ impl Outbox for SqliteStore {
                     m.media_url,
                     m.caption,
                     m.received_at_ms
-                ],
-            )?;
+                ])?;
             if inserted == 0 {
                 return Ok(false);
             }
@@ -84,7 +85,7 @@ impl Outbox for SqliteStore {
                  ORDER BY next_attempt_at, created_at LIMIT ?2",
                 rows::FORWARD_COLUMNS
             );
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let due = stmt
                 .query_map(params![now_ms, limit as i64], rows::forward)?
                 .collect();
@@ -95,13 +96,10 @@ impl Outbox for SqliteStore {
 
     async fn next_forward_due(&self) -> StoreResult<Option<i64>> {
         self.with(|conn| {
-            conn.query_row(
-                "SELECT MIN(next_attempt_at) FROM forwards WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map(Option::flatten)
+            conn.prepare_cached("SELECT MIN(next_attempt_at) FROM forwards WHERE status = 'pending'")?
+                .query_row([], |r| r.get(0))
+                .optional()
+                .map(Option::flatten)
         })
         .await
     }
@@ -109,10 +107,10 @@ impl Outbox for SqliteStore {
     async fn forward_delivered(&self, id: &str) -> StoreResult<()> {
         let id = id.to_owned();
         self.with(move |conn| {
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE forwards SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-                [id],
-            )
+            )?
+            .execute([id])
             .map(drop)
         })
         .await

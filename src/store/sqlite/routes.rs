@@ -41,7 +41,7 @@ impl LocationRoutes for SqliteStore {
 
     async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT route FROM locations ORDER BY location_id")?;
+            let mut stmt = conn.prepare_cached("SELECT route FROM locations ORDER BY location_id")?;
             let routes = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .map(|json| decode(json?))
