@@ -24,6 +24,9 @@ pub struct GhlJobs {
     pub mirror: Mirror,
     /// One status update at a time per GHL message, so they arrive in order.
     pub status_order: KeyedLocks,
+    /// One message into Conversations at a time per location and contact,
+    /// so a contact's first messages do not each start a conversation.
+    pub contact_order: KeyedLocks,
 }
 
 impl GhlJobs {
@@ -51,6 +54,10 @@ impl GhlJobs {
             .conversation_provider_id
             .ok_or(GhlError::NotConfigured("GHL_CONVERSATION_PROVIDER_ID is not set"))?;
         let provider = provider.as_str();
+        let _in_order = self
+            .contact_order
+            .lock(&format!("{}:{}", job.location_id, job.contact_phone))
+            .await;
         self.authorized(&job.location_id, |token| async move {
             self.mirror.mirror(&token, provider, job).await
         })

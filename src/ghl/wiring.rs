@@ -67,6 +67,7 @@ impl GhlProvider {
                 contact_lookups: Default::default(),
             },
             status_order: Default::default(),
+            contact_order: Default::default(),
         });
         Self { app, tokens, jobs }
     }
