@@ -51,9 +51,9 @@ pub async fn run(
     let message_events = Arc::new(MessageEvents::default());
     let stores = message_events.observe(stores);
     let metrics = Arc::new(Metrics::new());
-    let parts = Parts::build(&settings, &stores, base_url, metrics.clone());
+    let mut parts = Parts::build(&settings, &stores, base_url, metrics.clone());
     let forwarder_alive = Arc::new(TaskFlag::default());
-    let workers = start_workers(&settings, &parts, &forwarder_alive, &shutdown).await?;
+    let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
     let state = AppState {
         settings: settings.clone(),
         stores: parts.stores.clone(),
@@ -90,9 +90,9 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
         .clone()
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.raw.port));
     let (settings, stores, _) = prepare(settings).await?;
-    let parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
+    let mut parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
     let forwarder_alive = Arc::new(TaskFlag::default());
-    let workers = start_workers(&settings, &parts, &forwarder_alive, &shutdown).await?;
+    let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
     tracing::info!(node = %settings.node_id, "wagate worker is running");
     shutdown.cancelled().await;
     if tokio::time::timeout(settings.raw.shutdown_timeout, finish(parts, workers))
@@ -125,20 +125,21 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
 /// Starts what runs sessions, forwards and alerts, unless the role is `api`.
 async fn start_workers(
     settings: &Settings,
-    parts: &Parts,
+    parts: &mut Parts,
     forwarder_alive: &Arc<TaskFlag>,
     shutdown: &CancellationToken,
 ) -> Result<Vec<JoinHandle<()>>, AppError> {
-    if settings.raw.role == Role::Api {
+    let handed = parts.handed.take();
+    let (Some(handed), false) = (handed, settings.raw.role == Role::Api) else {
         return Ok(Vec::new());
-    }
+    };
     let forwarder = parts.forwarder(settings);
     let running = forwarder_alive.running();
     let stop = shutdown.child_token();
     let mut tasks = vec![
         tokio::spawn(async move {
             let _running = running;
-            forwarder.run(stop).await
+            forwarder.run(handed, stop).await
         }),
         tokio::spawn(parts.ghl.tokens.clone().run(shutdown.child_token())),
     ];

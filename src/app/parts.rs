@@ -5,7 +5,7 @@ use crate::cluster::lease::Leases;
 use crate::cluster::remote::Remote;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
-use crate::forward::{Forwarder, ForwarderSettings, Intake, WebhookSigner};
+use crate::forward::{handoff, Forwarder, ForwarderSettings, Intake, WebhookSigner};
 use crate::ghl::wiring::{reporting_statuses, GhlProvider};
 use crate::media_store::MediaStore;
 use crate::metrics::Metrics;
@@ -36,6 +36,9 @@ pub(super) struct Parts {
     pub in_flight: Arc<AtomicU64>,
     pub sim: Option<Arc<SimNetwork>>,
     pub metrics: Arc<Metrics>,
+    /// The forwarder's end of the intake's handoff, until the forwarder
+    /// takes it (dropped where no forwarder runs, so none is handed over).
+    pub handed: Option<handoff::Handed>,
     /// Redis connections for ownership and remote requests.
     redis: Option<deadpool_redis::Pool>,
 }
@@ -54,6 +57,7 @@ impl Parts {
         let stores = &reporting_statuses(stores.clone(), forwarder_wakeup.clone());
         let redis = raw.redis_url.as_deref().map(redis_pool);
         let ghl = Arc::new(GhlProvider::build(settings, stores, media.clone(), redis.clone()));
+        let (handoff, handed) = handoff::channel();
         let intake = Intake {
             outbox: stores.outbox.clone(),
             routes: stores.routes.clone(),
@@ -61,6 +65,7 @@ impl Parts {
             log: stores.log.clone(),
             webhook: raw.ghl_inbound_url.is_some(),
             media: media.clone(),
+            handoff,
             forwarder_wakeup: forwarder_wakeup.clone(),
         };
         let wakeups = Arc::new(Wakeups::default());
@@ -104,6 +109,7 @@ impl Parts {
             in_flight,
             sim,
             metrics,
+            handed: Some(handed),
             redis,
         }
     }

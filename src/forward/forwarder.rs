@@ -1,18 +1,22 @@
-//! The forwarder: carries out due forwards, a few at a time. Webhook
+//! The forwarder: carries out forwards, a few at a time: those the intake
+//! hands over as they come, and in rounds those due in the store. Webhook
 //! forwards are POSTed to GHL_INBOUND_URL; GHL jobs (status updates,
 //! messages into Conversations) go to the GHL provider. Success is
 //! delivered; a failure is tried again on the retry schedule (a
-//! `Retry-After` is obeyed) until the last try makes it a dead letter.
+//! `Retry-After` is obeyed) until the last try makes it a dead letter. No
+//! try outlasts the forward's claim (see `handoff`).
 
+use super::handoff::{self, Handed};
 use crate::clock::now_ms;
 use crate::ghl::jobs::GhlJobs;
 use crate::metrics::Metrics;
 use crate::retry::{parse_retry_after, RetrySchedule};
-use crate::store::{ForwardRecord, ForwardTarget, Outbox};
+use crate::store::{ForwardRecord, ForwardTarget, Outbox, StoreResult, FORWARD_CLAIM};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub struct ForwarderSettings {
@@ -39,6 +43,15 @@ const BATCH: usize = 64;
 const CONCURRENCY: usize = 8;
 /// The longest sleep between two looks at the outbox.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
+
+/// Where a forward stands after an attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Settled {
+    /// Delivered, or a dead letter.
+    Done,
+    /// Due again: a retry, or its claim has to run out first.
+    DueLater,
+}
 
 enum Outcome {
     Delivered,
@@ -69,10 +82,32 @@ impl Forwarder {
         }
     }
 
-    pub async fn run(self, stop: CancellationToken) {
+    /// Runs until `stop`, finishing the tries in progress.
+    pub async fn run(self, handed: Handed, stop: CancellationToken) {
         if self.settings.url.is_none() {
             tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
         }
+        tokio::join!(self.take_handed(handed, &stop), self.rounds(&stop));
+    }
+
+    /// Tries the forwards the intake hands over, as they come. One that is
+    /// due again later wakes the rounds, which then know when.
+    async fn take_handed(&self, handed: Handed, stop: &CancellationToken) {
+        handed
+            .into_stream()
+            .take_until(stop.cancelled())
+            .flat_map(futures::stream::iter)
+            .for_each_concurrent(CONCURRENCY, |forward| async move {
+                let deadline = handoff::try_deadline(&forward);
+                if self.attempt(forward, deadline).await == Settled::DueLater {
+                    self.wakeup.notify_one();
+                }
+            })
+            .await
+    }
+
+    /// Tries what is due in the store, round after round.
+    async fn rounds(&self, stop: &CancellationToken) {
         while !stop.is_cancelled() {
             let notified = self.wakeup.notified();
             let handled = self.round().await;
@@ -98,8 +133,11 @@ impl Forwarder {
             }
         };
         let count = due.len();
+        let deadline = Instant::now() + FORWARD_CLAIM.saturating_sub(handoff::OUTCOME_MARGIN);
         futures::stream::iter(due)
-            .for_each_concurrent(CONCURRENCY, |f| self.attempt(f))
+            .for_each_concurrent(CONCURRENCY, |f| async move {
+                self.attempt(f, deadline).await;
+            })
             .await;
         count
     }
@@ -112,12 +150,35 @@ impl Forwarder {
         }
     }
 
-    async fn attempt(&self, forward: ForwardRecord) {
+    /// Tries the forward, unless `deadline` has passed (then its claim runs
+    /// out and a later round takes it), and stores the outcome.
+    async fn attempt(&self, forward: ForwardRecord, deadline: Instant) -> Settled {
+        if Instant::now() >= deadline {
+            tracing::info!(forward = %forward.id, "a forward waited past its claim; a later round takes it");
+            return Settled::DueLater;
+        }
         self.metrics.forward_attempts.inc();
-        let stored = match self.carry_out(&forward).await {
+        let outcome = tokio::time::timeout_at(deadline, self.carry_out(&forward))
+            .await
+            .unwrap_or_else(|_| Outcome::Failed {
+                error: "the try did not finish within the forward's claim".into(),
+                retry_after: None,
+            });
+        let (settled, stored) = self.settle(&forward, outcome).await;
+        if let Err(e) = stored {
+            tracing::error!(forward = %forward.id, error = %e, "could not store a forward's outcome");
+            return Settled::DueLater;
+        }
+        settled
+    }
+
+    /// Stores the outcome: delivered, a retry at the schedule's next time,
+    /// or a dead letter after the last try.
+    async fn settle(&self, forward: &ForwardRecord, outcome: Outcome) -> (Settled, StoreResult<()>) {
+        match outcome {
             Outcome::Delivered => {
                 self.metrics.forwards_delivered.inc();
-                self.outbox.forward_delivered(&forward.id).await
+                (Settled::Done, self.outbox.forward_delivered(&forward.id).await)
             }
             Outcome::Failed { error, retry_after } => {
                 self.metrics.forward_failures.inc();
@@ -125,18 +186,15 @@ impl Forwarder {
                 if self.settings.schedule.allows_another(failed_attempts) {
                     let wait = self.settings.schedule.delay(failed_attempts, retry_after);
                     tracing::info!(forward = %forward.id, attempt = failed_attempts, %error, "forward failed, will retry");
-                    self.outbox
-                        .forward_retry_at(&forward.id, now_ms() + wait.as_millis() as i64, &error)
-                        .await
+                    let due = now_ms() + wait.as_millis() as i64;
+                    let stored = self.outbox.forward_retry_at(&forward.id, due, &error).await;
+                    (Settled::DueLater, stored)
                 } else {
                     tracing::warn!(forward = %forward.id, %error, "forward is a dead letter after its last try");
                     self.metrics.forward_dead_letters.inc();
-                    self.outbox.forward_dead(&forward.id, &error).await
+                    (Settled::Done, self.outbox.forward_dead(&forward.id, &error).await)
                 }
             }
-        };
-        if let Err(e) = stored {
-            tracing::error!(forward = %forward.id, error = %e, "could not store a forward's outcome");
         }
     }
 

@@ -1,15 +1,18 @@
 //! Takes inbound messages from the WhatsApp actors: stores downloaded media,
 //! writes the message and its forwards in one step (a replayed message id
-//! is dropped there), then wakes the forwarder. The forwards: one to
+//! is dropped there), then hands the forwards to the forwarder (or, when it
+//! has no room in memory, wakes it to read them). The forwards: one to
 //! GHL_INBOUND_URL when it is set, and one into each GHL location's
 //! Conversations that the instance serves and that installed the app.
 
+use super::handoff::{Handoff, Place};
 use super::InboundPayload;
 use crate::domain::{Direction, InstanceId};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of};
 use crate::media_store::MediaStore;
 use crate::store::{
-    ForwardTarget, GhlState, InboundRecord, LocationRoutes, MessageLog, NewForward, Outbox, StoreResult,
+    ForwardRecord, ForwardTarget, GhlState, InboundRecord, LocationRoutes, MessageLog, NewForward, Outbox,
+    StoreResult,
 };
 use crate::wa::manager::InboundSink;
 use crate::wa::{InboundMedia, InboundMessage, MediaSource};
@@ -27,7 +30,9 @@ pub struct Intake {
     /// Whether GHL_INBOUND_URL is set (workflow mode forwards).
     pub webhook: bool,
     pub media: Arc<MediaStore>,
-    /// Wakes the forwarder when a new forward is stored.
+    /// Takes stored forwards straight to the forwarder.
+    pub handoff: Handoff,
+    /// Wakes the forwarder when new forwards are stored but not handed over.
     pub forwarder_wakeup: Arc<Notify>,
 }
 
@@ -39,9 +44,13 @@ impl InboundSink for Intake {
     async fn accept(&self, instance: &InstanceId, own_phone: Option<&str>, message: InboundMessage) {
         let (media_url, mime_type) = self.media_link(instance, message.media.clone()).await;
         let link = MediaLink { media_url, mime_type };
+        let place = self.handoff.place();
         // Nothing inbound may be lost: keep trying until the store takes it.
         let stored = loop {
-            match self.store(instance, own_phone, &message, &link).await {
+            match self
+                .store(instance, own_phone, &message, &link, place.as_ref())
+                .await
+            {
                 Ok(stored) => break stored,
                 Err(e) => {
                     tracing::error!(%instance, error = %e, "could not store an inbound message; retrying");
@@ -49,10 +58,11 @@ impl InboundSink for Intake {
                 }
             }
         };
-        if stored {
-            self.forwarder_wakeup.notify_one();
-        } else {
-            tracing::debug!(%instance, "inbound message seen before; not forwarded again");
+        match (stored, place) {
+            (None, _) => tracing::debug!(%instance, "inbound message seen before; not forwarded again"),
+            (Some(forwards), _) if forwards.is_empty() => {}
+            (Some(forwards), Some(place)) => place.hand_over(forwards),
+            (Some(_), None) => self.forwarder_wakeup.notify_one(),
         }
     }
 }
@@ -64,13 +74,17 @@ struct MediaLink {
 }
 
 impl Intake {
+    /// Stores the message with its forwards, claimed when they have a place
+    /// in the handoff; returns the forwards as stored, or `None` when the
+    /// message was stored before.
     async fn store(
         &self,
         instance: &InstanceId,
         own_phone: Option<&str>,
         message: &InboundMessage,
         link: &MediaLink,
-    ) -> StoreResult<bool> {
+        place: Option<&Place<'_>>,
+    ) -> StoreResult<Option<Vec<ForwardRecord>>> {
         let locations = if self.is_own_send(message).await? {
             Vec::new()
         } else {
@@ -87,7 +101,12 @@ impl Intake {
             forwards.push(record.forwards.remove(0));
         }
         record.forwards = forwards;
-        self.outbox.record_inbound(record).await
+        if let Some(place) = place {
+            record.forwards_due_at_ms = place.claimed_until_ms();
+        }
+        let stored_forwards = record.forward_records();
+        let fresh = self.outbox.record_inbound(record).await?;
+        Ok(fresh.then_some(stored_forwards))
     }
 
     /// A message "typed on the phone" that is really one the gateway sent
@@ -163,5 +182,6 @@ fn inbound_record(
             target: ForwardTarget::Webhook,
             body: serde_json::to_string(&payload).expect("the payload is plain data"),
         }],
+        forwards_due_at_ms: m.timestamp_ms,
     }
 }

@@ -3,6 +3,7 @@
 //! GHL_INBOUND_URL by the forwarder, with retries and dead letters.
 
 mod forwarder;
+pub mod handoff;
 mod intake;
 mod payload;
 mod signing;

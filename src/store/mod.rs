@@ -11,8 +11,8 @@ pub mod sqlite;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use records::{
-    Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, HistoryQuery, InboundRecord, InstanceRecord,
-    LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
+    Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
+    InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -32,6 +32,11 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How long a forward being tried is kept from every other forwarder: a
+/// round's read claims the forwards it takes for this long (Redis), and so
+/// does a handover in memory (both stores). No try may outlast its claim.
+pub const FORWARD_CLAIM: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Whether writes find room on the disk (the embedded store; Redis reports
 /// a full memory with each refused command instead). Reads still answer

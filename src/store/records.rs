@@ -106,6 +106,53 @@ pub struct InboundRecord {
     /// Stored with the message in the same step (none when nothing is
     /// configured to take inbound messages).
     pub forwards: Vec<NewForward>,
+    /// When the forwards fall due: at once, or, for forwards this process's
+    /// forwarder takes straight from memory, once that claim runs out.
+    pub forwards_due_at_ms: i64,
+}
+
+/// When a pending forward was made and when it falls due.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardTiming {
+    pub created_ms: i64,
+    pub due_ms: i64,
+}
+
+impl ForwardTiming {
+    /// Made now, due at once.
+    pub fn now() -> Self {
+        let now = crate::clock::now_ms();
+        Self {
+            created_ms: now,
+            due_ms: now,
+        }
+    }
+}
+
+impl InboundRecord {
+    pub fn forward_timing(&self) -> ForwardTiming {
+        ForwardTiming {
+            created_ms: self.received_at_ms,
+            due_ms: self.forwards_due_at_ms,
+        }
+    }
+
+    /// The forwards as the store keeps them, before any attempt.
+    pub fn forward_records(&self) -> Vec<ForwardRecord> {
+        let record = |forward: &NewForward| ForwardRecord {
+            id: forward.id.clone(),
+            instance_id: self.instance.clone(),
+            message_id: self.wa_id.clone(),
+            target: forward.target,
+            status: ForwardStatus::Pending,
+            attempts: 0,
+            next_attempt_at_ms: self.forwards_due_at_ms,
+            last_error: None,
+            created_at_ms: self.received_at_ms,
+            body: forward.body.clone(),
+        };
+        self.forwards.iter().map(record).collect()
+    }
 }
 
 /// A forward before it is stored.

@@ -1,6 +1,7 @@
 //! Fault tests: the real binary killed mid-burst, the GHL receiver down in
-//! several ways, an unusable SESSION_DIR, a full disk and a failing store, and hostile
-//! input thrown at every JSON route. Loopback only, bounded in time.
+//! several ways, forwards claimed in memory across a burst and a kill, an
+//! unusable SESSION_DIR, a full disk and a failing store, and hostile input
+//! thrown at every JSON route. Loopback only, bounded in time.
 
 // Helpers shared by every test crate; this one uses a part of them.
 #[allow(dead_code)]
@@ -8,6 +9,7 @@
 mod support;
 
 mod disk_full;
+mod forward_claims;
 mod gateway;
 mod hostile;
 mod kill9;

@@ -7,6 +7,7 @@ use crate::gateway::{eventually, InProcess};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use warp::http::StatusCode;
@@ -15,28 +16,33 @@ use warp::Filter;
 const TIMEOUT_MS: u64 = 300;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Mode {
+pub enum Mode {
     Unavailable,
     Slow,
+    /// Takes the request and never answers.
+    Hang,
     Up,
 }
 
 /// Receipts answered 200, by forwardId, with the message ids they carried.
 type Receipts = Arc<Mutex<HashMap<String, (usize, String)>>>;
 
-struct Receiver {
-    addr: SocketAddr,
+pub struct Receiver {
+    pub addr: SocketAddr,
     mode: Arc<Mutex<Mode>>,
-    receipts: Receipts,
+    pub receipts: Receipts,
+    /// Requests taken, answered or not.
+    requests: Arc<AtomicUsize>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let mut receiver = Self {
             addr: ([127, 0, 0, 1], 0).into(),
             mode: Arc::new(Mutex::new(Mode::Unavailable)),
             receipts: Arc::default(),
+            requests: Arc::default(),
             server: None,
         };
         receiver.listen().await;
@@ -49,9 +55,10 @@ impl Receiver {
             .await
             .expect("the port is free again");
         self.addr = listener.local_addr().unwrap();
-        let (mode, receipts) = (self.mode.clone(), self.receipts.clone());
+        let (mode, receipts, requests) = (self.mode.clone(), self.receipts.clone(), self.requests.clone());
         let route = warp::post().and(warp::body::json()).and_then(move |body: Value| {
             let (mode, receipts) = (mode.clone(), receipts.clone());
+            requests.fetch_add(1, Ordering::Relaxed);
             async move { Ok::<_, warp::Rejection>(answer(body, mode, receipts).await) }
         });
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
@@ -65,13 +72,58 @@ impl Receiver {
         }
     }
 
-    fn set(&self, mode: Mode) {
+    /// Waits until forwards of `messages` messages were answered 200; a
+    /// second later, checks that each was answered once, and that they
+    /// carried `messages` different messages.
+    pub async fn assert_every_message_once(&self, messages: usize) {
+        eventually("every message reached the receiver", || async {
+            self.receipts.lock().unwrap().len() >= messages
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        let receipts = self.receipts.lock().unwrap().clone();
+        assert!(
+            receipts.values().all(|(count, _)| *count == 1),
+            "a forward arrived twice: {receipts:?}"
+        );
+        let mut message_ids: Vec<&str> = receipts.values().map(|(_, id)| id.as_str()).collect();
+        message_ids.sort_unstable();
+        message_ids.dedup();
+        assert_eq!(message_ids.len(), messages, "{receipts:?}");
+    }
+
+    /// An in-process gateway forwarding here with `timeout_ms` per try
+    /// and quick retries that never run out.
+    pub async fn gateway(&self, session_dir: &std::path::Path, timeout_ms: u64) -> InProcess {
+        let flags = [
+            format!("--ghl-inbound-url=http://{}/ghl", self.addr),
+            format!("--forward-timeout-ms={timeout_ms}"),
+            "--forward-retry-base-ms=50".to_owned(),
+            "--forward-retry-max-ms=200".to_owned(),
+            "--forward-max-attempts=1000".to_owned(),
+        ];
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        InProcess::start(session_dir, &flags).await
+    }
+
+    /// Waits until `count` requests came in, answered or not.
+    pub async fn wait_for_requests(&self, count: usize) {
+        eventually(&format!("{count} requests reached the receiver"), || async {
+            self.requests.load(Ordering::Relaxed) >= count
+        })
+        .await;
+    }
+
+    pub fn set(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
 }
 
 async fn answer(body: Value, mode: Arc<Mutex<Mode>>, receipts: Receipts) -> impl warp::Reply {
     let current = *mode.lock().unwrap();
+    if current == Mode::Hang {
+        std::future::pending::<()>().await;
+    }
     if current == Mode::Slow {
         tokio::time::sleep(Duration::from_millis(TIMEOUT_MS * 3)).await;
     }
@@ -91,15 +143,7 @@ async fn answer(body: Value, mode: Arc<Mutex<Mode>>, receipts: Receipts) -> impl
 async fn every_forward_arrives_once_after_the_receiver_recovers() {
     let mut receiver = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let flags = [
-        format!("--ghl-inbound-url=http://{}/ghl", receiver.addr),
-        format!("--forward-timeout-ms={TIMEOUT_MS}"),
-        "--forward-retry-base-ms=50".to_owned(),
-        "--forward-retry-max-ms=200".to_owned(),
-        "--forward-max-attempts=1000".to_owned(),
-    ];
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let gateway = InProcess::start(dir.path(), &flags).await;
+    let gateway = receiver.gateway(dir.path(), TIMEOUT_MS).await;
     gateway.api.link("down-1", "+15550000001").await;
     let mut sent = 0;
     let mut inbound_batch = |phase: &'static str| {
@@ -125,19 +169,6 @@ async fn every_forward_arrives_once_after_the_receiver_recovers() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     receiver.set(Mode::Up);
     inbound_batch("up").await;
-    eventually("every message reached the receiver", || async {
-        receiver.receipts.lock().unwrap().len() >= 20
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let receipts = receiver.receipts.lock().unwrap().clone();
-    assert!(
-        receipts.values().all(|(count, _)| *count == 1),
-        "a forward arrived twice: {receipts:?}"
-    );
-    let mut message_ids: Vec<&str> = receipts.values().map(|(_, id)| id.as_str()).collect();
-    message_ids.sort_unstable();
-    message_ids.dedup();
-    assert_eq!(message_ids.len(), 20, "{receipts:?}");
+    receiver.assert_every_message_once(20).await;
     gateway.stop().await;
 }

@@ -6,12 +6,13 @@ use super::fields::{self, pairs, Fields};
 use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId};
-use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, NewForward, Outbox, StoreResult};
+use crate::store::{
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, StoreResult,
+    FORWARD_CLAIM,
+};
 use async_trait::async_trait;
 use redis::AsyncCommands;
 
-/// How long a claimed forward is kept from other processes while one tries it.
-const CLAIM_MS: i64 = 120_000;
 /// How many forwards a filtered listing reads per round.
 const LIST_PAGE: isize = 200;
 
@@ -33,7 +34,12 @@ fn inbound_fields(m: &InboundRecord) -> Fields {
     ])
 }
 
-fn forward_fields(instance: &InstanceId, message_id: &str, forward: &NewForward, at_ms: i64) -> String {
+fn forward_fields(
+    instance: &InstanceId,
+    message_id: &str,
+    forward: &NewForward,
+    timing: ForwardTiming,
+) -> String {
     let fields = pairs(&[
         ("id", Some(forward.id.clone())),
         ("instance_id", Some(instance.to_string())),
@@ -41,8 +47,8 @@ fn forward_fields(instance: &InstanceId, message_id: &str, forward: &NewForward,
         ("target", Some(forward.target.as_str().to_owned())),
         ("status", Some("pending".into())),
         ("attempts", Some("0".into())),
-        ("next_attempt_at", Some(at_ms.to_string())),
-        ("created_at", Some(at_ms.to_string())),
+        ("next_attempt_at", Some(timing.due_ms.to_string())),
+        ("created_at", Some(timing.created_ms.to_string())),
         ("body", Some(forward.body.clone())),
     ]);
     serde_json::to_string(&fields).expect("plain data serialises")
@@ -107,10 +113,12 @@ impl Outbox for RedisStore {
             .arg(message)
             .arg(m.received_at_ms)
             .arg(&member)
-            .arg(&member);
+            .arg(&member)
+            .arg(m.forwards_due_at_ms);
         for forward in &m.forwards {
             script.key(self.keys.forward(&forward.id));
-            let fields = forward_fields(&m.instance, &m.wa_id, forward, m.received_at_ms);
+            let timing = m.forward_timing();
+            let fields = forward_fields(&m.instance, &m.wa_id, forward, timing);
             script.arg(&forward.id).arg(fields);
         }
         let stored: i64 = script.invoke_async(&mut conn).await.map_err(unavailable)?;
@@ -124,14 +132,14 @@ impl Outbox for RedisStore {
         forward: NewForward,
     ) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
-        let now = now_ms();
+        let timing = ForwardTiming::now();
         let stored: i64 = scripts::ADD_FORWARD
             .key(self.keys.forward(&forward.id))
             .key(self.keys.forwards_due())
             .key(self.keys.forwards_all())
             .arg(&forward.id)
-            .arg(forward_fields(instance, message_id, &forward, now))
-            .arg(now)
+            .arg(forward_fields(instance, message_id, &forward, timing))
+            .arg(timing.due_ms)
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -144,7 +152,7 @@ impl Outbox for RedisStore {
             .key(self.keys.forwards_due())
             .arg(now_ms)
             .arg(limit)
-            .arg(now_ms + CLAIM_MS)
+            .arg(now_ms + FORWARD_CLAIM.as_millis() as i64)
             .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -68,8 +68,8 @@ pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
 
 /// KEYS: inbound message, inbound index, forwards due, forwards all, 4
 /// logs, then one key per forward. ARGV: message fields JSON, received at,
-/// log member, index value, then per forward its id and fields JSON.
-/// Returns 0 for a message seen before.
+/// log member, index value, forwards due at, then per forward its id and
+/// fields JSON. Returns 0 for a message seen before.
 pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -78,9 +78,9 @@ pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
         redis.call('SET', KEYS[2], ARGV[4])
         for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
         for n = 9, #KEYS do
-            local id, fields = ARGV[(n - 9) * 2 + 5], ARGV[(n - 9) * 2 + 6]
+            local id, fields = ARGV[(n - 9) * 2 + 6], ARGV[(n - 9) * 2 + 7]
             for field, value in pairs(cjson.decode(fields)) do redis.call('HSET', KEYS[n], field, value) end
-            redis.call('ZADD', KEYS[3], ARGV[2], id)
+            redis.call('ZADD', KEYS[3], ARGV[5], id)
             redis.call('ZADD', KEYS[4], ARGV[2], id)
         end
         return 1

@@ -45,6 +45,13 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = connect(path)?;
         schema::prepare(&conn).map_err(|e| preparing(path, e))?;
+        let released = outbox::release_claims(&conn).map_err(|e| preparing(path, e))?;
+        if released > 0 {
+            tracing::info!(
+                forwards = released,
+                "forwards taken but not finished before the restart are due again"
+            );
+        }
         let known = instances::all(&conn)
             .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
             .map_err(into_store_error)?;

@@ -5,32 +5,48 @@
 use super::{rows, SqliteStore};
 use crate::clock::now_ms;
 use crate::domain::InstanceId;
-use crate::store::{ForwardRecord, ForwardStatus, InboundRecord, NewForward, Outbox, StoreResult};
+use crate::store::{
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, StoreResult,
+};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Stores a pending forward due at `at_ms`; false when its id exists.
+/// Stores a pending forward; false when its id exists.
 fn insert_forward(
     conn: &Connection,
     instance: &str,
     message_id: &str,
     forward: &NewForward,
-    at_ms: i64,
+    timing: ForwardTiming,
 ) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "INSERT OR IGNORE INTO forwards
              (id, instance_id, message_id, target, status, attempts, next_attempt_at, created_at, body)
-         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?6, ?7)",
     )?
     .execute(params![
         forward.id,
         instance,
         message_id,
         forward.target.as_str(),
-        at_ms,
+        timing.due_ms,
+        timing.created_ms,
         forward.body
     ])
     .map(|inserted| inserted > 0)
+}
+
+/// Makes forwards that a previous run's forwarder had claimed in memory
+/// due again. One process owns the database, so every such claim is left
+/// over from before this start. A claimed forward is the only kind still
+/// untried (attempts 0) that falls due after it was made, apart from one
+/// requeued by hand, which is due already.
+pub(super) fn release_claims(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE forwards SET next_attempt_at = created_at
+         WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > created_at",
+        [],
+    )
 }
 
 #[async_trait]
@@ -59,7 +75,7 @@ impl Outbox for SqliteStore {
                 return Ok(false);
             }
             for forward in &m.forwards {
-                insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.received_at_ms)?;
+                insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.forward_timing())?;
             }
             tx.commit()?;
             Ok(true)
@@ -74,7 +90,7 @@ impl Outbox for SqliteStore {
         forward: NewForward,
     ) -> StoreResult<bool> {
         let (instance, message_id) = (instance.to_string(), message_id.to_owned());
-        self.with(move |conn| insert_forward(conn, &instance, &message_id, &forward, now_ms()))
+        self.with(move |conn| insert_forward(conn, &instance, &message_id, &forward, ForwardTiming::now()))
             .await
     }
 

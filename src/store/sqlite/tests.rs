@@ -44,6 +44,7 @@ fn inbound(wa_id: &str) -> InboundRecord {
             target: ForwardTarget::Webhook,
             body: "{}".into(),
         }],
+        forwards_due_at_ms: 10,
     }
 }
 
@@ -129,6 +130,26 @@ async fn an_inbound_message_is_stored_and_forwarded_once() {
     let due = db.due_forwards(10, 10).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].message_id, "w1");
+}
+
+#[tokio::test]
+async fn a_claimed_forward_waits_out_its_claim_and_is_released_by_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let db = SqliteStore::open(&path).unwrap();
+    let claimed = InboundRecord {
+        forwards_due_at_ms: 120_010,
+        ..inbound("w1")
+    };
+    db.record_inbound(claimed).await.unwrap();
+    db.record_inbound(inbound("w2")).await.unwrap();
+    db.forward_retry_at("fwd-w2", 90_000, "503").await.unwrap();
+    assert!(db.due_forwards(50_000, 10).await.unwrap().is_empty());
+    drop(db);
+    let reopened = SqliteStore::open(&path).unwrap();
+    let due = reopened.due_forwards(50_000, 10).await.unwrap();
+    assert_eq!(due.len(), 1, "only the claim is released, not the retry's wait");
+    assert_eq!((due[0].id.as_str(), due[0].next_attempt_at_ms), ("fwd-w1", 10));
 }
 
 #[tokio::test]
