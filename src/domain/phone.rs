@@ -83,12 +83,14 @@ impl fmt::Display for Phone {
     }
 }
 
-/// The E.164 form when libphonenumber's data says the number is valid.
+/// The E.164 form when libphonenumber's data says the number is valid. It
+/// is written here rather than by the crate's formatter, which also looks
+/// up a national layout (regular expressions) that E.164 does not use.
 fn valid_e164(country: Option<country::Id>, cleaned: &str) -> Option<String> {
     let parsed = phonenumber::parse(country, cleaned).ok()?;
     parsed
         .is_valid()
-        .then(|| parsed.format().mode(phonenumber::Mode::E164).to_string())
+        .then(|| format!("+{}{}", parsed.country().code(), parsed.national()))
 }
 
 /// Numbers still written the way WhatsApp shows them: Mexico's mobiles
@@ -139,6 +141,12 @@ mod tests {
         assert_eq!(e164("+1 (415) 555-2671"), "+14155552671");
         assert_eq!(e164("+51.987.654.321"), "+51987654321");
         assert_eq!(e164("+91 98765 43210"), "+919876543210");
+    }
+
+    #[test]
+    fn a_national_number_keeps_its_leading_zero() {
+        assert_eq!(e164("+39 06 6988 4321"), "+390669884321");
+        assert_eq!(e164("+39 02 1234 5678"), "+390212345678");
     }
 
     #[test]
