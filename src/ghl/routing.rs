@@ -16,7 +16,7 @@ pub async fn installed_locations_of(
     ghl: &dyn GhlState,
     instance: &InstanceId,
 ) -> StoreResult<Vec<String>> {
-    let installed: HashSet<String> = ghl.tokens().await?.into_iter().map(|t| t.owner_id).collect();
+    let installed: HashSet<String> = ghl.token_owners().await?.into_iter().collect();
     if installed.is_empty() {
         return Ok(Vec::new());
     }

@@ -62,6 +62,13 @@ impl GhlState for RedisStore {
         Ok(tokens)
     }
 
+    async fn token_owners(&self) -> StoreResult<Vec<String>> {
+        let mut conn = self.conn().await?;
+        let mut owners: Vec<String> = conn.hkeys(self.keys.ghl_tokens()).await.map_err(unavailable)?;
+        owners.sort_unstable();
+        Ok(owners)
+    }
+
     async fn replace_token(&self, token: &StoredToken, expected_version: Option<u64>) -> StoreResult<bool> {
         let mut stored = token.clone();
         stored.updated_at_ms = now_ms();

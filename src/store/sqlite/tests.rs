@@ -202,6 +202,21 @@ async fn a_token_is_replaced_only_over_the_version_it_was_made_from() {
 }
 
 #[tokio::test]
+async fn token_owners_are_listed_without_their_tokens_until_removed() {
+    use crate::store::GhlState;
+    let (_dir, db) = store();
+    let company = crate::store::StoredToken {
+        owner_id: "co1".into(),
+        ..token("c")
+    };
+    db.replace_token(&token("a"), None).await.unwrap();
+    db.replace_token(&company, None).await.unwrap();
+    assert_eq!(db.token_owners().await.unwrap(), ["co1", "loc1"]);
+    assert!(db.remove_token("loc1").await.unwrap());
+    assert_eq!(db.token_owners().await.unwrap(), ["co1"]);
+}
+
+#[tokio::test]
 async fn reported_statuses_only_move_forward() {
     use crate::store::GhlState;
     let (_dir, db) = store();
