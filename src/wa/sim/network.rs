@@ -6,7 +6,7 @@ use super::record::{self, SentEntry};
 use crate::domain::{InstanceId, Phone};
 use crate::wa::{ReceiptKind, WaEvent};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -33,6 +33,22 @@ struct Live {
 struct SimInstance {
     linked: Option<String>,
     live: Option<Live>,
+    /// The record of arrivals, opened on the first and kept open.
+    sent: Option<std::fs::File>,
+}
+
+impl SimInstance {
+    fn record_arrival(&mut self, dir: &Path, entry: &SentEntry) -> std::io::Result<()> {
+        let file = match &mut self.sent {
+            Some(file) => file,
+            None => self.sent.insert(record::open_sent(dir)?),
+        };
+        let written = record::append_sent(file, entry);
+        if written.is_err() {
+            self.sent = None;
+        }
+        written
+    }
 }
 
 pub struct SimNetwork {
@@ -68,7 +84,7 @@ impl SimNetwork {
         let mut all = self.instances.lock().unwrap_or_else(|p| p.into_inner());
         let state = all.entry(id.clone()).or_insert_with(|| SimInstance {
             linked: record::load_link(&self.dir(id)),
-            live: None,
+            ..SimInstance::default()
         });
         f(state)
     }
@@ -190,7 +206,9 @@ impl SimNetwork {
 
     /// Records an arrival and schedules its delivered and read receipts.
     pub(super) fn receive(self: &Arc<Self>, id: &InstanceId, entry: SentEntry) -> Result<(), SimError> {
-        record::append_sent(&self.dir(id), &entry).map_err(|e| SimError::Io(e.to_string()))?;
+        let dir = self.dir(id);
+        self.with(id, |s| s.record_arrival(&dir, &entry))
+            .map_err(|e| SimError::Io(e.to_string()))?;
         let message_id = entry.id.clone();
         let network = Arc::clone(self);
         let id = id.clone();

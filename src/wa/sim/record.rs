@@ -102,14 +102,20 @@ pub fn load_sent(dir: &Path) -> SentLog {
     log
 }
 
-pub fn append_sent(dir: &Path, entry: &SentEntry) -> std::io::Result<()> {
+/// Opens the instance's record for appending, creating it and its folder.
+pub fn open_sent(dir: &Path) -> std::io::Result<std::fs::File> {
     std::fs::create_dir_all(dir)?;
-    let mut line = serde_json::to_vec(entry)?;
-    line.push(b'\n');
-    let mut file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(sent_path(dir))?;
+        .open(sent_path(dir))
+}
+
+/// Appends one arrival as one line in one write, so that processes
+/// sharing the record interleave whole lines.
+pub fn append_sent(file: &mut std::fs::File, entry: &SentEntry) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(entry)?;
+    line.push(b'\n');
     file.write_all(&line)
 }
 
@@ -133,8 +139,9 @@ mod tests {
     #[test]
     fn a_resend_raises_attempts_and_survives_a_reload() {
         let dir = tempfile::tempdir().unwrap();
+        let mut file = open_sent(dir.path()).unwrap();
         for id in ["a", "b", "a"] {
-            append_sent(dir.path(), &entry(id)).unwrap();
+            append_sent(&mut file, &entry(id)).unwrap();
         }
         let log = load_sent(dir.path());
         let ids: Vec<_> = log
