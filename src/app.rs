@@ -8,7 +8,7 @@
 mod parts;
 
 use crate::alerts::{self, AlertSettings};
-use crate::api::{self, AppState, InboundTestLog};
+use crate::api::{self, AppState, InboundTestLog, StateParts};
 use crate::config::{Role, Settings};
 use crate::liveness::TaskFlag;
 use crate::message_events::MessageEvents;
@@ -54,7 +54,7 @@ pub async fn run(
     let mut parts = Parts::build(&settings, &stores, base_url, metrics.clone());
     let forwarder_alive = Arc::new(TaskFlag::default());
     let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
-    let state = AppState {
+    let state = AppState::new(StateParts {
         settings: settings.clone(),
         stores: parts.stores.clone(),
         ghl: parts.ghl.clone(),
@@ -69,7 +69,7 @@ pub async fn run(
         shutdown: shutdown.clone(),
         metrics: metrics.clone(),
         forwarder_alive,
-    };
+    });
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
     tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
     let server = api::serve(routes, listener, metrics, shutdown.clone().cancelled_owned());

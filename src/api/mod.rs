@@ -33,7 +33,7 @@ mod wa;
 
 pub use error::ApiError;
 pub use observe::serve;
-pub use state::{AppState, InboundTestLog};
+pub use state::{AppState, InboundTestLog, StateParts};
 
 use crate::panel_token::PanelTokens;
 use std::path::PathBuf;
