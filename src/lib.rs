@@ -15,6 +15,7 @@ pub mod domain;
 pub mod duration;
 pub mod forward;
 pub mod ghl;
+pub mod keyed_lock;
 pub mod liveness;
 pub mod media_store;
 pub mod message_events;

@@ -9,13 +9,14 @@
 use super::handoff::{self, Handed};
 use crate::clock::now_ms;
 use crate::ghl::jobs::GhlJobs;
+use crate::keyed_lock::KeyedLocks;
 use crate::metrics::Metrics;
 use crate::retry::{parse_retry_after, RetrySchedule};
 use crate::store::{ForwardRecord, ForwardTarget, Outbox, StoreResult, FORWARD_CLAIM};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -36,11 +37,34 @@ pub struct Forwarder {
     settings: ForwarderSettings,
     wakeup: Arc<Notify>,
     metrics: Arc<Metrics>,
+    /// One webhook POST at a time per chat, so that a contact's messages
+    /// reach the receiver in the order they are tried.
+    chat_order: KeyedLocks,
+    /// Webhook POSTs under way at once, across rounds and handed-over ones.
+    post_slots: Semaphore,
+}
+
+/// The chat a webhook forward's message belongs to.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChatOf {
+    chat_id: String,
+}
+
+/// Orders webhook forwards: the instance and chat (a body that names no
+/// chat is a key of its own).
+fn chat_key(forward: &ForwardRecord) -> String {
+    let chat =
+        serde_json::from_str::<ChatOf>(&forward.body).map_or_else(|_| forward.id.clone(), |c| c.chat_id);
+    format!("{}:{chat}", forward.instance_id)
 }
 
 /// Forwards handled per round, and how many are in flight at once.
 const BATCH: usize = 64;
 const CONCURRENCY: usize = 8;
+/// Handed-over forwards taken at once: most of them may only be waiting
+/// for their chat's turn, which takes no POST slot.
+const HANDED_AT_ONCE: usize = 64;
 /// The longest sleep between two looks at the outbox.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
@@ -79,6 +103,8 @@ impl Forwarder {
             settings,
             wakeup,
             metrics,
+            chat_order: KeyedLocks::default(),
+            post_slots: Semaphore::new(CONCURRENCY),
         }
     }
 
@@ -97,7 +123,7 @@ impl Forwarder {
             .into_stream()
             .take_until(stop.cancelled())
             .flat_map(futures::stream::iter)
-            .for_each_concurrent(CONCURRENCY, |forward| async move {
+            .for_each_concurrent(HANDED_AT_ONCE, |forward| async move {
                 let deadline = handoff::try_deadline(&forward);
                 if self.attempt(forward, deadline).await == Settled::DueLater {
                     self.wakeup.notify_one();
@@ -216,6 +242,12 @@ impl Forwarder {
     }
 
     async fn post(&self, url: &str, forward: &ForwardRecord) -> Outcome {
+        let _in_order = self.chat_order.lock(&chat_key(forward)).await;
+        let _slot = self
+            .post_slots
+            .acquire()
+            .await
+            .expect("the forwarder never closes its slots");
         let mut request = self
             .client
             .post(url)

@@ -4,9 +4,9 @@
 //! WhatsApp id. Messages typed on the linked phone go in as `outbound`.
 
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
-use super::keyed_lock::KeyedLocks;
 use super::media::{MediaFiles, Prepared};
 use crate::domain::Phone;
+use crate::keyed_lock::KeyedLocks;
 use crate::secrets::SecretText;
 use crate::store::{ForwardTarget, NewForward};
 use bytes::Bytes;

@@ -7,9 +7,9 @@
 use super::app::GhlApp;
 use super::client::{GhlClient, GhlError};
 use super::conversations::{Mirror, MirrorJob};
-use super::keyed_lock::KeyedLocks;
 use super::status::{self, StatusJob};
 use super::tokens::TokenKeeper;
+use crate::keyed_lock::KeyedLocks;
 use crate::secrets::SecretText;
 use crate::store::{ForwardRecord, ForwardTarget, GhlState};
 use serde::de::DeserializeOwned;

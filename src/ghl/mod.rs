@@ -9,7 +9,6 @@ pub mod app_events;
 pub mod client;
 pub mod conversations;
 pub mod jobs;
-pub mod keyed_lock;
 pub mod media;
 pub mod oauth;
 pub mod provider;

@@ -7,9 +7,9 @@
 
 use super::app::{AppCredentials, GhlApp};
 use super::client::{GhlClient, GhlError};
-use super::keyed_lock::KeyedLocks;
 use super::oauth::{self, TokenGrant};
 use crate::clock::now_ms;
+use crate::keyed_lock::KeyedLocks;
 use crate::secrets::SecretText;
 use crate::store::{GhlState, StoredToken, TokenOwnerKind};
 use std::sync::Arc;

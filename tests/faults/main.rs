@@ -1,7 +1,8 @@
 //! Fault tests: the real binary killed mid-burst, the GHL receiver down in
-//! several ways, forwards claimed in memory across a burst and a kill, an
-//! unusable SESSION_DIR, a full disk and a failing store, and hostile input
-//! thrown at every JSON route. Loopback only, bounded in time.
+//! several ways, forwards claimed in memory across a burst and a kill, a
+//! chat's messages kept in order behind a slow one, an unusable
+//! SESSION_DIR, a full disk and a failing store, and hostile input thrown
+//! at every JSON route. Loopback only, bounded in time.
 
 // Helpers shared by every test crate; this one uses a part of them.
 #[allow(dead_code)]
@@ -14,4 +15,5 @@ mod gateway;
 mod hostile;
 mod kill9;
 mod receiver_down;
+mod slow_receiver;
 mod storage;

@@ -21,8 +21,13 @@ pub enum Mode {
     Slow,
     /// Takes the request and never answers.
     Hang,
+    /// Answers 200, after `LATE`.
+    Late,
     Up,
 }
+
+/// How long a `Late` answer takes.
+const LATE: Duration = Duration::from_millis(400);
 
 /// Receipts answered 200, by forwardId, with the message ids they carried.
 type Receipts = Arc<Mutex<HashMap<String, (usize, String)>>>;
@@ -33,6 +38,8 @@ pub struct Receiver {
     pub receipts: Receipts,
     /// Requests taken, answered or not.
     requests: Arc<AtomicUsize>,
+    /// The message ids answered 200, in the order of the answers.
+    pub arrivals: Arc<Mutex<Vec<String>>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -43,6 +50,7 @@ impl Receiver {
             mode: Arc::new(Mutex::new(Mode::Unavailable)),
             receipts: Arc::default(),
             requests: Arc::default(),
+            arrivals: Arc::default(),
             server: None,
         };
         receiver.listen().await;
@@ -55,11 +63,12 @@ impl Receiver {
             .await
             .expect("the port is free again");
         self.addr = listener.local_addr().unwrap();
-        let (mode, receipts, requests) = (self.mode.clone(), self.receipts.clone(), self.requests.clone());
+        let (mode, requests) = (self.mode.clone(), self.requests.clone());
+        let records = (self.receipts.clone(), self.arrivals.clone());
         let route = warp::post().and(warp::body::json()).and_then(move |body: Value| {
-            let (mode, receipts) = (mode.clone(), receipts.clone());
+            let (mode, records) = (mode.clone(), records.clone());
             requests.fetch_add(1, Ordering::Relaxed);
-            async move { Ok::<_, warp::Rejection>(answer(body, mode, receipts).await) }
+            async move { Ok::<_, warp::Rejection>(answer(body, mode, records).await) }
         });
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         self.server = Some(tokio::spawn(warp::serve(route).run_incoming(incoming)));
@@ -119,10 +128,18 @@ impl Receiver {
     }
 }
 
-async fn answer(body: Value, mode: Arc<Mutex<Mode>>, receipts: Receipts) -> impl warp::Reply {
-    let current = *mode.lock().unwrap();
+async fn answer(
+    body: Value,
+    mode: Arc<Mutex<Mode>>,
+    (receipts, arrivals): (Receipts, Arc<Mutex<Vec<String>>>),
+) -> impl warp::Reply {
+    let mut current = *mode.lock().unwrap();
     if current == Mode::Hang {
         std::future::pending::<()>().await;
+    }
+    if current == Mode::Late {
+        tokio::time::sleep(LATE).await;
+        current = Mode::Up;
     }
     if current == Mode::Slow {
         tokio::time::sleep(Duration::from_millis(TIMEOUT_MS * 3)).await;
@@ -133,6 +150,7 @@ async fn answer(body: Value, mode: Arc<Mutex<Mode>>, receipts: Receipts) -> impl
     }
     let forward_id = body["forwardId"].as_str().unwrap_or_default().to_owned();
     let message_id = body["messageId"].as_str().unwrap_or_default().to_owned();
+    arrivals.lock().unwrap().push(message_id.clone());
     let mut receipts = receipts.lock().unwrap();
     receipts.entry(forward_id).or_insert((0, message_id)).0 += 1;
     let reply = warp::reply::with_status(warp::reply::json(&json!({ "ok": true })), StatusCode::OK);

@@ -1,4 +1,4 @@
-//! One async lock per key (a location, a GHL message), made on first use
+//! One async lock per key (a location, a GHL message, a chat), made on first use
 //! and dropped again once nobody holds or waits for it.
 
 use std::collections::HashMap;
