@@ -7,7 +7,7 @@
 use crate::domain::{InstanceId, MessageStatus};
 use crate::store::{
     Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageRecord, Moved, NewForward, NewOutbound,
-    Outbox, QueueStats, SendQueue, StoreResult, Stores,
+    Outbox, QueueStats, Requeue, SendQueue, StoreResult, Stores,
 };
 use async_trait::async_trait;
 use serde::Serialize;
@@ -194,7 +194,7 @@ impl Outbox for ObservedOutbox {
         self.inner.forwards(status, limit).await
     }
 
-    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+    async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue> {
         self.inner.requeue_forward(id).await
     }
 }

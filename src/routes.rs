@@ -72,7 +72,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/ghl/inbound-test", "ghl", "200", "A receiver that records what it gets, for wiring checks"),
     route("GET", "/api/ghl/inbound-test", "ghl", "200", "What the test receiver recorded"),
     route("GET", "/api/forwards", "forwards", "200", "The forwarding outbox (?status=pending|delivered|dead)"),
-    route("POST", "/api/forwards/{id}/retry", "forwards", "200", "Send a forward again"),
+    route("POST", "/api/forwards/{id}/retry", "forwards", "200", "Send a forward again now (one being tried: 409)"),
     route("POST", "/api/sim/{id}/scan", "sim", "200", "Sim only: the phone scans the QR code ({phone?})"),
     route("POST", "/api/sim/{id}/inbound", "sim", "200", "Sim only: a contact writes ({from, text, id?, type?, mediaUrl?, pushName?})"),
     route("POST", "/api/sim/{id}/drop", "sim", "200", "Sim only: cut the connection"),

@@ -5,7 +5,7 @@ use super::common::{ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::rfc3339;
-use crate::store::{ForwardRecord, ForwardStatus};
+use crate::store::{ForwardRecord, ForwardStatus, Requeue};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use warp::filters::BoxedFilter;
@@ -49,18 +49,31 @@ async fn list(params: ListParams, state: AppState) -> ApiResult {
     ok(json!({ "count": forwards.len(), "forwards": forwards }))
 }
 
+/// Sends a forward again now: a dead letter, a delivered one, or one
+/// waiting for its next retry. One a forwarder has claimed is refused (409):
+/// a try may be under way, and a second would reach GHL twice.
 async fn retry(id: String, state: AppState) -> ApiResult {
-    if !state
+    let requeued = state
         .stores
         .outbox
         .requeue_forward(&id)
         .await
-        .map_err(ApiError::from)?
-    {
-        return Err(ApiError::not_found(format!("there is no forward {id:?}")).into());
+        .map_err(ApiError::from)?;
+    match requeued {
+        Requeue::Requeued => {
+            state.forwarder_wakeup.notify_one();
+            ok(json!({ "id": id, "status": "pending" }))
+        }
+        Requeue::Claimed { claimed_until_ms } => Err(ApiError::conflict(
+            "forward_in_flight",
+            format!(
+                "forward {id:?} is being tried; a failed try is retried by itself, or ask again after {}",
+                rfc3339(claimed_until_ms)
+            ),
+        )
+        .into()),
+        Requeue::Unknown => Err(ApiError::not_found(format!("there is no forward {id:?}")).into()),
     }
-    state.forwarder_wakeup.notify_one();
-    ok(json!({ "id": id, "status": "pending" }))
 }
 
 fn item(f: &ForwardRecord) -> Value {

@@ -12,7 +12,7 @@ pub mod sqlite;
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
-    InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
+    InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats, Requeue,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -119,9 +119,9 @@ pub trait Outbox: Send + Sync {
     async fn forward_retry_at(&self, id: &str, due_ms: i64, error: &str) -> StoreResult<()>;
     async fn forward_dead(&self, id: &str, error: &str) -> StoreResult<()>;
     async fn forwards(&self, status: Option<ForwardStatus>, limit: usize) -> StoreResult<Vec<ForwardRecord>>;
-    /// Puts a forward back to pending, due now, with its attempts reset.
-    /// Returns false when there is no such forward.
-    async fn requeue_forward(&self, id: &str) -> StoreResult<bool>;
+    /// Puts a forward back to pending, due now, with its attempts reset,
+    /// unless a forwarder has it claimed (see [`Requeue::Claimed`]).
+    async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue>;
 }
 
 /// GHL number routing: which instances serve a GHL location (its default

@@ -224,6 +224,21 @@ impl ForwardStatus {
     }
 }
 
+/// What asking to send a forward again found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeue {
+    /// It is pending, due at once with a fresh retry schedule: it was
+    /// delivered, dead, or waiting for a retry.
+    Requeued,
+    /// A forwarder has it claimed (a try may be under way), so it is left
+    /// alone: making it due would let another round send it twice. The
+    /// claim runs out at `claimed_until_ms`; a failed try is retried anyway.
+    Claimed {
+        claimed_until_ms: i64,
+    },
+    Unknown,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ForwardRecord {

@@ -1,5 +1,6 @@
 //! Inbound: forwarded with the right fields, once; retried while the
-//! receiver fails; a dead letter after the last try, and sent again on demand.
+//! receiver fails; a dead letter after the last try, and sent again on demand
+//! (at once when it waits for a retry; not while a try is under way).
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
@@ -11,6 +12,8 @@ crate::both_backends!(
     media_messages_carry_url_and_caption,
     a_failing_receiver_is_retried_until_it_takes_the_message,
     after_the_last_try_a_forward_is_dead_until_retried,
+    a_forward_waiting_for_a_retry_is_sent_at_once_on_demand,
+    a_forward_being_tried_is_not_sent_again_on_demand,
     a_receiver_that_is_down_gets_the_message_when_it_comes_back,
 );
 
@@ -125,6 +128,73 @@ async fn after_the_last_try_a_forward_is_dead_until_retried(env: TestEnv) {
         gw.post("/api/forwards/nope/retry", json!({})).await.0,
         StatusCode::NOT_FOUND
     );
+    gw.stop().await;
+}
+
+/// A gateway with `extra` settings that got one inbound message; the id
+/// of its (pending) forward.
+async fn one_inbound_forward(env: &TestEnv, extra: &[(&str, String)]) -> (Gateway, String) {
+    let gw = env.start(extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    let contact = json!({ "from": "+5511999999999", "text": "one" });
+    gw.post("/api/sim/wa-01/inbound", contact).await;
+    let pending_id = || async {
+        let (_, pending) = gw.get("/api/forwards?status=pending").await;
+        pending["forwards"][0]["id"].as_str().map(str::to_owned)
+    };
+    eventually("the forward is stored", || async { pending_id().await.is_some() }).await;
+    let id = pending_id().await.unwrap();
+    (gw, id)
+}
+
+async fn a_forward_waiting_for_a_retry_is_sent_at_once_on_demand(env: TestEnv) {
+    let receiver = Receiver::start().await;
+    receiver.answer_next(&[503]);
+    let extra = [
+        ("ghl-inbound-url", receiver.url()),
+        ("forward-retry-base-ms", "60000".to_owned()),
+        ("forward-retry-max-ms", "60000".to_owned()),
+    ];
+    let (gw, id) = one_inbound_forward(&env, &extra).await;
+    eventually("the first try failed", || async {
+        gw.get("/api/forwards?status=pending").await.1["forwards"][0]["attempts"] == 1
+    })
+    .await;
+    let (status, _) = gw.post(&format!("/api/forwards/{id}/retry"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("the retry went out without waiting a minute", || async {
+        receiver.received().len() == 1
+    })
+    .await;
+    assert_eq!(receiver.attempts(), 2);
+    gw.stop().await;
+}
+
+async fn a_forward_being_tried_is_not_sent_again_on_demand(env: TestEnv) {
+    let receiver = Receiver::start().await;
+    receiver.hold_next(1);
+    let extra = [
+        ("ghl-inbound-url", receiver.url()),
+        ("forward-timeout-ms", "20000".to_owned()),
+    ];
+    let (gw, id) = one_inbound_forward(&env, &extra).await;
+    eventually("the first try is under way", || async {
+        receiver.attempts() == 1
+    })
+    .await;
+    let (status, refused) = gw.post(&format!("/api/forwards/{id}/retry"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(
+        (refused["success"].as_bool(), refused["code"].as_str()),
+        (Some(false), Some("forward_in_flight"))
+    );
+    receiver.release();
+    eventually("the try in flight is delivered", || async {
+        gw.get("/api/forwards?status=delivered").await.1["count"] == 1
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.attempts(), 1, "the refused retry sent nothing");
     gw.stop().await;
 }
 

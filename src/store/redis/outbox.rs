@@ -7,7 +7,7 @@ use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{
-    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, StoreResult,
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, Requeue, StoreResult,
     FORWARD_CLAIM,
 };
 use async_trait::async_trait;
@@ -216,22 +216,22 @@ impl Outbox for RedisStore {
         Ok(found)
     }
 
-    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+    async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue> {
         let mut conn = self.conn().await?;
-        let key = self.keys.forward(id);
-        if !conn.exists::<_, bool>(&key).await.map_err(unavailable)? {
-            return Ok(false);
-        }
-        let now = now_ms();
-        redis::pipe()
-            .atomic()
-            .hset(&key, "status", "pending")
-            .hset(&key, "attempts", 0)
-            .hset(&key, "next_attempt_at", now)
-            .zadd(self.keys.forwards_due(), id, now)
-            .query_async::<()>(&mut conn)
+        let (found, due_ms): (String, i64) = scripts::REQUEUE_FORWARD
+            .key(self.keys.forward(id))
+            .key(self.keys.forwards_due())
+            .arg(id)
+            .arg(now_ms())
+            .invoke_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(true)
+        Ok(match found.as_str() {
+            "requeued" => Requeue::Requeued,
+            "claimed" => Requeue::Claimed {
+                claimed_until_ms: due_ms,
+            },
+            _ => Requeue::Unknown,
+        })
     }
 }

@@ -143,3 +143,26 @@ pub static CLAIM_DUE: LazyLock<Script> = LazyLock::new(|| {
         "#,
     )
 });
+
+/// KEYS: forward, forwards due. ARGV: id, now. Makes the forward pending
+/// and due now with its attempts reset, unless a forwarder has it claimed:
+/// a round's claim (its due time pushed past the stored next attempt) or
+/// the intake's handoff (untried, due later than it was made). Returns
+/// {"unknown", 0}, {"claimed", claimed until} or {"requeued", now}.
+pub static REQUEUE_FORWARD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local f = redis.call('HMGET', KEYS[1], 'status', 'attempts', 'next_attempt_at', 'created_at')
+        if not f[1] then return {'unknown', 0} end
+        local due = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or 0)
+        local stored, made = tonumber(f[3]) or 0, tonumber(f[4]) or 0
+        local handed = tonumber(f[2]) == 0 and stored > made
+        if f[1] == 'pending' and due > tonumber(ARGV[2]) and (due ~= stored or handed) then
+            return {'claimed', due}
+        end
+        redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'next_attempt_at', ARGV[2])
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+        return {'requeued', tonumber(ARGV[2])}
+        "#,
+    )
+});

@@ -6,7 +6,7 @@ use super::{rows, SqliteStore};
 use crate::clock::now_ms;
 use crate::domain::InstanceId;
 use crate::store::{
-    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, StoreResult,
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, Requeue, StoreResult,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -172,14 +172,34 @@ impl Outbox for SqliteStore {
         .await
     }
 
-    async fn requeue_forward(&self, id: &str) -> StoreResult<bool> {
+    async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue> {
         let id = id.to_owned();
         self.with(move |conn| {
-            conn.execute(
-                "UPDATE forwards SET status = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1",
-                params![id, now_ms()],
-            )
-            .map(|changed| changed > 0)
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let claim: Option<Option<i64>> = tx
+                .query_row(
+                    "SELECT CASE WHEN status = 'pending' AND attempts = 0
+                                  AND next_attempt_at > created_at AND next_attempt_at > ?2
+                             THEN next_attempt_at END
+                     FROM forwards WHERE id = ?1",
+                    params![id, now],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let outcome = match claim {
+                None => Requeue::Unknown,
+                Some(Some(claimed_until_ms)) => Requeue::Claimed { claimed_until_ms },
+                Some(None) => {
+                    tx.execute(
+                        "UPDATE forwards SET status = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1",
+                        params![id, now],
+                    )?;
+                    Requeue::Requeued
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
         })
         .await
     }

@@ -2,7 +2,9 @@
 
 use super::SqliteStore;
 use crate::domain::{InstanceId, MessageKind, MessageStatus};
-use crate::store::{ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, SendQueue};
+use crate::store::{
+    ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, Requeue, SendQueue,
+};
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -163,12 +165,36 @@ async fn forwards_go_from_retry_to_dead_to_requeued() {
     let dead = db.forwards(Some(ForwardStatus::Dead), 10).await.unwrap();
     assert_eq!(dead[0].attempts, 2);
     assert_eq!(dead[0].last_error.as_deref(), Some("gave up"));
-    assert!(db.requeue_forward("fwd-w1").await.unwrap());
-    assert!(!db.requeue_forward("nope").await.unwrap());
+    assert_eq!(db.requeue_forward("fwd-w1").await.unwrap(), Requeue::Requeued);
+    assert_eq!(db.requeue_forward("nope").await.unwrap(), Requeue::Unknown);
     assert_eq!(
         db.forwards(Some(ForwardStatus::Pending), 10).await.unwrap()[0].attempts,
         0
     );
+}
+
+#[tokio::test]
+async fn a_requeue_leaves_a_claimed_forward_alone_and_hurries_a_waiting_one() {
+    let (_dir, db) = store();
+    let now = crate::clock::now_ms();
+    let handed = InboundRecord {
+        received_at_ms: now,
+        forwards_due_at_ms: now + 120_000,
+        ..inbound("w1")
+    };
+    db.record_inbound(handed).await.unwrap();
+    db.record_inbound(inbound("w2")).await.unwrap();
+    db.forward_retry_at("fwd-w2", now + 60_000, "503").await.unwrap();
+    assert_eq!(
+        db.requeue_forward("fwd-w1").await.unwrap(),
+        Requeue::Claimed {
+            claimed_until_ms: now + 120_000
+        }
+    );
+    assert_eq!(db.requeue_forward("fwd-w2").await.unwrap(), Requeue::Requeued);
+    let due = db.due_forwards(crate::clock::now_ms(), 10).await.unwrap();
+    assert_eq!(due.len(), 1, "the claimed one still waits: {due:?}");
+    assert_eq!((due[0].id.as_str(), due[0].attempts), ("fwd-w2", 0));
 }
 
 fn token(access: &str) -> crate::store::StoredToken {

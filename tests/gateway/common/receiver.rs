@@ -1,5 +1,6 @@
 //! A local HTTP receiver standing in for GHL's inbound webhook: records
-//! every POST and answers with scripted statuses (then 200).
+//! every POST and answers with scripted statuses (then 200); it can hold
+//! requests unanswered until told to let them go.
 
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -24,13 +25,28 @@ struct Script {
     /// Answer every request with this status once the script is used up.
     always: Option<u16>,
     received: Vec<Received>,
+    /// Requests that arrived, answered or not.
     attempts: usize,
+    /// How many of the next requests wait for [`Receiver::release`].
+    to_hold: usize,
+}
+
+impl Script {
+    /// The status for a request that is being answered; a success is kept.
+    fn answer(&mut self, received: Received) -> StatusCode {
+        let status = self.statuses.pop_front().or(self.always).unwrap_or(200);
+        if status < 300 {
+            self.received.push(received);
+        }
+        StatusCode::from_u16(status).unwrap()
+    }
 }
 
 #[derive(Clone)]
 pub struct Receiver {
     pub addr: SocketAddr,
     script: Arc<Mutex<Script>>,
+    released: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Receiver {
@@ -41,40 +57,65 @@ impl Receiver {
     /// Starts on a chosen loopback port (0: any free one).
     pub async fn start_on(port: u16) -> Self {
         let script = Arc::new(Mutex::new(Script::default()));
-        let shared = script.clone();
+        let released = Arc::new(tokio::sync::watch::channel(false).0);
+        let (shared, gate) = (script.clone(), released.clone());
         let route = warp::post()
             .and(warp::header::optional::<String>("x-wagate-forward-id"))
             .and(warp::header::optional::<String>("authorization"))
             .and(warp::header::optional::<String>("x-wagate-signature"))
             .and(warp::body::bytes())
-            .map(
+            .then(
                 move |forward_id: Option<String>,
                       authorization: Option<String>,
                       signature: Option<String>,
                       raw: bytes::Bytes| {
-                    let raw = String::from_utf8(raw.to_vec()).unwrap();
-                    let body: Value = serde_json::from_str(&raw).unwrap();
-                    let mut s = shared.lock().unwrap();
-                    s.attempts += 1;
-                    let status = s.statuses.pop_front().or(s.always).unwrap_or(200);
-                    if status < 300 {
-                        s.received.push(Received {
-                            body,
+                    let (shared, mut gate) = (shared.clone(), gate.subscribe());
+                    async move {
+                        let held = {
+                            let mut s = shared.lock().unwrap();
+                            s.attempts += 1;
+                            let held = s.to_hold > 0;
+                            s.to_hold = s.to_hold.saturating_sub(1);
+                            held
+                        };
+                        if held {
+                            let _ = gate.wait_for(|released| *released).await;
+                        }
+                        let raw = String::from_utf8(raw.to_vec()).unwrap();
+                        let received = Received {
+                            body: serde_json::from_str(&raw).unwrap(),
                             forward_id,
                             authorization,
                             signature,
                             raw,
-                        });
+                        };
+                        let status = shared.lock().unwrap().answer(received);
+                        warp::reply::with_status(
+                            warp::reply::json(&serde_json::json!({ "ok": true })),
+                            status,
+                        )
                     }
-                    let status = StatusCode::from_u16(status).unwrap();
-                    warp::reply::with_status(warp::reply::json(&serde_json::json!({ "ok": true })), status)
                 },
             );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         tokio::spawn(warp::serve(route).run_incoming(incoming));
-        Self { addr, script }
+        Self {
+            addr,
+            script,
+            released,
+        }
+    }
+
+    /// The next `count` requests wait, unanswered, for [`Self::release`].
+    pub fn hold_next(&self, count: usize) {
+        self.script.lock().unwrap().to_hold = count;
+    }
+
+    /// Lets the held requests go (and any held later).
+    pub fn release(&self) {
+        self.released.send_replace(true);
     }
 
     pub fn url(&self) -> String {
