@@ -3,8 +3,10 @@
 //! moment and runs them in a single transaction (each in a savepoint of its
 //! own, so one failure fails only its own write). Under load this turns
 //! many small commits, each a WAL append and a round of file locks, into
-//! one; every caller is answered only after the commit.
+//! one; every caller is answered only after the commit. Between two
+//! groups the writer restarts the WAL when the checkpoint thread asks.
 
+use super::checkpoint::RestartWanted;
 use super::disk_watch::DiskWatch;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::Connection;
@@ -39,11 +41,15 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    pub(super) fn start(conn: Arc<Mutex<Connection>>, disk: Arc<DiskWatch>) -> StoreResult<Self> {
+    pub(super) fn start(
+        conn: Arc<Mutex<Connection>>,
+        disk: Arc<DiskWatch>,
+        restart: Arc<RestartWanted>,
+    ) -> StoreResult<Self> {
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("wagate-sqlite-writer".into())
-            .spawn(move || write_batches(&conn, &queue))
+            .spawn(move || write_batches(&conn, &queue, &restart))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the store's writer thread: {e}")))?;
         Ok(Self { jobs, disk })
     }
@@ -80,7 +86,7 @@ impl GroupCommit {
     }
 }
 
-fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
+fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>, restart: &RestartWanted) {
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
         jobs.extend(queue.try_iter().take(MAX_BATCH - 1));
@@ -91,6 +97,7 @@ fn write_batches(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Job>) {
         for job in done {
             (job.answer)(error.as_ref());
         }
+        restart.serve(&conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     }
 }
 

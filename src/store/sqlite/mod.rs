@@ -55,11 +55,12 @@ impl SqliteStore {
         let known = instances::all(&conn)
             .map(|all| Arc::new(instance_cache::InstanceCache::new(all)))
             .map_err(into_store_error)?;
-        let _checkpoints = checkpoint::Checkpointer::start(&conn, connect(path)?)?;
+        let restart = Arc::new(checkpoint::RestartWanted::default());
+        let _checkpoints = checkpoint::Checkpointer::start(&conn, connect(path)?, restart.clone())?;
         let conn = Arc::new(Mutex::new(conn));
         let reader = Arc::new(Mutex::new(connect(path)?));
         let disk = Arc::new(disk_watch::DiskWatch::default());
-        let writer = group_commit::GroupCommit::start(conn.clone(), disk.clone())?;
+        let writer = group_commit::GroupCommit::start(conn.clone(), disk.clone(), restart)?;
         Ok(Self {
             conn,
             reader,
