@@ -26,6 +26,8 @@ const EVERY: Duration = Duration::from_millis(200);
 /// when it restarts.
 const RESTART_FRAMES: i64 = if cfg!(test) { 256 } else { 16_384 };
 const RESTART_BYTES: i64 = RESTART_FRAMES * 4096;
+/// The longest a WAL restart waits for readers, holding up the writes.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// Keeps the checkpoint thread running; it ends when the last clone of
 /// this is dropped.
@@ -41,13 +43,19 @@ pub(super) struct RestartWanted(AtomicBool);
 
 impl RestartWanted {
     /// Restarts the WAL on the writing connection if that was asked for:
-    /// waits for readers to move on, copies the rest of the WAL back, and
-    /// leaves the next write to start the WAL from its beginning.
+    /// copies the rest of the WAL back and leaves the next write to start
+    /// it from its beginning. It waits at most [`RESTART_WAIT`] for readers
+    /// to move on (every write waits meanwhile); if they have not, the WAL
+    /// is left as it is, and the next checkpoint asks again.
     pub(super) fn serve(&self, writer: &Connection) {
         if !self.0.swap(false, Ordering::Relaxed) {
             return;
         }
-        if let Err(e) = writer.query_row("PRAGMA wal_checkpoint(RESTART);", [], |_| Ok(())) {
+        let restarted = writer
+            .busy_timeout(RESTART_WAIT)
+            .and_then(|()| writer.query_row("PRAGMA wal_checkpoint(RESTART);", [], |_| Ok(())));
+        let waits_again = writer.busy_timeout(super::BUSY_TIMEOUT);
+        if let Err(e) = restarted.and(waits_again) {
             tracing::warn!(error = %e, "could not start the WAL over; the next checkpoint will ask again");
         }
     }

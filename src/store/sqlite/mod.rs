@@ -20,6 +20,9 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// How long a connection waits for a lock another one holds.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Prepared statements kept per connection (rusqlite keeps 16 by default;
 /// the writer alone runs more than that on its hot paths).
 const PREPARED_STATEMENTS: usize = 64;
@@ -102,8 +105,9 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
     conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| preparing(path, e))?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
          PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;",
     )
     .map_err(|e| preparing(path, e))?;
