@@ -3,12 +3,29 @@
 //! values and the number of series stays bounded.
 
 use crate::routes::ROUTES;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// The templates without placeholders: most requests (sends,
+/// health checks, scrapes) are found here in one lookup.
+static LITERAL: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .filter(|r| !r.path.contains('{'))
+        .map(|r| r.path)
+        .collect()
+});
 
 /// The template `path` matches, or `other` for anything unknown. Where
 /// several fit, the one with the most literal segments wins
-/// (`/api/messages/history` over `/api/messages/{id}`).
+/// (`/api/messages/history` over `/api/messages/{id}`), so a path that is a
+/// template without placeholders is its own.
 pub fn template(path: &str) -> &'static str {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let path = path.trim_end_matches('/');
+    if let Some(template) = LITERAL.get(path) {
+        return template;
+    }
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
     ROUTES
         .iter()
         .filter_map(|r| literals_if_fits(r.path, &segments).map(|n| (n, r.path)))
