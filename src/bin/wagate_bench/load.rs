@@ -1,7 +1,12 @@
-//! The load loop: N keep-alive connections (one HTTP client each) send
-//! requests back to back until a request count or a time limit is reached.
-//! Only answers with the expected status count as done.
+//! The load loop: N keep-alive HTTP/1.1 connections send requests back to
+//! back until a request count or a time limit is reached. Only answers with
+//! the expected status count as done.
 
+use anyhow::Context;
+use hyper::client::conn::SendRequest;
+use hyper::header::HeaderValue;
+use hyper::Body;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,13 +56,13 @@ impl Latencies {
 }
 
 pub async fn run(plan: LoadPlan) -> anyhow::Result<LoadResult> {
+    let target = Target::of(&plan)?;
     let issued = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::with_capacity(plan.connections);
     for _ in 0..plan.connections {
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
         workers.push(tokio::spawn(connection(
-            client,
+            target.clone(),
             plan.clone(),
             issued.clone(),
             started,
@@ -78,33 +83,98 @@ pub async fn run(plan: LoadPlan) -> anyhow::Result<LoadResult> {
     })
 }
 
+/// Where the requests go, parsed once: the load generator shares the cores
+/// with the gateway, so each request costs it no more than building the
+/// request and one HTTP/1.1 exchange on a connection of its own.
+#[derive(Clone)]
+struct Target {
+    addr: SocketAddr,
+    uri: hyper::Uri,
+    body: bytes::Bytes,
+}
+
+impl Target {
+    fn of(plan: &LoadPlan) -> anyhow::Result<Self> {
+        let uri: hyper::Uri = plan.url.parse()?;
+        let authority = uri.authority().context("the load URL has no host")?;
+        let addr = authority
+            .as_str()
+            .to_socket_addrs()?
+            .next()
+            .context("the load URL's host has no address")?;
+        let body = bytes::Bytes::copy_from_slice(plan.body.as_bytes());
+        Ok(Self { addr, uri, body })
+    }
+
+    /// A keep-alive HTTP/1.1 connection; its driver runs as a task.
+    async fn connect(&self) -> anyhow::Result<SendRequest<Body>> {
+        let stream = tokio::net::TcpStream::connect(self.addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, driver) = hyper::client::conn::handshake(stream).await?;
+        tokio::spawn(driver);
+        Ok(sender)
+    }
+
+    fn request(&self) -> hyper::Request<Body> {
+        let mut request = hyper::Request::new(Body::from(self.body.clone()));
+        *request.method_mut() = hyper::Method::POST;
+        *request.uri_mut() = self.uri.clone();
+        let headers = request.headers_mut();
+        headers.insert("x-api-key", HeaderValue::from_static(crate::gateway::KEY));
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        if let Some(host) = self.uri.authority() {
+            if let Ok(host) = HeaderValue::from_str(host.as_str()) {
+                headers.insert("host", host);
+            }
+        }
+        request
+    }
+
+    /// One exchange: whether the answer had the expected status and a whole
+    /// body.
+    async fn exchange(
+        &self,
+        sender: &mut SendRequest<Body>,
+        expected: reqwest::StatusCode,
+    ) -> anyhow::Result<bool> {
+        futures::future::poll_fn(|cx| sender.poll_ready(cx)).await?;
+        let response = sender.send_request(self.request()).await?;
+        let status = response.status().as_u16();
+        hyper::body::to_bytes(response.into_body()).await?;
+        Ok(status == expected.as_u16())
+    }
+}
+
 /// One connection's loop: returns the latencies of its successes and the
-/// count of its failures.
+/// count of its failures (a failed exchange opens a new connection).
 async fn connection(
-    client: reqwest::Client,
+    target: Target,
     plan: LoadPlan,
     issued: Arc<AtomicUsize>,
     started: Instant,
 ) -> (Vec<Duration>, usize) {
     let mut latencies = Vec::new();
     let mut failed = 0;
+    let mut open: Option<SendRequest<Body>> = None;
     while issued.fetch_add(1, Ordering::Relaxed) < plan.max_requests && started.elapsed() < plan.max_time {
         let sent = Instant::now();
-        let answer = client
-            .post(&plan.url)
-            .header("x-api-key", crate::gateway::KEY)
-            .header("content-type", "application/json")
-            .body(plan.body.to_string())
-            .send()
-            .await;
-        let ok = match answer {
-            Ok(response) => response.status() == plan.expected && response.bytes().await.is_ok(),
-            Err(_) => false,
+        let sender = match open.as_mut() {
+            Some(sender) => sender,
+            None => match target.connect().await {
+                Ok(sender) => open.insert(sender),
+                Err(_) => {
+                    failed += 1;
+                    continue;
+                }
+            },
         };
-        if ok {
-            latencies.push(sent.elapsed());
-        } else {
-            failed += 1;
+        match target.exchange(sender, plan.expected).await {
+            Ok(true) => latencies.push(sent.elapsed()),
+            Ok(false) => failed += 1,
+            Err(_) => {
+                failed += 1;
+                open = None;
+            }
         }
     }
     (latencies, failed)
