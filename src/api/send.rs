@@ -3,7 +3,7 @@
 //! WhatsApp id, and answered 202; the instance's sender does the rest.
 
 use super::body::{json_body, JsonBody};
-use super::common::{ok, parse_instance_id, success, with_state, ApiResult};
+use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::clock::now_ms;
@@ -155,22 +155,39 @@ fn check_media_url(url: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Stores the send for its instance's queue and answers 202.
+/// The 202 answer to an accepted send, with the original gateway's fields.
+/// Typed rather than built as a JSON value: every send answers with it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Accepted<'a> {
+    success: bool,
+    message: &'static str,
+    id: &'a str,
+    job_id: &'a str,
+    instance_id: &'a InstanceId,
+    #[serde(rename = "type")]
+    kind: MessageKind,
+    status: &'static str,
+    duplicate: bool,
+}
+
 /// Stores the send for its instance's queue and answers 202.
 pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>) -> ApiResult {
     let (instance, kind) = (request.instance.clone(), request.kind);
     let enqueued = enqueue(state, request, key).await?;
-    Ok(success(
+    let answer = Accepted {
+        success: true,
+        message: "queued",
+        id: &enqueued.id,
+        job_id: &enqueued.id,
+        instance_id: &instance,
+        kind,
+        status: "queued",
+        duplicate: enqueued.duplicate,
+    };
+    Ok(warp::reply::with_status(
+        warp::reply::json(&answer),
         StatusCode::ACCEPTED,
-        json!({
-            "message": "queued",
-            "id": enqueued.id,
-            "jobId": enqueued.id,
-            "instanceId": instance,
-            "type": kind,
-            "status": "queued",
-            "duplicate": enqueued.duplicate,
-        }),
     ))
 }
 
