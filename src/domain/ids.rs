@@ -1,6 +1,4 @@
-//! Identifiers: instance ids chosen by the agency, and WhatsApp-shaped message
-//! ids chosen by the gateway when it accepts a send (reused on every resend so
-//! WhatsApp sees one message, not several).
+//! Instance ids: the names the agency gives its linked WhatsApp numbers.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -43,13 +41,6 @@ impl<'de> Deserialize<'de> for InstanceId {
     }
 }
 
-/// A new outbound message id in WhatsApp Web's own shape (`3EB0` + 18 hex
-/// digits), made by whatsapp-rust's generator so WhatsApp accepts it.
-pub fn new_message_id() -> String {
-    let now = chrono::Utc::now().timestamp().max(0) as u64;
-    whatsapp_rust::wacore::request::RequestUtils::message_id_at(None, now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,17 +57,5 @@ mod tests {
         for bad in ["", " ", "../etc", "a/b", "wa 01", "é", &"x".repeat(65)] {
             assert!(InstanceId::parse(bad).is_err(), "{bad:?} should be refused");
         }
-    }
-
-    #[test]
-    fn message_ids_have_whatsapp_web_shape_and_differ() {
-        let a = new_message_id();
-        let b = new_message_id();
-        assert_eq!(a.len(), 22);
-        assert!(a.starts_with("3EB0"));
-        assert!(a[4..]
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
-        assert_ne!(a, b);
     }
 }

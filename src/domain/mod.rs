@@ -4,9 +4,11 @@
 
 mod ids;
 mod message;
+mod message_id;
 mod phone;
 mod variants;
 
-pub use ids::{new_message_id, InstanceId, InvalidInstanceId};
+pub use ids::{InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
+pub use message_id::new_message_id;
 pub use phone::{parse_country, Phone, PhoneError};
