@@ -59,8 +59,9 @@ where
     request.headers_mut().insert(REQUEST_ID, header.clone());
     let route = routes::template(request.uri().path());
     let method = request.method().clone();
-    let remote = remote.map(|a| a.to_string()).unwrap_or_default();
-    let span = tracing::info_span!("http", request_id = %id, route, %remote);
+    // Recorded (and formatted) only when the span is enabled.
+    let remote = remote.map(tracing::field::display);
+    let span = tracing::info_span!("http", request_id = %id, route, remote);
     // warp builds its own request span when the call starts: inside ours.
     let answer = span.in_scope(|| service.call(request));
     let mut response = answer.instrument(span).await?;
@@ -79,7 +80,17 @@ fn request_id(offered: Option<&HeaderValue>) -> String {
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= MAX_REQUEST_ID && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+        .unwrap_or_else(new_request_id)
+}
+
+/// A random (version 4) UUID in its 32-digit form, from the thread's
+/// generator: `Uuid::new_v4` asks the kernel for its bytes on every call.
+fn new_request_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .simple()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -95,5 +106,14 @@ mod tests {
         let long = HeaderValue::from_str(&"x".repeat(200)).unwrap();
         assert_eq!(request_id(Some(&long)).len(), 32);
         assert_eq!(request_id(None).len(), 32);
+    }
+
+    #[test]
+    fn new_ids_are_version_4_uuids_that_differ() {
+        let (a, b) = (new_request_id(), new_request_id());
+        assert_ne!(a, b);
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
     }
 }
