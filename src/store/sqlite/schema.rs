@@ -4,7 +4,10 @@
 //! `messages` keeps two indexes besides its row order: `messages_identity`
 //! (unique per instance and direction, and led by the id so lookups by id
 //! use it too) and the partial `messages_queued` for queue heads. Every
-//! insert pays for each index, so there are no others.
+//! insert pays for each index, so there are no others. Its `seq` is a plain
+//! row id: messages are never deleted, so the next is always the highest
+//! plus one, as AUTOINCREMENT would make it without reading and rewriting
+//! `sqlite_sequence` on every insert.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -63,7 +66,7 @@ const MESSAGE_COLUMNS: &str = "seq, id, instance_id, direction, kind, from_phone
 fn messages_table(name: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {name} (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL,
             instance_id TEXT NOT NULL,
             direction TEXT NOT NULL,
@@ -93,7 +96,7 @@ CREATE INDEX IF NOT EXISTS messages_queued ON messages (instance_id, seq) WHERE 
 /// Creates what is missing and rebuilds an older `messages` table.
 pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(TABLES)?;
-    if has_table_level_identity(conn)? {
+    if has_table_level_identity(conn)? || has_autoincrement(conn)? {
         rebuild_messages(conn)?;
     }
     conn.execute_batch(&messages_table("messages"))?;
@@ -106,14 +109,26 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
 /// constraint, whose index (instance first) cannot serve lookups by id and
 /// cannot be dropped without rebuilding the table.
 fn has_table_level_identity(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
+    finds_row(
+        conn,
         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'
            AND name LIKE 'sqlite_autoindex_messages_%'",
-        [],
-        |_| Ok(()),
     )
-    .optional()
-    .map(|found| found.is_some())
+}
+
+/// Databases from before `seq` was a plain row id.
+fn has_autoincrement(conn: &Connection) -> rusqlite::Result<bool> {
+    finds_row(
+        conn,
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'
+           AND sql LIKE '%AUTOINCREMENT%'",
+    )
+}
+
+fn finds_row(conn: &Connection, sql: &str) -> rusqlite::Result<bool> {
+    conn.query_row(sql, [], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
 }
 
 /// Copies every message, with its sequence number, into a table of the
@@ -181,6 +196,13 @@ mod tests {
         .unwrap();
     }
 
+    /// Every message's (seq, id), in order.
+    fn in_order(conn: &Connection) -> Vec<(i64, String)> {
+        let mut stmt = conn.prepare("SELECT seq, id FROM messages ORDER BY seq").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
     #[test]
     fn a_new_database_gets_the_two_message_indexes() {
         let conn = Connection::open_in_memory().unwrap();
@@ -197,18 +219,33 @@ mod tests {
         }
         prepare(&conn).unwrap();
         assert_eq!(indexes(&conn), ["messages_identity", "messages_queued"]);
-        let mut stmt = conn.prepare("SELECT seq, id FROM messages ORDER BY seq").unwrap();
-        let rows: Vec<(i64, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(rows, [(1, "b".into()), (2, "a".into()), (3, "c".into())]);
+        assert_eq!(
+            in_order(&conn),
+            [(1, "b".into()), (2, "a".into()), (3, "c".into())]
+        );
         insert(&conn, "d");
         let next: i64 = conn
             .query_row("SELECT seq FROM messages WHERE id = 'd'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(next, 4, "sequence numbers carry on after the rebuild");
+    }
+
+    #[test]
+    fn a_table_with_autoincrement_is_rebuilt_with_a_plain_row_id() {
+        let conn = Connection::open_in_memory().unwrap();
+        let previous = messages_table("messages").replace("PRIMARY KEY,", "PRIMARY KEY AUTOINCREMENT,");
+        conn.execute_batch(&previous).unwrap();
+        conn.execute_batch(MESSAGE_INDEXES).unwrap();
+        insert(&conn, "a");
+        insert(&conn, "b");
+        assert!(has_autoincrement(&conn).unwrap());
+        prepare(&conn).unwrap();
+        assert!(!has_autoincrement(&conn).unwrap());
+        insert(&conn, "c");
+        assert_eq!(
+            in_order(&conn),
+            [(1, "a".into()), (2, "b".into()), (3, "c".into())]
+        );
     }
 
     #[test]
