@@ -2,7 +2,7 @@
 //! (a message stays in it until its outcome is stored, so a crash loses
 //! nothing), idempotency keys, counters, and the history sets.
 
-use super::fields::{self, pairs, Fields};
+use super::fields::{self, Fields};
 use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId, MessageStatus};
@@ -12,22 +12,30 @@ use crate::store::{
 use async_trait::async_trait;
 use redis::AsyncCommands;
 
-fn outbound_fields(m: &NewOutbound) -> Fields {
-    pairs(&[
-        ("id", Some(m.id.clone())),
-        ("instance_id", Some(m.instance.to_string())),
-        ("direction", Some("outbound".into())),
-        ("kind", Some(m.kind.as_str().into())),
-        ("to", Some(m.to.clone())),
-        ("text", Some(m.text.clone())),
-        ("media_url", m.media_url.clone()),
-        ("caption", m.caption.clone()),
-        ("status", Some("queued".into())),
-        ("attempts", Some("0".into())),
-        ("created_at", Some(m.created_at_ms.to_string())),
-        ("updated_at", Some(m.created_at_ms.to_string())),
-        ("request_id", m.request_id.clone()),
-    ])
+/// Adds the message's fields to the ENQUEUE call as field/value pairs,
+/// leaving absent optional values out.
+fn add_outbound_fields(script: &mut redis::ScriptInvocation<'_>, m: &NewOutbound) {
+    let created_at = m.created_at_ms.to_string();
+    let fields = [
+        ("id", Some(m.id.as_str())),
+        ("instance_id", Some(m.instance.as_str())),
+        ("direction", Some("outbound")),
+        ("kind", Some(m.kind.as_str())),
+        ("to", Some(m.to.as_str())),
+        ("text", Some(m.text.as_str())),
+        ("media_url", m.media_url.as_deref()),
+        ("caption", m.caption.as_deref()),
+        ("status", Some("queued")),
+        ("attempts", Some("0")),
+        ("created_at", Some(created_at.as_str())),
+        ("updated_at", Some(created_at.as_str())),
+        ("request_id", m.request_id.as_deref()),
+    ];
+    for (field, value) in fields {
+        if let Some(value) = value {
+            script.arg(field).arg(value);
+        }
+    }
 }
 
 /// The statuses from which a message may move to `next`, as ",a,b,".
@@ -110,12 +118,11 @@ impl SendQueue for RedisStore {
         for log in self.keys.logs_of(&message.instance, Direction::Outbound) {
             script.key(log);
         }
-        let fields = serde_json::to_string(&outbound_fields(&message)).expect("plain data serialises");
         script
             .arg(&message.id)
             .arg(message.created_at_ms)
-            .arg(fields)
             .arg(format!("out:{}", message.id));
+        add_outbound_fields(&mut script, &message);
         let (id, duplicate): (String, i64) = script.invoke_async(&mut conn).await.map_err(unavailable)?;
         Ok(Enqueued {
             id,

@@ -1,11 +1,14 @@
 //! The Lua scripts that make multi-key changes atomic. Field maps travel as
-//! JSON (`cjson`), so one script serves any set of fields.
+//! JSON (`cjson`), so one script serves any set of fields; the enqueue, run
+//! for every accepted send, takes its fields as plain argument pairs and
+//! stores them with one HSET instead.
 
 use redis::Script;
 use std::sync::LazyLock;
 
 /// KEYS: message, queue, idempotency key ("" for none), stats, 4 logs.
-/// ARGV: id, created_at, fields JSON, log member.
+/// ARGV: id, created_at, log member, then the message's fields as
+/// field/value pairs.
 /// Returns {id, 1} when the idempotency key was used before, else {id, 0}.
 pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -15,10 +18,10 @@ pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
             if earlier then return {earlier, 1} end
             redis.call('SET', KEYS[3], ARGV[1])
         end
-        for field, value in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[1], field, value) end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 4))
         redis.call('RPUSH', KEYS[2], ARGV[1])
         redis.call('HINCRBY', KEYS[4], 'total', 1)
-        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[4]) end
+        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
         return {ARGV[1], 0}
         "#,
     )
