@@ -87,7 +87,12 @@ fn assert_intact(database: &Path) {
 async fn a_disk_that_fills_during_a_run_refuses_sends_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let script = r#"mount -t tmpfs -o size=16m tmpfs "$SESSION_DIR"; exec "$WAGATE""#;
-    let gateway = Proc::start_in_own_mounts(dir.path(), &[("TEXT_DELAY_MS", "100")], script).await;
+    // The sim records what it receives in SESSION_DIR too, so while the disk
+    // is full the message being sent fails and is retried; enough tries that
+    // a slow machine's full spell does not use them all up (after the
+    // default five, 50 ms apart and doubling, it would be marked failed).
+    let vars = [("TEXT_DELAY_MS", "100"), ("SEND_MAX_ATTEMPTS", "50")];
+    let gateway = Proc::start_in_own_mounts(dir.path(), &vars, script).await;
     gateway.api.link(INSTANCE, "+15550000001").await;
     // Paced, these are still queued, and being sent, when the disk fills.
     let mut accepted = Vec::new();
