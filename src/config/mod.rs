@@ -203,7 +203,7 @@ pub struct Settings {
     /// This process's node id (NODE_ID, or made at start).
     pub node_id: String,
     pub public_base_url: Option<String>,
-    pub default_country: Option<phonenumber::country::Id>,
+    pub default_country: Option<rlibphonenumber::Region>,
     /// ALERT_WEBHOOK_URL, or its other name MONITORING_WEBHOOK_URL.
     pub alert_webhook_url: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! Phone numbers, parsed and validated with libphonenumber's metadata (the
-//! `phonenumber` crate) and kept in E.164 form, which is what GHL speaks.
+//! `rlibphonenumber` crate) and kept in E.164 form, which is what GHL speaks.
 
-use phonenumber::country;
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, Region};
 use serde::Serialize;
 use std::fmt;
 
@@ -26,7 +26,7 @@ impl Phone {
     /// Parses what people type: spaces, dashes, dots, parentheses, a leading
     /// `+` or `00`. Without a country code, `default_country` (an ISO 3166
     /// code such as `BR`) is assumed when given; otherwise it is an error.
-    pub fn parse(raw: &str, default_country: Option<country::Id>) -> Result<Self, PhoneError> {
+    pub fn parse(raw: &str, default_country: Option<Region>) -> Result<Self, PhoneError> {
         let shown: String = raw.trim().chars().take(40).collect();
         let cleaned = clean(raw);
         if cleaned.is_empty() {
@@ -83,14 +83,12 @@ impl fmt::Display for Phone {
     }
 }
 
-/// The E.164 form when libphonenumber's data says the number is valid. It
-/// is written here rather than by the crate's formatter, which also looks
-/// up a national layout (regular expressions) that E.164 does not use.
-fn valid_e164(country: Option<country::Id>, cleaned: &str) -> Option<String> {
-    let parsed = phonenumber::parse(country, cleaned).ok()?;
+/// The E.164 form when libphonenumber's data says the number is valid.
+fn valid_e164(country: Option<Region>, cleaned: &str) -> Option<String> {
+    let parsed = PhoneNumber::parse(cleaned, country).ok()?;
     parsed
         .is_valid()
-        .then(|| format!("+{}{}", parsed.country().code(), parsed.national()))
+        .then(|| parsed.format_as(PhoneNumberFormat::E164).into_owned())
 }
 
 /// Numbers still written the way WhatsApp shows them: Mexico's mobiles
@@ -119,10 +117,10 @@ fn clean(raw: &str) -> String {
 }
 
 /// Reads a DEFAULT_COUNTRY setting such as `BR` or `us`.
-pub fn parse_country(raw: &str) -> Result<country::Id, String> {
+pub fn parse_country(raw: &str) -> Result<Region, String> {
     raw.trim()
         .to_ascii_uppercase()
-        .parse::<country::Id>()
+        .parse::<Region>()
         .map_err(|_| format!("{raw:?} is not an ISO 3166 country code such as US, BR or GB"))
 }
 
