@@ -6,8 +6,8 @@
 
 use crate::domain::{InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, MessageRecord, Moved, NewForward, NewOutbound,
-    Outbox, QueueStats, Requeue, SendQueue, StoreResult, Stores,
+    Enqueued, ForwardRecord, ForwardStatus, InboundRecord, InboundRouting, MessageRecord, Moved, NewForward,
+    NewOutbound, Outbox, QueueStats, Recorded, Requeue, SendQueue, StoreResult, Stores,
 };
 use async_trait::async_trait;
 use serde::Serialize;
@@ -152,13 +152,17 @@ struct ObservedOutbox {
 
 #[async_trait]
 impl Outbox for ObservedOutbox {
-    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool> {
+    async fn inbound_routing(&self) -> StoreResult<InboundRouting> {
+        self.inner.inbound_routing().await
+    }
+
+    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<Recorded> {
         let (instance, id) = (inbound.instance.clone(), inbound.wa_id.clone());
-        let fresh = self.inner.record_inbound(inbound).await?;
-        if fresh {
+        let recorded = self.inner.record_inbound(inbound).await?;
+        if recorded == Recorded::Stored {
             self.events.publish(instance, Some(id), MessageStatus::Received);
         }
-        Ok(fresh)
+        Ok(recorded)
     }
 
     async fn add_forward(

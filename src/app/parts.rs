@@ -6,6 +6,7 @@ use crate::cluster::remote::Remote;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{handoff, Forwarder, ForwarderSettings, Intake, WebhookSigner};
+use crate::ghl::routing::RoutingCache;
 use crate::ghl::wiring::{reporting_statuses, GhlProvider};
 use crate::media_store::MediaStore;
 use crate::metrics::Metrics;
@@ -60,8 +61,7 @@ impl Parts {
         let (handoff, handed) = handoff::channel();
         let intake = Intake {
             outbox: stores.outbox.clone(),
-            routes: stores.routes.clone(),
-            ghl: stores.ghl.clone(),
+            routing: RoutingCache::default(),
             log: stores.log.clone(),
             webhook: raw.ghl_inbound_url.is_some(),
             media: media.clone(),

@@ -97,6 +97,7 @@ mod tests {
                 body: "{}".into(),
             }],
             forwards_due_at_ms: due_ms,
+            routing_generation: 0,
         };
         inbound.forward_records().remove(0)
     }

@@ -8,11 +8,10 @@
 use super::handoff::{Handoff, Place};
 use super::InboundPayload;
 use crate::domain::{Direction, InstanceId};
-use crate::ghl::routing::{conversation_jobs, installed_locations_of};
+use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
 use crate::media_store::MediaStore;
 use crate::store::{
-    ForwardRecord, ForwardTarget, GhlState, InboundRecord, LocationRoutes, MessageLog, NewForward, Outbox,
-    StoreResult,
+    ForwardRecord, ForwardTarget, InboundRecord, MessageLog, NewForward, Outbox, Recorded, StoreResult,
 };
 use crate::wa::manager::InboundSink;
 use crate::wa::{InboundMedia, InboundMessage, MediaSource};
@@ -23,8 +22,8 @@ use tokio::sync::Notify;
 
 pub struct Intake {
     pub outbox: Arc<dyn Outbox>,
-    pub routes: Arc<dyn LocationRoutes>,
-    pub ghl: Arc<dyn GhlState>,
+    /// Which GHL locations inbound messages go to, as last read.
+    pub routing: RoutingCache,
     /// To recognise the gateway's own sends when WhatsApp echoes them back.
     pub log: Arc<dyn MessageLog>,
     /// Whether GHL_INBOUND_URL is set (workflow mode forwards).
@@ -76,7 +75,8 @@ struct MediaLink {
 impl Intake {
     /// Stores the message with its forwards, claimed when they have a place
     /// in the handoff; returns the forwards as stored, or `None` when the
-    /// message was stored before.
+    /// message was stored before. Forwards chosen by a routing that changed
+    /// meanwhile are chosen again.
     async fn store(
         &self,
         instance: &InstanceId,
@@ -85,28 +85,35 @@ impl Intake {
         link: &MediaLink,
         place: Option<&Place<'_>>,
     ) -> StoreResult<Option<Vec<ForwardRecord>>> {
-        let locations = if self.is_own_send(message).await? {
-            Vec::new()
-        } else {
-            installed_locations_of(self.routes.as_ref(), self.ghl.as_ref(), instance).await?
-        };
-        let mut forwards = conversation_jobs(
-            &locations,
-            message,
-            link.media_url.as_deref(),
-            link.mime_type.as_deref(),
-        );
-        let mut record = inbound_record(instance, own_phone, message.clone(), link);
-        if self.webhook {
-            forwards.push(record.forwards.remove(0));
+        let own_send = self.is_own_send(message).await?;
+        loop {
+            let routing = self.routing.get(self.outbox.as_ref()).await?;
+            let locations = match own_send {
+                true => Vec::new(),
+                false => installed_locations_of(&routing, instance),
+            };
+            let mut record = inbound_record(instance, own_phone, message.clone(), link);
+            let mut forwards = conversation_jobs(
+                &locations,
+                message,
+                link.media_url.as_deref(),
+                link.mime_type.as_deref(),
+            );
+            if self.webhook {
+                forwards.push(record.forwards.remove(0));
+            }
+            record.forwards = forwards;
+            record.routing_generation = routing.generation;
+            if let Some(place) = place {
+                record.forwards_due_at_ms = place.claimed_until_ms();
+            }
+            let stored_forwards = record.forward_records();
+            match self.outbox.record_inbound(record).await? {
+                Recorded::Stored => return Ok(Some(stored_forwards)),
+                Recorded::SeenBefore => return Ok(None),
+                Recorded::RoutingChanged => self.routing.forget(routing.generation),
+            }
         }
-        record.forwards = forwards;
-        if let Some(place) = place {
-            record.forwards_due_at_ms = place.claimed_until_ms();
-        }
-        let stored_forwards = record.forward_records();
-        let fresh = self.outbox.record_inbound(record).await?;
-        Ok(fresh.then_some(stored_forwards))
     }
 
     /// A message "typed on the phone" that is really one the gateway sent
@@ -183,5 +190,6 @@ fn inbound_record(
             body: serde_json::to_string(&payload).expect("the payload is plain data"),
         }],
         forwards_due_at_ms: m.timestamp_ms,
+        routing_generation: 0,
     }
 }

@@ -5,30 +5,62 @@
 
 use super::conversations::MirrorJob;
 use crate::domain::InstanceId;
-use crate::store::{GhlState, LocationRoutes, NewForward, StoreResult};
+use crate::store::{InboundRouting, NewForward, Outbox, StoreResult};
 use crate::wa::InboundMessage;
-use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The locations `instance` serves that hold a token (none, without a
-/// look at the routes, when the app is installed nowhere).
-pub async fn installed_locations_of(
-    routes: &dyn LocationRoutes,
-    ghl: &dyn GhlState,
-    instance: &InstanceId,
-) -> StoreResult<Vec<String>> {
-    let installed: HashSet<String> = ghl.token_owners().await?.into_iter().collect();
-    if installed.is_empty() {
-        return Ok(Vec::new());
+/// The routing last read, kept until a write finds it stale: the store
+/// refuses an inbound record whose forwards were chosen by an older
+/// generation, and the intake then drops this copy and reads it again.
+/// So a change made anywhere (another process sharing Redis included)
+/// is followed from the next message on, without a read per message.
+#[derive(Default)]
+pub struct RoutingCache {
+    current: Mutex<Option<Arc<InboundRouting>>>,
+}
+
+impl RoutingCache {
+    /// The cached routing, or a fresh read when there is none.
+    pub async fn get(&self, outbox: &dyn Outbox) -> StoreResult<Arc<InboundRouting>> {
+        if let Some(routing) = self.slot().clone() {
+            return Ok(routing);
+        }
+        let fresh = Arc::new(outbox.inbound_routing().await?);
+        let mut current = self.slot();
+        if current
+            .as_ref()
+            .is_none_or(|kept| kept.generation < fresh.generation)
+        {
+            *current = Some(fresh.clone());
+        }
+        Ok(fresh)
     }
-    let serving = routes
-        .locations()
-        .await?
-        .into_iter()
-        .filter(|route| route.default_instance_id == *instance || route.instance_ids.contains(instance));
-    Ok(serving
-        .map(|route| route.location_id)
-        .filter(|location| installed.contains(location))
-        .collect())
+
+    /// Drops the cached routing if it is still the one of `generation`.
+    pub fn forget(&self, generation: u64) {
+        let mut current = self.slot();
+        if current.as_ref().is_some_and(|kept| kept.generation == generation) {
+            *current = None;
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Arc<InboundRouting>>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The locations `instance` serves (by their routes) that hold a token.
+pub fn installed_locations_of(routing: &InboundRouting, instance: &InstanceId) -> Vec<String> {
+    if routing.installed.is_empty() {
+        return Vec::new();
+    }
+    routing
+        .routes
+        .iter()
+        .filter(|route| route.default_instance_id == *instance || route.instance_ids.contains(instance))
+        .filter(|route| routing.installed.binary_search(&route.location_id).is_ok())
+        .map(|route| route.location_id.clone())
+        .collect()
 }
 
 /// One conversation job per location, or none when the message cannot be

@@ -49,9 +49,6 @@ pub trait GhlState: Send + Sync {
     async fn set_ghl_app(&self, sealed: &str) -> StoreResult<()>;
     async fn token(&self, owner_id: &str) -> StoreResult<Option<StoredToken>>;
     async fn tokens(&self) -> StoreResult<Vec<StoredToken>>;
-    /// Who holds a token (locations and companies), without reading the
-    /// tokens themselves; sorted.
-    async fn token_owners(&self) -> StoreResult<Vec<String>>;
     /// Stores `token` only while the stored one still has `expected_version`
     /// (`None`: whatever is stored, as a fresh install does); the stored
     /// copy's version becomes one more than the replaced one's. Returns

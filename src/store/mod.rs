@@ -12,7 +12,8 @@ pub mod sqlite;
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
-    InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats, Requeue,
+    InboundRouting, InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
+    Recorded, Requeue,
 };
 
 use crate::domain::{InstanceId, MessageStatus};
@@ -100,9 +101,12 @@ pub trait MessageLog: Send + Sync {
 /// after, retried until delivered or dead.
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Stores an inbound message with its forwards in one step. Returns
-    /// false when this WhatsApp message id was stored before.
-    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<bool>;
+    /// The routing inbound forwards are chosen by, read in one snapshot.
+    async fn inbound_routing(&self) -> StoreResult<InboundRouting>;
+    /// Stores an inbound message with its forwards in one step, unless its
+    /// WhatsApp message id was stored before or the routing moved past
+    /// [`InboundRecord::routing_generation`] (then nothing is written).
+    async fn record_inbound(&self, inbound: InboundRecord) -> StoreResult<Recorded>;
     /// Stores a forward about an existing message, due now, unless one
     /// with its id exists; returns false then.
     async fn add_forward(

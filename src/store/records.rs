@@ -109,6 +109,30 @@ pub struct InboundRecord {
     /// When the forwards fall due: at once, or, for forwards this process's
     /// forwarder takes straight from memory, once that claim runs out.
     pub forwards_due_at_ms: i64,
+    /// The [`InboundRouting::generation`] the forwards were chosen by.
+    pub routing_generation: u64,
+}
+
+/// What chooses an inbound message's Conversations forwards: the GHL
+/// locations with a token, and every location's route. Each change to
+/// either moves the generation on, in the same write as the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundRouting {
+    pub generation: u64,
+    /// Token owners (locations and companies), sorted.
+    pub installed: Vec<String>,
+    pub routes: Vec<LocationRoute>,
+}
+
+/// What [`Outbox::record_inbound`](super::Outbox::record_inbound) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Stored,
+    /// The WhatsApp message id was stored before; nothing was written.
+    SeenBefore,
+    /// The routing moved past the record's generation; nothing was
+    /// written, and the forwards must be chosen again.
+    RoutingChanged,
 }
 
 /// When a pending forward was made and when it falls due.

@@ -23,6 +23,7 @@ crate::both_backends!(
     media_is_uploaded_converted_or_linked,
     an_expiring_token_is_refreshed_before_it_is_used,
     inbound_waits_for_the_provider_id_then_goes_in,
+    installs_and_route_changes_apply_from_the_next_inbound,
 );
 
 const LOCATION: &str = "loc1";
@@ -449,6 +450,44 @@ async fn inbound_waits_for_the_provider_id_then_goes_in(env: TestEnv) {
         ghl.inbound_messages().len() == 1
     })
     .await;
+    finish(gw, &ghl).await;
+}
+
+/// The gateway keeps the routing it read until a write finds it stale, so
+/// an install, and then a route that moves the location to another
+/// instance, must each count from the very next inbound message.
+async fn installs_and_route_changes_apply_from_the_next_inbound(env: TestEnv) {
+    let ghl = FakeGhl::start().await;
+    let gw = provider_gateway(&env, &ghl, provider_key().1, true).await;
+    let stored = |id: &'static str| {
+        let gw = &gw;
+        async move {
+            simulate_inbound(gw, json!({ "from": "+14155550123", "text": id, "id": id })).await;
+            eventually("the message is stored", || async {
+                gw.get(&format!("/api/messages/{id}")).await.0 == StatusCode::OK
+            })
+            .await;
+        }
+    };
+    stored("R1").await;
+    let (status, page) = install(&gw, &ghl.location_install_code(LOCATION)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    stored("R2").await;
+    eventually("the message after the install is in GHL", || async {
+        ghl.inbound_messages().len() == 1
+    })
+    .await;
+    gw.linked_instance("wa-02", "+15550000002").await;
+    let route = json!({ "defaultInstanceId": "wa-02" });
+    let path = format!("/api/ghl/locations/{LOCATION}");
+    assert_eq!(
+        gw.call(reqwest::Method::PUT, &path, Some(route)).await.0,
+        StatusCode::OK
+    );
+    stored("R3").await;
+    let (_, all) = gw.get("/api/forwards?status=all").await;
+    assert_eq!(all["count"], 1, "only R2 had a location to go to: {all}");
+    assert_eq!(ghl.inbound_messages()[0]["altId"], "R2");
     finish(gw, &ghl).await;
 }
 

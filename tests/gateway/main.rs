@@ -20,6 +20,7 @@ mod openapi;
 mod operations;
 mod panel;
 mod restart;
+mod routing;
 mod sending;
 mod shutdown;
 mod validation;

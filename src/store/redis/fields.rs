@@ -5,17 +5,27 @@ use crate::domain::{Direction, InstanceId};
 use crate::store::{
     ForwardRecord, ForwardStatus, ForwardTarget, MessageRecord, Moved, StoreError, StoreResult,
 };
+use redis::ScriptInvocation;
 use std::collections::HashMap;
 use std::str::FromStr;
 
 pub type Fields = HashMap<String, String>;
 
-/// Field/value pairs to write, skipping absent values.
-pub fn pairs(values: &[(&str, Option<String>)]) -> Fields {
-    values
-        .iter()
-        .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_owned(), v)))
-        .collect()
+/// Adds field/value pairs to a script call as plain arguments (a script
+/// stores them with one HSET), leaving absent values out.
+pub fn add_pairs(script: &mut ScriptInvocation<'_>, pairs: &[(&str, Option<&str>)]) {
+    for (field, value) in pairs {
+        if let Some(value) = value {
+            script.arg(*field).arg(*value);
+        }
+    }
+}
+
+/// [`add_pairs`] after the number of arguments they take, for a script
+/// that reads more after them.
+pub fn add_counted_pairs(script: &mut ScriptInvocation<'_>, pairs: &[(&str, Option<&str>)]) {
+    script.arg(pairs.iter().filter(|(_, value)| value.is_some()).count() * 2);
+    add_pairs(script, pairs);
 }
 
 fn text(f: &Fields, key: &str) -> StoreResult<String> {

@@ -62,13 +62,6 @@ impl GhlState for RedisStore {
         Ok(tokens)
     }
 
-    async fn token_owners(&self) -> StoreResult<Vec<String>> {
-        let mut conn = self.conn().await?;
-        let mut owners: Vec<String> = conn.hkeys(self.keys.ghl_tokens()).await.map_err(unavailable)?;
-        owners.sort_unstable();
-        Ok(owners)
-    }
-
     async fn replace_token(&self, token: &StoredToken, expected_version: Option<u64>) -> StoreResult<bool> {
         let mut stored = token.clone();
         stored.updated_at_ms = now_ms();
@@ -77,6 +70,7 @@ impl GhlState for RedisStore {
         let version: u64 = scripts::REPLACE_TOKEN
             .key(self.keys.ghl_tokens())
             .key(self.keys.ghl_token_versions())
+            .key(self.keys.routing_generation())
             .arg(&token.owner_id)
             .arg(expected_version.map(|v| v.to_string()).unwrap_or_default())
             .arg(json)
@@ -88,10 +82,11 @@ impl GhlState for RedisStore {
 
     async fn remove_token(&self, owner_id: &str) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
-        let (removed, _): (u64, u64) = redis::pipe()
+        let (removed, _, _): (u64, u64, u64) = redis::pipe()
             .atomic()
             .hdel(self.keys.ghl_tokens(), owner_id)
             .hdel(self.keys.ghl_token_versions(), owner_id)
+            .incr(self.keys.routing_generation(), 1)
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -85,6 +85,12 @@ impl Keys {
         format!("{}locations", self.prefix)
     }
 
+    /// Counter: moves on with every change to the location routes or to
+    /// who holds a GHL token, in the same write as the change.
+    pub fn routing_generation(&self) -> String {
+        format!("{}routing-generation", self.prefix)
+    }
+
     /// Hash: contact id → the instance that serves that contact.
     pub fn contact_routes(&self, location_id: &str) -> String {
         format!("{}contact-routes:{location_id}", self.prefix)

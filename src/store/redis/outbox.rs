@@ -2,56 +2,63 @@
 //! sorted set of pending ones by due time (claimed atomically, so two
 //! processes never POST the same forward at once) and one of all forwards.
 
-use super::fields::{self, pairs, Fields};
+use super::fields::{self, Fields};
 use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{
-    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, Requeue, StoreResult,
-    FORWARD_CLAIM,
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, InboundRouting, NewForward, Outbox, Recorded,
+    Requeue, StoreResult, FORWARD_CLAIM,
 };
 use async_trait::async_trait;
-use redis::AsyncCommands;
+use redis::{AsyncCommands, ScriptInvocation};
 
 /// How many forwards a filtered listing reads per round.
 const LIST_PAGE: isize = 200;
 
-fn inbound_fields(m: &InboundRecord) -> Fields {
-    pairs(&[
-        ("id", Some(m.wa_id.clone())),
-        ("instance_id", Some(m.instance.to_string())),
-        ("direction", Some("inbound".into())),
-        ("kind", Some(m.kind.as_str().into())),
-        ("from", m.from.clone()),
-        ("to", m.to.clone()),
-        ("text", Some(m.text.clone())),
-        ("media_url", m.media_url.clone()),
-        ("caption", m.caption.clone()),
-        ("status", Some("received".into())),
-        ("attempts", Some("0".into())),
-        ("created_at", Some(m.received_at_ms.to_string())),
-        ("updated_at", Some(m.received_at_ms.to_string())),
-    ])
+/// Adds the message's fields to the RECORD_INBOUND call, counted.
+fn add_inbound_fields(script: &mut ScriptInvocation<'_>, m: &InboundRecord) {
+    let received_at = m.received_at_ms.to_string();
+    let fields = [
+        ("id", Some(m.wa_id.as_str())),
+        ("instance_id", Some(m.instance.as_str())),
+        ("direction", Some("inbound")),
+        ("kind", Some(m.kind.as_str())),
+        ("from", m.from.as_deref()),
+        ("to", m.to.as_deref()),
+        ("text", Some(m.text.as_str())),
+        ("media_url", m.media_url.as_deref()),
+        ("caption", m.caption.as_deref()),
+        ("status", Some("received")),
+        ("attempts", Some("0")),
+        ("created_at", Some(received_at.as_str())),
+        ("updated_at", Some(received_at.as_str())),
+    ];
+    fields::add_counted_pairs(script, &fields);
 }
 
-fn forward_fields(
+/// Adds a new forward's id and fields (counted) to a script call.
+fn add_forward(
+    script: &mut ScriptInvocation<'_>,
     instance: &InstanceId,
     message_id: &str,
     forward: &NewForward,
     timing: ForwardTiming,
-) -> String {
-    let fields = pairs(&[
-        ("id", Some(forward.id.clone())),
-        ("instance_id", Some(instance.to_string())),
-        ("message_id", Some(message_id.to_owned())),
-        ("target", Some(forward.target.as_str().to_owned())),
-        ("status", Some("pending".into())),
-        ("attempts", Some("0".into())),
-        ("next_attempt_at", Some(timing.due_ms.to_string())),
-        ("created_at", Some(timing.created_ms.to_string())),
-        ("body", Some(forward.body.clone())),
-    ]);
-    serde_json::to_string(&fields).expect("plain data serialises")
+) {
+    let (due, created) = (timing.due_ms.to_string(), timing.created_ms.to_string());
+    let fields = [
+        ("id", Some(forward.id.as_str())),
+        ("instance_id", Some(instance.as_str())),
+        ("message_id", Some(message_id)),
+        ("target", Some(forward.target.as_str())),
+        ("status", Some("pending")),
+        ("attempts", Some("0")),
+        ("next_attempt_at", Some(due.as_str())),
+        ("created_at", Some(created.as_str())),
+        ("body", Some(forward.body.as_str())),
+    ];
+    script.arg(&forward.id);
+    fields::add_counted_pairs(script, &fields);
 }
 
 impl RedisStore {
@@ -96,11 +103,30 @@ impl RedisStore {
 
 #[async_trait]
 impl Outbox for RedisStore {
-    async fn record_inbound(&self, m: InboundRecord) -> StoreResult<bool> {
+    async fn inbound_routing(&self) -> StoreResult<InboundRouting> {
+        let mut conn = self.conn().await?;
+        let (generation, mut installed, routes): (Option<u64>, Vec<String>, Vec<String>) = redis::pipe()
+            .atomic()
+            .get(self.keys.routing_generation())
+            .hkeys(self.keys.ghl_tokens())
+            .hvals(self.keys.locations())
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        installed.sort_unstable();
+        Ok(InboundRouting {
+            generation: generation.unwrap_or(0),
+            installed,
+            routes: super::routes::decode_all(&routes)?,
+        })
+    }
+
+    async fn record_inbound(&self, m: InboundRecord) -> StoreResult<Recorded> {
         let mut conn = self.conn().await?;
         let member = format!("in:{}:{}", m.instance, m.wa_id);
         let mut script = scripts::RECORD_INBOUND.prepare_invoke();
         script
+            .key(self.keys.routing_generation())
             .key(self.keys.inbound(&m.instance, &m.wa_id))
             .key(self.keys.inbound_index(&m.wa_id))
             .key(self.keys.forwards_due())
@@ -108,21 +134,22 @@ impl Outbox for RedisStore {
         for log in self.keys.logs_of(&m.instance, Direction::Inbound) {
             script.key(log);
         }
-        let message = serde_json::to_string(&inbound_fields(&m)).expect("plain data serialises");
         script
-            .arg(message)
+            .arg(m.routing_generation)
             .arg(m.received_at_ms)
             .arg(&member)
-            .arg(&member)
             .arg(m.forwards_due_at_ms);
+        add_inbound_fields(&mut script, &m);
         for forward in &m.forwards {
             script.key(self.keys.forward(&forward.id));
-            let timing = m.forward_timing();
-            let fields = forward_fields(&m.instance, &m.wa_id, forward, timing);
-            script.arg(&forward.id).arg(fields);
+            add_forward(&mut script, &m.instance, &m.wa_id, forward, m.forward_timing());
         }
-        let stored: i64 = script.invoke_async(&mut conn).await.map_err(unavailable)?;
-        Ok(stored == 1)
+        let outcome: i64 = script.invoke_async(&mut conn).await.map_err(unavailable)?;
+        Ok(match outcome {
+            1 => Recorded::Stored,
+            0 => Recorded::SeenBefore,
+            _ => Recorded::RoutingChanged,
+        })
     }
 
     async fn add_forward(
@@ -133,16 +160,14 @@ impl Outbox for RedisStore {
     ) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
         let timing = ForwardTiming::now();
-        let stored: i64 = scripts::ADD_FORWARD
+        let mut script = scripts::ADD_FORWARD.prepare_invoke();
+        script
             .key(self.keys.forward(&forward.id))
             .key(self.keys.forwards_due())
             .key(self.keys.forwards_all())
-            .arg(&forward.id)
-            .arg(forward_fields(instance, message_id, &forward, timing))
-            .arg(timing.due_ms)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
+            .arg(timing.due_ms);
+        add_forward(&mut script, instance, message_id, &forward, timing);
+        let stored: i64 = script.invoke_async(&mut conn).await.map_err(unavailable)?;
         Ok(stored == 1)
     }
 

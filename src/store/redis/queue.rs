@@ -31,11 +31,7 @@ fn add_outbound_fields(script: &mut redis::ScriptInvocation<'_>, m: &NewOutbound
         ("updated_at", Some(created_at.as_str())),
         ("request_id", m.request_id.as_deref()),
     ];
-    for (field, value) in fields {
-        if let Some(value) = value {
-            script.arg(field).arg(value);
-        }
-    }
+    fields::add_pairs(script, &fields);
 }
 
 /// The statuses from which a message may move to `next`, as ",a,b,".

@@ -11,12 +11,26 @@ fn decode(json: &str) -> StoreResult<LocationRoute> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Routes as stored (JSON), by location id.
+pub(super) fn decode_all(all: &[String]) -> StoreResult<Vec<LocationRoute>> {
+    let mut routes = all
+        .iter()
+        .map(|json| decode(json))
+        .collect::<StoreResult<Vec<_>>>()?;
+    routes.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+    Ok(routes)
+}
+
 #[async_trait]
 impl LocationRoutes for RedisStore {
     async fn set_location(&self, route: &LocationRoute) -> StoreResult<()> {
         let json = serde_json::to_string(route).expect("plain data serialises");
         let mut conn = self.conn().await?;
-        conn.hset::<_, _, _, ()>(self.keys.locations(), &route.location_id, json)
+        redis::pipe()
+            .atomic()
+            .hset(self.keys.locations(), &route.location_id, json)
+            .incr(self.keys.routing_generation(), 1)
+            .query_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
     }
@@ -33,20 +47,16 @@ impl LocationRoutes for RedisStore {
     async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
         let mut conn = self.conn().await?;
         let all: Vec<String> = conn.hvals(self.keys.locations()).await.map_err(unavailable)?;
-        let mut routes = all
-            .iter()
-            .map(|json| decode(json))
-            .collect::<StoreResult<Vec<_>>>()?;
-        routes.sort_by(|a, b| a.location_id.cmp(&b.location_id));
-        Ok(routes)
+        decode_all(&all)
     }
 
     async fn remove_location(&self, location_id: &str) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
-        let (removed, _): (i64, i64) = redis::pipe()
+        let (removed, _, _): (i64, i64, i64) = redis::pipe()
             .atomic()
             .hdel(self.keys.locations(), location_id)
             .del(self.keys.contact_routes(location_id))
+            .incr(self.keys.routing_generation(), 1)
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;

@@ -1,7 +1,7 @@
-//! The Lua scripts that make multi-key changes atomic. Field maps travel as
-//! JSON (`cjson`), so one script serves any set of fields; the enqueue, run
-//! for every accepted send, takes its fields as plain argument pairs and
-//! stores them with one HSET instead.
+//! The Lua scripts that make multi-key changes atomic. Records travel as
+//! plain field/value argument pairs (absent values left out), stored with
+//! one HSET per record; where more arguments follow, the pairs come after
+//! their count.
 
 use redis::Script;
 use std::sync::LazyLock;
@@ -69,50 +69,59 @@ pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: inbound message, inbound index, forwards due, forwards all, 4
-/// logs, then one key per forward. ARGV: message fields JSON, received at,
-/// log member, index value, forwards due at, then per forward its id and
-/// fields JSON. Returns 0 for a message seen before.
+/// KEYS: routing generation, inbound message, inbound index, forwards
+/// due, forwards all, 4 logs, then one key per forward. ARGV: the routing
+/// generation the forwards were chosen by, received at, log member (also
+/// the index's value), forwards due at, the message's fields (counted
+/// pairs), then per forward its id and fields (counted pairs). Returns 1
+/// when stored, 0 for a message seen before, -1 when the routing
+/// generation moved on (nothing is written then).
 pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
-        redis.call('SET', KEYS[2], ARGV[4])
-        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
-        for n = 9, #KEYS do
-            local id, fields = ARGV[(n - 9) * 2 + 6], ARGV[(n - 9) * 2 + 7]
-            for field, value in pairs(cjson.decode(fields)) do redis.call('HSET', KEYS[n], field, value) end
-            redis.call('ZADD', KEYS[3], ARGV[5], id)
-            redis.call('ZADD', KEYS[4], ARGV[2], id)
+        if (tonumber(redis.call('GET', KEYS[1])) or 0) ~= tonumber(ARGV[1]) then return -1 end
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        local at = 6 + tonumber(ARGV[5])
+        redis.call('HSET', KEYS[2], unpack(ARGV, 6, at - 1))
+        redis.call('SET', KEYS[3], ARGV[3])
+        for i = 6, 9 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+        for n = 10, #KEYS do
+            local id, count = ARGV[at], tonumber(ARGV[at + 1])
+            redis.call('HSET', KEYS[n], unpack(ARGV, at + 2, at + 1 + count))
+            redis.call('ZADD', KEYS[4], ARGV[4], id)
+            redis.call('ZADD', KEYS[5], ARGV[2], id)
+            at = at + 2 + count
         end
         return 1
         "#,
     )
 });
 
-/// KEYS: forward, forwards due, forwards all. ARGV: id, fields JSON, now.
-/// Stores a forward unless its id exists; returns 1 when stored.
+/// KEYS: forward, forwards due, forwards all. ARGV: now, id, the fields
+/// (counted pairs). Stores a forward unless its id exists; returns 1 when
+/// stored.
 pub static ADD_FORWARD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[1], field, value) end
-        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+        redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+        redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+        redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
         return 1
         "#,
     )
 });
 
-/// KEYS: tokens, token versions. ARGV: owner, expected version ("" for
-/// any), token JSON. Replaces the token when the version matches; returns
+/// KEYS: tokens, token versions, routing generation. ARGV: owner,
+/// expected version ("" for any), token JSON. Replaces the token when the
+/// version matches (a new owner moves the routing generation on); returns
 /// the new version, or 0 when another writer got there first.
 pub static REPLACE_TOKEN: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
         local stored = tonumber(redis.call('HGET', KEYS[2], ARGV[1]))
         if ARGV[2] ~= '' and stored ~= tonumber(ARGV[2]) then return 0 end
+        if stored == nil then redis.call('INCR', KEYS[3]) end
         local version = (stored or 0) + 1
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
         redis.call('HSET', KEYS[2], ARGV[1], version)

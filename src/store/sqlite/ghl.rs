@@ -78,15 +78,6 @@ impl GhlState for SqliteStore {
         .await
     }
 
-    async fn token_owners(&self) -> StoreResult<Vec<String>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT owner_id FROM ghl_tokens ORDER BY owner_id")?;
-            let owners = stmt.query_map([], |r| r.get(0))?;
-            owners.collect()
-        })
-        .await
-    }
-
     async fn replace_token(&self, token: &StoredToken, expected_version: Option<u64>) -> StoreResult<bool> {
         let mut token = token.clone();
         self.with(move |conn| {

@@ -12,6 +12,7 @@ mod instances;
 mod outbox;
 mod queue;
 mod routes;
+mod routing;
 mod rows;
 mod schema;
 

@@ -2,11 +2,12 @@
 //! forwards are written in one transaction, keyed by WhatsApp's message id,
 //! so a message WhatsApp replays is stored and forwarded once.
 
-use super::{rows, SqliteStore};
+use super::{routing, rows, SqliteStore};
 use crate::clock::now_ms;
 use crate::domain::InstanceId;
 use crate::store::{
-    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, NewForward, Outbox, Requeue, StoreResult,
+    ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, InboundRouting, NewForward, Outbox, Recorded,
+    Requeue, StoreResult,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -51,9 +52,16 @@ pub(super) fn release_claims(conn: &Connection) -> rusqlite::Result<usize> {
 
 #[async_trait]
 impl Outbox for SqliteStore {
-    async fn record_inbound(&self, m: InboundRecord) -> StoreResult<bool> {
+    async fn inbound_routing(&self) -> StoreResult<InboundRouting> {
+        self.read(routing::snapshot).await
+    }
+
+    async fn record_inbound(&self, m: InboundRecord) -> StoreResult<Recorded> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
+            if routing::generation(&tx)? != m.routing_generation {
+                return Ok(Recorded::RoutingChanged);
+            }
             let inserted = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO messages (id, instance_id, direction, kind, from_phone, to_phone,
@@ -72,13 +80,13 @@ impl Outbox for SqliteStore {
                     m.received_at_ms
                 ])?;
             if inserted == 0 {
-                return Ok(false);
+                return Ok(Recorded::SeenBefore);
             }
             for forward in &m.forwards {
                 insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.forward_timing())?;
             }
             tx.commit()?;
-            Ok(true)
+            Ok(Recorded::Stored)
         })
         .await
     }

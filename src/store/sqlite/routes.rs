@@ -6,7 +6,17 @@ use super::SqliteStore;
 use crate::domain::InstanceId;
 use crate::store::{LocationRoute, LocationRoutes, StoreResult};
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Every location's route, by location id.
+pub(super) fn all_routes(conn: &Connection) -> rusqlite::Result<Vec<LocationRoute>> {
+    let mut stmt = conn.prepare_cached("SELECT route FROM locations ORDER BY location_id")?;
+    let routes = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|json| decode(json?))
+        .collect();
+    routes
+}
 
 #[async_trait]
 impl LocationRoutes for SqliteStore {
@@ -40,15 +50,7 @@ impl LocationRoutes for SqliteStore {
     }
 
     async fn locations(&self) -> StoreResult<Vec<LocationRoute>> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT route FROM locations ORDER BY location_id")?;
-            let routes = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .map(|json| decode(json?))
-                .collect();
-            routes
-        })
-        .await
+        self.read(|conn| all_routes(conn)).await
     }
 
     async fn remove_location(&self, location_id: &str) -> StoreResult<bool> {

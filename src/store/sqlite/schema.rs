@@ -102,6 +102,7 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&messages_table("messages"))?;
     conn.execute_batch(MESSAGE_INDEXES)?;
     conn.execute_batch(super::ghl::SCHEMA)?;
+    conn.execute_batch(super::routing::SCHEMA)?;
     add_forward_targets(conn)
 }
 

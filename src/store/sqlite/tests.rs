@@ -3,7 +3,8 @@
 use super::SqliteStore;
 use crate::domain::{InstanceId, MessageKind, MessageStatus};
 use crate::store::{
-    ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, Requeue, SendQueue,
+    ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, Recorded, Requeue,
+    SendQueue,
 };
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -47,6 +48,7 @@ fn inbound(wa_id: &str) -> InboundRecord {
             body: "{}".into(),
         }],
         forwards_due_at_ms: 10,
+        routing_generation: 0,
     }
 }
 
@@ -127,8 +129,11 @@ async fn marking_sent_stores_the_pacing_mark_and_the_ghl_link_comes_back() {
 #[tokio::test]
 async fn an_inbound_message_is_stored_and_forwarded_once() {
     let (_dir, db) = store();
-    assert!(db.record_inbound(inbound("w1")).await.unwrap());
-    assert!(!db.record_inbound(inbound("w1")).await.unwrap());
+    assert_eq!(db.record_inbound(inbound("w1")).await.unwrap(), Recorded::Stored);
+    assert_eq!(
+        db.record_inbound(inbound("w1")).await.unwrap(),
+        Recorded::SeenBefore
+    );
     let due = db.due_forwards(10, 10).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].message_id, "w1");
@@ -225,21 +230,6 @@ async fn a_token_is_replaced_only_over_the_version_it_was_made_from() {
     let stored = db.token("loc1").await.unwrap().unwrap();
     assert_eq!((stored.version, stored.access_token.as_str()), (2, "b"));
     assert_eq!(stored.refresh_token.as_deref(), Some("refresh-for-b"));
-}
-
-#[tokio::test]
-async fn token_owners_are_listed_without_their_tokens_until_removed() {
-    use crate::store::GhlState;
-    let (_dir, db) = store();
-    let company = crate::store::StoredToken {
-        owner_id: "co1".into(),
-        ..token("c")
-    };
-    db.replace_token(&token("a"), None).await.unwrap();
-    db.replace_token(&company, None).await.unwrap();
-    assert_eq!(db.token_owners().await.unwrap(), ["co1", "loc1"]);
-    assert!(db.remove_token("loc1").await.unwrap());
-    assert_eq!(db.token_owners().await.unwrap(), ["co1"]);
 }
 
 #[tokio::test]
