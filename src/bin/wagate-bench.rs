@@ -6,6 +6,8 @@
 mod cli;
 #[path = "wagate_bench/gateway.rs"]
 mod gateway;
+#[path = "wagate_bench/inbound.rs"]
+mod inbound;
 #[path = "wagate_bench/load.rs"]
 mod load;
 #[path = "wagate_bench/measures.rs"]
@@ -42,8 +44,8 @@ async fn main() -> anyhow::Result<()> {
             rows.push(measures::end_to_end(&args, &backend).await?);
         }
         if args.wants(Measure::Inbound) {
-            rows.push(measures::inbound(&args, &backend, 1, Duration::from_millis(5)).await?);
-            rows.push(measures::inbound(&args, &backend, 10, Duration::ZERO).await?);
+            rows.extend(inbound::paced_with_floor(&args, &backend).await?);
+            rows.push(inbound::through_gateway(&args, &backend, 10, Duration::ZERO).await?);
         }
         if args.wants(Measure::Recovery) {
             rows.push(recovery::measure(&args, &backend).await?);

@@ -1,5 +1,5 @@
-//! The HTTP measurements: send intake (beside the bare warp endpoint),
-//! end-to-end send latency, and inbound forwarding to a local receiver.
+//! The send measurements: intake (beside the bare warp endpoint) and
+//! end-to-end send latency.
 
 use crate::cli::Args;
 use crate::gateway::{until, Backend, Gateway, Scratch};
@@ -8,9 +8,7 @@ use crate::receiver;
 use crate::report::Row;
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const TO: &str = "+5511999999999";
 /// The pause between two sends of the latency runs.
@@ -186,89 +184,4 @@ fn wall_ms() -> f64 {
         .unwrap_or_default()
         .as_secs_f64()
         * 1_000.0
-}
-
-/// Sim inbound messages, from `clients` concurrent clients that pause
-/// `gap` after each; latency from just before the inbound POST to the
-/// receiver getting the forward.
-pub async fn inbound(args: &Args, backend: &Backend, clients: usize, gap: Duration) -> anyhow::Result<Row> {
-    let (receiver_addr, arrivals) = receiver::start_receiver();
-    let scratch = Scratch::new(backend)?;
-    let url = format!("http://{receiver_addr}/ghl");
-    let gateway = Gateway::start(&scratch, &[("ghl-inbound-url", url)]).await?;
-    gateway.api.ready().await?;
-    gateway.api.link("in-1").await?;
-    let count = args.messages();
-    let begun = Instant::now();
-    let started = post_inbound(&gateway, count, clients, gap).await?;
-    until(
-        "the receiver got every forward",
-        Duration::from_secs(120),
-        || async { arrivals.lock().map(|a| a.len() >= count).unwrap_or(false) },
-    )
-    .await?;
-    let (last, samples) = {
-        let arrivals = arrivals
-            .lock()
-            .map_err(|_| anyhow::anyhow!("receiver lock poisoned"))?;
-        let last = arrivals.values().max().copied().unwrap_or(begun);
-        let samples: Vec<Duration> = started
-            .iter()
-            .filter_map(|(id, sent)| Some(arrivals.get(id)?.saturating_duration_since(*sent)))
-            .collect();
-        (last, samples)
-    };
-    let latencies = Latencies::new(samples);
-    gateway.stop().await?;
-    scratch.remove().await?;
-    Ok(Row {
-        measure: "inbound: sim → GHL receiver".into(),
-        backend: backend.name().into(),
-        per_second: Some(count as f64 / last.duration_since(begun).as_secs_f64()),
-        p50_ms: latencies.quantile_ms(0.5),
-        p99_ms: latencies.quantile_ms(0.99),
-        note: format!(
-            "{count} messages, {clients} clients, {} ms pause",
-            gap.as_millis()
-        ),
-        ..Row::default()
-    })
-}
-
-/// Posts `count` sim inbound messages from `clients` tasks; returns when
-/// each was posted, by message id.
-async fn post_inbound(
-    gateway: &Gateway,
-    count: usize,
-    clients: usize,
-    gap: Duration,
-) -> anyhow::Result<Vec<(String, Instant)>> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Arc::new(Mutex::new(Vec::with_capacity(count)));
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (api, next, started) = (gateway.api.clone(), next.clone(), started.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= count {
-                    return anyhow::Ok(());
-                }
-                let id = format!("BENCHIN{n:08}");
-                let sent = Instant::now();
-                let body = json!({ "from": TO, "text": "hi", "id": id });
-                api.post("/api/sim/in-1/inbound", body).await?;
-                started
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("lock poisoned"))?
-                    .push((id, sent));
-                tokio::time::sleep(gap).await;
-            }
-        }));
-    }
-    for task in tasks {
-        task.await??;
-    }
-    let list = std::mem::take(&mut *started.lock().map_err(|_| anyhow::anyhow!("lock poisoned"))?);
-    Ok(list)
 }

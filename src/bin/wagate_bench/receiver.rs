@@ -1,6 +1,7 @@
 //! Local HTTP servers the bench talks to: a stand-in GHL receiver that
-//! notes when each forward arrived (by WhatsApp message id), and the bare
-//! warp JSON endpoint that intake is compared with.
+//! notes when each forward arrived (by WhatsApp message id), the bare
+//! warp JSON endpoint that intake is compared with, and the bare relay
+//! that paced inbound forwarding is compared with.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -35,6 +36,25 @@ pub fn start_bare() -> SocketAddr {
             warp::reply::json(&json!({ "ok": true })),
             warp::http::StatusCode::ACCEPTED,
         )
+    });
+    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
+    tokio::spawn(server);
+    addr
+}
+
+/// Starts the bare relay: answers a POSTed message at once, as the sim
+/// does, and POSTs `{"messageId": its id}` to `target` in the background,
+/// as the gateway's forwarder does; nothing is stored on the way.
+pub fn start_relay(target: String) -> SocketAddr {
+    let client = reqwest::Client::new();
+    let route = warp::post().and(warp::body::json()).map(move |body: Value| {
+        let forward = client.post(&target).json(&json!({ "messageId": body["id"] }));
+        tokio::spawn(async move {
+            if let Err(e) = forward.send().await {
+                tracing::error!(error = %e, "the bare relay could not forward");
+            }
+        });
+        warp::reply::json(&json!({ "ok": true }))
     });
     let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
     tokio::spawn(server);
