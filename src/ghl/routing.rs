@@ -97,3 +97,50 @@ pub fn conversation_jobs(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::LocationRoute;
+
+    fn id(raw: &str) -> InstanceId {
+        InstanceId::parse(raw).unwrap()
+    }
+
+    fn route(location: &str, default: &str, others: &[&str]) -> LocationRoute {
+        let mut instance_ids = vec![id(default)];
+        instance_ids.extend(others.iter().map(|raw| id(raw)));
+        LocationRoute {
+            location_id: location.into(),
+            default_instance_id: id(default),
+            instance_ids,
+        }
+    }
+
+    fn routing(installed: &[&str]) -> InboundRouting {
+        InboundRouting {
+            generation: 7,
+            installed: installed.iter().map(|owner| owner.to_string()).collect(),
+            routes: vec![
+                route("loc-a", "wa-01", &[]),
+                route("loc-b", "wa-02", &["wa-01"]),
+                route("loc-c", "wa-02", &[]),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_message_goes_to_every_installed_location_its_instance_serves() {
+        let all = routing(&["co1", "loc-a", "loc-b", "loc-c"]);
+        assert_eq!(installed_locations_of(&all, &id("wa-01")), ["loc-a", "loc-b"]);
+        assert_eq!(installed_locations_of(&all, &id("wa-02")), ["loc-b", "loc-c"]);
+        assert!(installed_locations_of(&all, &id("wa-03")).is_empty());
+    }
+
+    #[test]
+    fn a_location_without_a_token_gets_nothing() {
+        let some = routing(&["co1", "loc-b"]);
+        assert_eq!(installed_locations_of(&some, &id("wa-01")), ["loc-b"]);
+        assert!(installed_locations_of(&routing(&[]), &id("wa-01")).is_empty());
+    }
+}
