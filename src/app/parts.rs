@@ -183,7 +183,7 @@ fn sender(
         },
         retry: RetrySchedule {
             base: Duration::from_millis(settings.raw.send_retry_base_ms),
-            max: Duration::from_secs(300),
+            max: Duration::from_millis(settings.raw.send_retry_max_ms),
             max_attempts: settings.raw.send_max_attempts,
         },
         in_flight,

@@ -116,6 +116,9 @@ pub struct Config {
     /// First pause before retrying a failed send, in ms (doubles each time).
     #[arg(long, env = "SEND_RETRY_BASE_MS", default_value_t = 2000)]
     pub send_retry_base_ms: u64,
+    /// Longest pause before retrying a failed send, in ms.
+    #[arg(long, env = "SEND_RETRY_MAX_MS", default_value_t = 300_000)]
+    pub send_retry_max_ms: u64,
     /// GHL's Ed25519 key for X-GHL-Signature on the provider's Delivery URL (SPKI, base64 DER).
     #[arg(long, env = "GHL_WEBHOOK_PUBLIC_KEY", default_value = crate::ghl::signature::GHL_PUBLIC_KEY)]
     pub ghl_webhook_public_key: String,
@@ -275,6 +278,7 @@ impl Config {
         positive("FORWARD_MAX_ATTEMPTS", self.forward_max_attempts.into())?;
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
         positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
+        positive("SEND_RETRY_MAX_MS", self.send_retry_max_ms)?;
         if matches!(&self.metrics_token, Some(token) if token.trim().is_empty()) {
             return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
         }

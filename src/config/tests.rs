@@ -37,6 +37,9 @@ fn bad_values_are_refused_with_the_variable_named() {
     assert!(parse(&["--frame-ancestors", "'self'; script-src *"])
         .unwrap_err()
         .contains("FRAME_ANCESTORS"));
+    assert!(parse(&["--send-retry-max-ms", "0"])
+        .unwrap_err()
+        .contains("SEND_RETRY_MAX_MS"));
 }
 
 #[test]

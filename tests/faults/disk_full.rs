@@ -88,10 +88,16 @@ async fn a_disk_that_fills_during_a_run_refuses_sends_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let script = r#"mount -t tmpfs -o size=16m tmpfs "$SESSION_DIR"; exec "$WAGATE""#;
     // The sim records what it receives in SESSION_DIR too, so while the disk
-    // is full the message being sent fails and is retried; enough tries that
+    // is full the message being sent fails and is retried: enough tries that
     // a slow machine's full spell does not use them all up (after the
-    // default five, 50 ms apart and doubling, it would be marked failed).
-    let vars = [("TEXT_DELAY_MS", "100"), ("SEND_MAX_ATTEMPTS", "50")];
+    // default five it would be marked failed), and pauses of at most 1 s, so
+    // the retry after room is back comes at once (doubling from 50 ms, the
+    // pause after a long spell outlasted the wait for the sends).
+    let vars = [
+        ("TEXT_DELAY_MS", "100"),
+        ("SEND_MAX_ATTEMPTS", "1000"),
+        ("SEND_RETRY_MAX_MS", "1000"),
+    ];
     let gateway = Proc::start_in_own_mounts(dir.path(), &vars, script).await;
     gateway.api.link(INSTANCE, "+15550000001").await;
     // Paced, these are still queued, and being sent, when the disk fills.
