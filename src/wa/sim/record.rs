@@ -112,11 +112,18 @@ pub fn open_sent(dir: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Appends one arrival as one line in one write, so that processes
-/// sharing the record interleave whole lines.
+/// sharing the record interleave whole lines. A write the disk took only
+/// part of (it is full) is cut off again: left there, it would run into
+/// the next arrival's line and hide it.
 pub fn append_sent(file: &mut std::fs::File, entry: &SentEntry) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(entry)?;
     line.push(b'\n');
-    file.write_all(&line)
+    let before = file.metadata()?.len();
+    if let Err(e) = file.write_all(&line) {
+        file.set_len(before)?;
+        return Err(e);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
