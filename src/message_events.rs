@@ -89,12 +89,16 @@ impl ObservedQueue {
 
 #[async_trait]
 impl SendQueue for ObservedQueue {
-    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+    async fn enqueue(
+        &self,
+        message: NewOutbound,
+        idempotency_key: Option<String>,
+    ) -> StoreResult<Option<Enqueued>> {
         let instance = message.instance.clone();
         let enqueued = self.inner.enqueue(message, idempotency_key).await?;
-        if !enqueued.duplicate {
-            let id = Some(enqueued.id.clone());
-            self.events.publish(instance, id, MessageStatus::Queued);
+        if let Some(Enqueued { id, duplicate: false }) = &enqueued {
+            self.events
+                .publish(instance, Some(id.clone()), MessageStatus::Queued);
         }
         Ok(enqueued)
     }
@@ -226,7 +230,9 @@ mod tests {
             created_at_ms: 1,
             request_id: None,
         };
-        stores.queue.enqueue(message, None).await.unwrap();
+        let record = crate::store::InstanceRecord::new(instance.clone(), None, 1);
+        stores.instances.save_instance(&record).await.unwrap();
+        assert!(stores.queue.enqueue(message, None).await.unwrap().is_some());
         stores
             .queue
             .advance("m1", MessageStatus::Read, None)

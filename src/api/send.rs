@@ -9,6 +9,7 @@ use super::state::AppState;
 use crate::clock::now_ms;
 use crate::domain::{new_message_id, InstanceId, MessageKind, Phone, PhoneError};
 use crate::store::{Enqueued, NewOutbound};
+use crate::wa::actor::InstanceView;
 use crate::wa::InstanceStatus;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -209,14 +210,12 @@ pub async fn enqueue_as(
     request: SendRequest,
     key: Option<String>,
 ) -> Result<Enqueued, ApiError> {
-    let record = state.stores.instances.instance(&request.instance).await?;
-    let record = record.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
-    let view = state.fleet.view(&record).await.view;
+    let view = linked_view(state, &request.instance).await?;
     if view.phone.is_none() && view.status != InstanceStatus::Online {
         let status = view.status.as_str();
         let why = format!(
             "instance {} is not linked to WhatsApp (it is {status}); scan its QR first",
-            record.id
+            request.instance
         );
         return Err(ApiError::conflict("instance_not_linked", why));
     }
@@ -232,10 +231,24 @@ pub async fn enqueue_as(
         request_id: request.request_id,
     };
     let enqueued = state.stores.queue.enqueue(message, key).await?;
+    // Deleted since its session was looked at: the store took nothing.
+    let enqueued = enqueued.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
     if !enqueued.duplicate {
         state.fleet.wake(&request.instance).await;
     }
     Ok(enqueued)
+}
+
+/// The instance's state: its session's own when it runs in this process
+/// (no store read; the enqueue itself refuses an instance deleted
+/// meanwhile), else as the fleet shows it from the stored record.
+async fn linked_view(state: &AppState, instance: &InstanceId) -> Result<InstanceView, ApiError> {
+    if let Some(view) = state.fleet.local_view(instance) {
+        return Ok(view);
+    }
+    let record = state.stores.instances.instance(instance).await?;
+    let record = record.ok_or_else(|| ApiError::unknown_instance(instance.as_str()))?;
+    Ok(state.fleet.view(&record).await.view)
 }
 
 async fn stats(state: AppState) -> ApiResult {

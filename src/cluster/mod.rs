@@ -69,6 +69,11 @@ impl Fleet {
         }
     }
 
+    /// The state of the instance's session when it runs in this process.
+    pub fn local_view(&self, id: &InstanceId) -> Option<InstanceView> {
+        self.sessions.get(id).map(|handle| handle.view())
+    }
+
     /// The instance's state. Embedded, its session is started if it is not
     /// running; with Redis, the owner's published state is read.
     pub async fn view(&self, record: &InstanceRecord) -> FleetView {

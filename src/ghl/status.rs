@@ -180,7 +180,11 @@ impl ReportingQueue {
 
 #[async_trait]
 impl SendQueue for ReportingQueue {
-    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+    async fn enqueue(
+        &self,
+        message: NewOutbound,
+        idempotency_key: Option<String>,
+    ) -> StoreResult<Option<Enqueued>> {
         self.inner.enqueue(message, idempotency_key).await
     }
 

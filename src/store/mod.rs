@@ -63,7 +63,15 @@ pub trait InstanceRegistry: Send + Sync {
 pub trait SendQueue: Send + Sync {
     /// Stores a new message as queued, unless `idempotency_key` was seen
     /// before: then the earlier message's id is returned, nothing is stored.
-    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued>;
+    /// None when the message's instance is not registered (never was, or
+    /// was deleted meanwhile): nothing is stored. The check and the write
+    /// are one step, so no message is queued behind a deletion's
+    /// [`SendQueue::fail_queued`].
+    async fn enqueue(
+        &self,
+        message: NewOutbound,
+        idempotency_key: Option<String>,
+    ) -> StoreResult<Option<Enqueued>>;
     /// The oldest queued message of the instance: the next to send.
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>>;
     /// Counts one more send attempt and remembers the error that caused it.

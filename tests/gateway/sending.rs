@@ -3,6 +3,8 @@
 use crate::common::{eventually, TestEnv};
 use reqwest::StatusCode;
 use serde_json::json;
+use wagate::domain::{InstanceId, MessageKind};
+use wagate::store::{InstanceRecord, NewOutbound};
 
 crate::both_backends!(
     sends_arrive_in_order_with_their_accepted_ids_and_get_read,
@@ -10,6 +12,7 @@ crate::both_backends!(
     instances_do_not_wait_on_each_other,
     the_same_idempotency_key_queues_once,
     the_ghl_workflow_route_queues_a_send,
+    the_store_queues_nothing_for_an_instance_that_is_not_registered,
 );
 
 async fn sends_arrive_in_order_with_their_accepted_ids_and_get_read(env: TestEnv) {
@@ -146,4 +149,52 @@ async fn the_ghl_workflow_route_queues_a_send(env: TestEnv) {
         (Some("+51987654321"), Some("+51987654322"))
     );
     gw.stop().await;
+}
+
+fn outbound(id: &str, instance: &InstanceId) -> NewOutbound {
+    NewOutbound {
+        id: id.into(),
+        instance: instance.clone(),
+        to: "+5511999999999".into(),
+        kind: MessageKind::Text,
+        text: format!("text {id}"),
+        media_url: None,
+        caption: None,
+        created_at_ms: 1,
+        request_id: None,
+    }
+}
+
+/// The API looks an instance up before it queues a send, but the instance
+/// may be deleted in between (by another process, with Redis): the
+/// enqueue itself refuses it, so nothing waits behind the deletion.
+async fn the_store_queues_nothing_for_an_instance_that_is_not_registered(env: TestEnv) {
+    let stores = env.open_stores().await;
+    let wa07 = InstanceId::parse("wa-07").unwrap();
+    let refused = stores
+        .queue
+        .enqueue(outbound("m1", &wa07), Some("k1".into()))
+        .await;
+    assert_eq!(refused.unwrap(), None);
+    assert!(stores.queue.head(&wa07).await.unwrap().is_none());
+    assert!(stores.log.message("m1").await.unwrap().is_none());
+
+    let record = InstanceRecord::new(wa07.clone(), None, 1);
+    stores.instances.save_instance(&record).await.unwrap();
+    let taken = stores
+        .queue
+        .enqueue(outbound("m2", &wa07), Some("k1".into()))
+        .await;
+    let taken = taken.unwrap().expect("a registered instance's send is queued");
+    assert_eq!(
+        (taken.id.as_str(), taken.duplicate),
+        ("m2", false),
+        "the refused send left its key unused"
+    );
+    assert_eq!(stores.queue.head(&wa07).await.unwrap().unwrap().id, "m2");
+
+    stores.instances.remove_instance(&wa07).await.unwrap();
+    let after = stores.queue.enqueue(outbound("m3", &wa07), None).await;
+    assert_eq!(after.unwrap(), None);
+    assert!(stores.log.message("m3").await.unwrap().is_none());
 }

@@ -67,7 +67,8 @@ async fn fill_queue(scratch: &Scratch, count: usize) -> anyhow::Result<()> {
             };
             stores.queue.enqueue(message, None)
         });
-        try_join_all(sends).await?;
+        let stored = try_join_all(sends).await?;
+        anyhow::ensure!(stored.iter().all(Option::is_some), "{INSTANCE} is not registered");
         written += batch;
     }
     Ok(())

@@ -99,7 +99,11 @@ impl RedisStore {
 
 #[async_trait]
 impl SendQueue for RedisStore {
-    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+    async fn enqueue(
+        &self,
+        message: NewOutbound,
+        idempotency_key: Option<String>,
+    ) -> StoreResult<Option<Enqueued>> {
         let mut conn = self.conn().await?;
         let mut script = scripts::ENQUEUE.prepare_invoke();
         script
@@ -110,20 +114,22 @@ impl SendQueue for RedisStore {
                     .map(|k| self.keys.idempotency(&k))
                     .unwrap_or_default(),
             )
-            .key(self.keys.stats());
+            .key(self.keys.stats())
+            .key(self.keys.instances());
         for log in self.keys.logs_of(&message.instance, Direction::Outbound) {
             script.key(log);
         }
         script
             .arg(&message.id)
             .arg(message.created_at_ms)
-            .arg(format!("out:{}", message.id));
+            .arg(format!("out:{}", message.id))
+            .arg(message.instance.as_str());
         add_outbound_fields(&mut script, &message);
-        let (id, duplicate): (String, i64) = script.invoke_async(&mut conn).await.map_err(unavailable)?;
-        Ok(Enqueued {
+        let stored: Option<(String, i64)> = script.invoke_async(&mut conn).await.map_err(unavailable)?;
+        Ok(stored.map(|(id, duplicate)| Enqueued {
             id,
             duplicate: duplicate == 1,
-        })
+        }))
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {

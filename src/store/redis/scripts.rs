@@ -6,22 +6,24 @@
 use redis::Script;
 use std::sync::LazyLock;
 
-/// KEYS: message, queue, idempotency key ("" for none), stats, 4 logs.
-/// ARGV: id, created_at, log member, then the message's fields as
-/// field/value pairs.
-/// Returns {id, 1} when the idempotency key was used before, else {id, 0}.
+/// KEYS: message, queue, idempotency key ("" for none), stats, instances,
+/// 4 logs. ARGV: id, created_at, log member, instance id, then the
+/// message's fields as field/value pairs.
+/// Returns {id, 1} when the idempotency key was used before, nil when the
+/// instance is not registered (nothing stored), else {id, 0}.
 pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
         if KEYS[3] ~= '' then
             local earlier = redis.call('GET', KEYS[3])
             if earlier then return {earlier, 1} end
-            redis.call('SET', KEYS[3], ARGV[1])
         end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+        if redis.call('HEXISTS', KEYS[5], ARGV[4]) == 0 then return false end
+        if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[1]) end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 5))
         redis.call('RPUSH', KEYS[2], ARGV[1])
         redis.call('HINCRBY', KEYS[4], 'total', 1)
-        for i = 5, 8 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+        for i = 6, 9 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
         return {ARGV[1], 0}
         "#,
     )

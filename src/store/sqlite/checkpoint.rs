@@ -103,7 +103,7 @@ fn passive(conn: &Connection) -> rusqlite::Result<i64> {
 mod tests {
     use crate::domain::{InstanceId, MessageKind};
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{NewOutbound, SendQueue};
+    use crate::store::{InstanceRecord, InstanceRegistry, NewOutbound, SendQueue};
 
     const TEXT_BYTES: u64 = 8 * 1024;
 
@@ -128,6 +128,8 @@ mod tests {
     async fn a_wal_under_writes_without_a_pause_is_started_over() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let wa01 = InstanceRecord::new(InstanceId::parse("wa-01").unwrap(), None, 1);
+        store.save_instance(&wa01).await.unwrap();
         let until = std::time::Instant::now() + std::time::Duration::from_millis(1_500);
         let writers: Vec<_> = (0..16)
             .map(|w| {
@@ -138,7 +140,7 @@ mod tests {
                         .step_by(16)
                         .take_while(|_| std::time::Instant::now() < until)
                     {
-                        store.enqueue(large(n), None).await.unwrap();
+                        assert!(store.enqueue(large(n), None).await.unwrap().is_some());
                         written += TEXT_BYTES;
                     }
                     written

@@ -32,34 +32,45 @@ fn insert_outbound(tx: &Connection, m: &NewOutbound) -> rusqlite::Result<()> {
 }
 
 /// Stores a new message as queued, unless the idempotency key was seen
-/// before (then the earlier message's id). Runs inside the caller's
-/// transaction: the group commit's.
+/// before (then the earlier message's id) or the instance is not
+/// registered (None). Runs inside the caller's transaction: the group
+/// commit's.
 pub(super) fn enqueue_in(
     tx: &Connection,
     message: &NewOutbound,
     idempotency_key: Option<&str>,
-) -> rusqlite::Result<Enqueued> {
+) -> rusqlite::Result<Option<Enqueued>> {
+    if let Some(id) = idempotency_key
+        .map(|key| keyed_message(tx, key))
+        .transpose()?
+        .flatten()
+    {
+        return Ok(Some(Enqueued { id, duplicate: true }));
+    }
+    if !instance_registered(tx, &message.instance)? {
+        return Ok(None);
+    }
     if let Some(key) = idempotency_key {
-        let earlier: Option<String> = tx
-            .query_row(
-                "SELECT message_id FROM idempotency_keys WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = earlier {
-            return Ok(Enqueued { id, duplicate: true });
-        }
-        tx.execute(
-            "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3)",
-            params![key, message.id, message.created_at_ms],
-        )?;
+        tx.prepare_cached("INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3)")?
+            .execute(params![key, message.id, message.created_at_ms])?;
     }
     insert_outbound(tx, message)?;
-    Ok(Enqueued {
+    Ok(Some(Enqueued {
         id: message.id.clone(),
         duplicate: false,
-    })
+    }))
+}
+
+/// The message an idempotency key was first used for.
+fn keyed_message(tx: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.prepare_cached("SELECT message_id FROM idempotency_keys WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+fn instance_registered(tx: &Connection, instance: &InstanceId) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM instances WHERE id = ?1)")?
+        .query_row([instance.as_str()], |r| r.get(0))
 }
 
 /// The statuses from which a message may move to `next`.
@@ -105,7 +116,11 @@ fn advance_in(
 
 #[async_trait]
 impl SendQueue for SqliteStore {
-    async fn enqueue(&self, message: NewOutbound, idempotency_key: Option<String>) -> StoreResult<Enqueued> {
+    async fn enqueue(
+        &self,
+        message: NewOutbound,
+        idempotency_key: Option<String>,
+    ) -> StoreResult<Option<Enqueued>> {
         self.writer
             .write(move |tx| enqueue_in(tx, &message, idempotency_key.as_deref()))
             .await

@@ -3,14 +3,22 @@
 use super::SqliteStore;
 use crate::domain::{InstanceId, MessageKind, MessageStatus};
 use crate::store::{
-    ForwardStatus, ForwardTarget, InboundRecord, NewForward, NewOutbound, Outbox, Recorded, Requeue,
-    SendQueue,
+    ForwardStatus, ForwardTarget, InboundRecord, InstanceRecord, InstanceRegistry, NewForward, NewOutbound,
+    Outbox, Recorded, Requeue, SendQueue,
 };
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     (dir, store)
+}
+
+/// A store with wa-01 registered, so sends for it are taken.
+async fn store_with_wa01() -> (tempfile::TempDir, SqliteStore) {
+    let (dir, db) = store();
+    let record = InstanceRecord::new(wa01(), None, 1);
+    db.save_instance(&record).await.unwrap();
+    (dir, db)
 }
 
 fn wa01() -> InstanceId {
@@ -54,7 +62,7 @@ fn inbound(wa_id: &str) -> InboundRecord {
 
 #[tokio::test]
 async fn the_queue_hands_out_messages_in_arrival_order() {
-    let (_dir, db) = store();
+    let (_dir, db) = store_with_wa01().await;
     for id in ["a", "b", "c"] {
         db.enqueue(outbound(id), None).await.unwrap();
     }
@@ -67,9 +75,17 @@ async fn the_queue_hands_out_messages_in_arrival_order() {
 
 #[tokio::test]
 async fn an_idempotency_key_queues_once() {
-    let (_dir, db) = store();
-    let first = db.enqueue(outbound("a"), Some("k1".into())).await.unwrap();
-    let again = db.enqueue(outbound("b"), Some("k1".into())).await.unwrap();
+    let (_dir, db) = store_with_wa01().await;
+    let first = db
+        .enqueue(outbound("a"), Some("k1".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = db
+        .enqueue(outbound("b"), Some("k1".into()))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!first.duplicate);
     assert!(again.duplicate);
     assert_eq!(again.id, "a");
@@ -78,7 +94,7 @@ async fn an_idempotency_key_queues_once() {
 
 #[tokio::test]
 async fn status_never_moves_backwards() {
-    let (_dir, db) = store();
+    let (_dir, db) = store_with_wa01().await;
     db.enqueue(outbound("a"), None).await.unwrap();
     db.advance("a", MessageStatus::Sent, None).await.unwrap();
     db.advance("a", MessageStatus::Read, None).await.unwrap();
@@ -91,7 +107,7 @@ async fn status_never_moves_backwards() {
 
 #[tokio::test]
 async fn a_move_tells_what_it_stored_and_a_refused_one_tells_nothing() {
-    let (_dir, db) = store();
+    let (_dir, db) = store_with_wa01().await;
     db.enqueue(outbound("a"), None).await.unwrap();
     let sent = db
         .advance("a", MessageStatus::Failed, Some("no"))
@@ -108,7 +124,7 @@ async fn a_move_tells_what_it_stored_and_a_refused_one_tells_nothing() {
 #[tokio::test]
 async fn marking_sent_stores_the_pacing_mark_and_the_ghl_link_comes_back() {
     use crate::store::{GhlLink, GhlState};
-    let (_dir, db) = store();
+    let (_dir, db) = store_with_wa01().await;
     db.enqueue(outbound("a"), None).await.unwrap();
     let link = GhlLink {
         location_id: "loc".into(),
