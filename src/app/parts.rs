@@ -3,6 +3,7 @@
 use crate::cluster::coordinator::Coordinator;
 use crate::cluster::lease::Leases;
 use crate::cluster::remote::Remote;
+use crate::cluster::tenure::Tenure;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::forward::{handoff, Forwarder, ForwarderSettings, Intake, WebhookSigner};
@@ -42,6 +43,8 @@ pub(super) struct Parts {
     pub handed: Option<handoff::Handed>,
     /// Redis connections for ownership and remote requests.
     redis: Option<deadpool_redis::Pool>,
+    /// Shared by the coordinator (which holds the leases) and the senders.
+    tenure: Arc<Tenure>,
 }
 
 impl Parts {
@@ -70,6 +73,11 @@ impl Parts {
         };
         let wakeups = Arc::new(Wakeups::default());
         let in_flight = Arc::new(AtomicU64::new(0));
+        let tenure = Arc::new(match &redis {
+            // A send starts only while a renewal period of the lease is left.
+            Some(_) => Tenure::leased(Duration::from_millis(raw.lease_ms) / 3),
+            None => Tenure::unlimited(),
+        });
         let ctx = ActorContext {
             backend,
             stores: stores.clone(),
@@ -82,6 +90,7 @@ impl Parts {
             wakeups.clone(),
             in_flight.clone(),
             metrics.clone(),
+            tenure.clone(),
         );
         let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
         let remote = redis.clone().map(|pool| {
@@ -111,6 +120,7 @@ impl Parts {
             metrics,
             handed: Some(handed),
             redis,
+            tenure,
         }
     }
 
@@ -157,6 +167,7 @@ impl Parts {
             self.sessions.clone(),
             self.stores.clone(),
             self.sim.clone(),
+            self.tenure.clone(),
         ))
     }
 }
@@ -171,6 +182,7 @@ fn sender(
     wakeups: Arc<Wakeups>,
     in_flight: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
+    tenure: Arc<Tenure>,
 ) -> SenderCompanion {
     let (media_min, media_max) = settings.media_delay_range();
     SenderCompanion {
@@ -188,6 +200,7 @@ fn sender(
         },
         in_flight,
         metrics,
+        tenure,
     }
 }
 

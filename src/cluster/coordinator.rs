@@ -7,6 +7,7 @@
 use super::control::execute;
 use super::lease::{Held, Leases};
 use super::remote::{PublishedView, Remote};
+use super::tenure::Tenure;
 use crate::clock::now_ms;
 use crate::domain::InstanceId;
 use crate::store::{InstanceRecord, Stores};
@@ -32,6 +33,8 @@ pub struct Coordinator {
     stores: Stores,
     sim: Option<Arc<SimNetwork>>,
     owned: Mutex<HashMap<InstanceId, Owned>>,
+    /// How long each held lease surely lasts, for the senders.
+    tenure: Arc<Tenure>,
 }
 
 impl Coordinator {
@@ -41,6 +44,7 @@ impl Coordinator {
         sessions: Arc<SessionManager>,
         stores: Stores,
         sim: Option<Arc<SimNetwork>>,
+        tenure: Arc<Tenure>,
     ) -> Arc<Self> {
         Arc::new(Self {
             leases,
@@ -49,6 +53,7 @@ impl Coordinator {
             stores,
             sim,
             owned: Mutex::new(HashMap::new()),
+            tenure,
         })
     }
 
@@ -91,12 +96,14 @@ impl Coordinator {
                 self.give_up(&id, true).await;
                 continue;
             }
+            let asked_at = Instant::now();
             if self
                 .leases
                 .renew(id.as_str(), &held)
                 .await
                 .map_err(|e| e.to_string())?
             {
+                self.tenure.hold_until(&id, asked_at + self.leases.ttl);
                 if let Some(owned) = self.owned.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&id) {
                     owned.renewed_at = Instant::now();
                 }
@@ -126,6 +133,7 @@ impl Coordinator {
             if owner.is_some() {
                 continue;
             }
+            let asked_at = Instant::now();
             if let Some(held) = self
                 .leases
                 .acquire(record.id.as_str())
@@ -133,6 +141,7 @@ impl Coordinator {
                 .map_err(|e| e.to_string())?
             {
                 tracing::info!(instance = %record.id, fencing_token = held.fencing_token, "took the instance over");
+                self.tenure.hold_until(&record.id, asked_at + self.leases.ttl);
                 self.own(record, held);
             }
         }
@@ -179,6 +188,7 @@ impl Coordinator {
     /// Stops the session and forgets it here (the lease is no longer ours).
     async fn drop_owned(&self, id: &InstanceId) -> Option<Held> {
         let owned = self.owned.lock().unwrap_or_else(|p| p.into_inner()).remove(id)?;
+        self.tenure.end(id);
         owned.publisher.abort();
         self.sessions.stop(id).await;
         Some(owned.held)

@@ -2,12 +2,14 @@
 //! runs in this process. With Redis: each instance is owned by exactly one
 //! gateway process through a lease (`lease`, `coordinator`); the API reaches
 //! an instance through [`Fleet`], locally when it runs here, else through
-//! Redis to its owner (`remote`).
+//! Redis to its owner (`remote`); its sender sends only while the lease
+//! lasts (`tenure`).
 
 pub mod control;
 pub mod coordinator;
 pub mod lease;
 pub mod remote;
+pub mod tenure;
 
 use crate::domain::InstanceId;
 use crate::queue::Wakeups;

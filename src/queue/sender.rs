@@ -4,6 +4,7 @@
 
 use super::{Pacing, Wakeups};
 use crate::clock::now_ms;
+use crate::cluster::tenure::Tenure;
 use crate::domain::{MessageStatus, Phone};
 use crate::metrics::{Metrics, SendResult};
 use crate::retry::RetrySchedule;
@@ -26,6 +27,8 @@ pub struct SenderCompanion {
     /// Sends in flight across all instances, for the stats.
     pub in_flight: Arc<AtomicU64>,
     pub metrics: Arc<Metrics>,
+    /// Whether this process still holds each instance (with Redis).
+    pub tenure: Arc<Tenure>,
 }
 
 impl Companion for SenderCompanion {
@@ -38,6 +41,7 @@ impl Companion for SenderCompanion {
             retry: self.retry,
             in_flight: self.in_flight.clone(),
             metrics: self.metrics.clone(),
+            tenure: self.tenure.clone(),
             last_send: None,
         };
         tokio::spawn(sender.run(stop))
@@ -52,6 +56,7 @@ pub struct InstanceSender {
     retry: RetrySchedule,
     in_flight: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
+    tenure: Arc<Tenure>,
     last_send: Option<Instant>,
 }
 
@@ -60,6 +65,9 @@ const STORE_RETRY: Duration = Duration::from_secs(1);
 /// An idle sender looks at its queue this often even without a wakeup (a
 /// wakeup from another process can be missed while Redis reconnects).
 const IDLE_RECHECK: Duration = Duration::from_secs(5);
+/// Pause while the instance's lease is not confirmed, before looking again
+/// (the coordinator renews it or stops this sender meanwhile).
+const TENURE_RECHECK: Duration = Duration::from_millis(100);
 
 impl InstanceSender {
     pub async fn run(mut self, stop: CancellationToken) {
@@ -105,6 +113,11 @@ impl InstanceSender {
                 .await;
             return;
         };
+        if !self.tenure.allows_send(&self.handle.id) {
+            tracing::debug!(instance = %self.handle.id, "the lease is not confirmed lately; holding the send");
+            pause(stop, TENURE_RECHECK).await;
+            return;
+        }
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         let result = self.handle.send(outgoing).await;
         self.in_flight.fetch_sub(1, Ordering::Relaxed);

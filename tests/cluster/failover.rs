@@ -12,7 +12,7 @@ use std::time::Duration;
 const INSTANCES: usize = 10;
 const PER_INSTANCE: usize = 100;
 
-fn redis_url() -> String {
+pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod failover;
+mod frozen;
 mod procs;
 mod redis_full;
 mod redis_restart;

@@ -53,6 +53,22 @@ impl Proc {
         }
     }
 
+    /// Stops the process where it stands (SIGSTOP), as a frozen container
+    /// or a stalled machine would; [`Proc::thaw`] lets it go on.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([which, &pid]).status().unwrap();
+        assert!(sent.success(), "kill {which} {pid}");
+    }
+
     /// Kills the process at once, as kill -9 would.
     pub fn kill(mut self) {
         let _ = self.child.kill();
