@@ -205,6 +205,10 @@ impl Outbox for ObservedOutbox {
     async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue> {
         self.inner.requeue_forward(id).await
     }
+
+    async fn release_forwards(&self, ids: &[String]) -> StoreResult<()> {
+        self.inner.release_forwards(ids).await
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //! messages into Conversations) go to the GHL provider. Success is
 //! delivered; a failure is tried again on the retry schedule (a
 //! `Retry-After` is obeyed) until the last try makes it a dead letter. No
-//! try outlasts the forward's claim (see `handoff`).
+//! try outlasts the forward's claim (see `handoff`). When it stops, it
+//! finishes the tries under way and hands back, due at once, the forwards
+//! it took but had not begun to try.
 
 use super::handoff::{self, Handed};
 use crate::clock::now_ms;
@@ -16,7 +18,7 @@ use crate::store::{ForwardRecord, ForwardTarget, Outbox, StoreResult, FORWARD_CL
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedMutexGuard, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -79,6 +81,8 @@ enum Settled {
 
 enum Outcome {
     Delivered,
+    /// Not tried: the forwarder stopped while the forward waited its turn.
+    Untried,
     Failed {
         error: String,
         retry_after: Option<Duration>,
@@ -109,23 +113,41 @@ impl Forwarder {
     }
 
     /// Runs until `stop`, finishing the tries in progress.
-    pub async fn run(self, handed: Handed, stop: CancellationToken) {
+    pub async fn run(self, mut handed: Handed, stop: CancellationToken) {
         if self.settings.url.is_none() {
             tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
         }
-        tokio::join!(self.take_handed(handed, &stop), self.rounds(&stop));
+        tokio::join!(self.take_handed(&mut handed, &stop), self.rounds(&stop));
+        self.hand_back(handed.close()).await;
+    }
+
+    /// Hands forwards that were taken but not tried back to the store, due
+    /// at once (see [`Outbox::release_forwards`]).
+    async fn hand_back(&self, forwards: Vec<ForwardRecord>) {
+        if forwards.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = forwards.into_iter().map(|f| f.id).collect();
+        match self.outbox.release_forwards(&ids).await {
+            Ok(()) => tracing::info!(
+                count = ids.len(),
+                "handed back forwards not yet tried, due at once"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not hand back untried forwards; their claims run out instead")
+            }
+        }
     }
 
     /// Tries the forwards the intake hands over, as they come. One that is
     /// due again later wakes the rounds, which then know when.
-    async fn take_handed(&self, handed: Handed, stop: &CancellationToken) {
+    async fn take_handed(&self, handed: &mut Handed, stop: &CancellationToken) {
         handed
-            .into_stream()
-            .take_until(stop.cancelled())
+            .until_stopped(stop)
             .flat_map(futures::stream::iter)
             .for_each_concurrent(HANDED_AT_ONCE, |forward| async move {
                 let deadline = handoff::try_deadline(&forward);
-                if self.attempt(forward, deadline).await == Settled::DueLater {
+                if self.attempt(forward, deadline, stop).await == Settled::DueLater {
                     self.wakeup.notify_one();
                 }
             })
@@ -136,7 +158,7 @@ impl Forwarder {
     async fn rounds(&self, stop: &CancellationToken) {
         while !stop.is_cancelled() {
             let notified = self.wakeup.notified();
-            let handled = self.round().await;
+            let handled = self.round(stop).await;
             if handled == BATCH {
                 continue;
             }
@@ -150,7 +172,7 @@ impl Forwarder {
     }
 
     /// Attempts every due forward once; returns how many it took.
-    async fn round(&self) -> usize {
+    async fn round(&self, stop: &CancellationToken) -> usize {
         let due = match self.outbox.due_forwards(now_ms(), BATCH).await {
             Ok(due) => due,
             Err(e) => {
@@ -162,7 +184,7 @@ impl Forwarder {
         let deadline = Instant::now() + FORWARD_CLAIM.saturating_sub(handoff::OUTCOME_MARGIN);
         futures::stream::iter(due)
             .for_each_concurrent(CONCURRENCY, |f| async move {
-                self.attempt(f, deadline).await;
+                self.attempt(f, deadline, stop).await;
             })
             .await;
         count
@@ -178,13 +200,12 @@ impl Forwarder {
 
     /// Tries the forward, unless `deadline` has passed (then its claim runs
     /// out and a later round takes it), and stores the outcome.
-    async fn attempt(&self, forward: ForwardRecord, deadline: Instant) -> Settled {
+    async fn attempt(&self, forward: ForwardRecord, deadline: Instant, stop: &CancellationToken) -> Settled {
         if Instant::now() >= deadline {
             tracing::info!(forward = %forward.id, "a forward waited past its claim; a later round takes it");
             return Settled::DueLater;
         }
-        self.metrics.forward_attempts.inc();
-        let outcome = tokio::time::timeout_at(deadline, self.carry_out(&forward))
+        let outcome = tokio::time::timeout_at(deadline, self.carry_out(&forward, stop))
             .await
             .unwrap_or_else(|_| Outcome::Failed {
                 error: "the try did not finish within the forward's claim".into(),
@@ -201,7 +222,16 @@ impl Forwarder {
     /// Stores the outcome: delivered, a retry at the schedule's next time,
     /// or a dead letter after the last try.
     async fn settle(&self, forward: &ForwardRecord, outcome: Outcome) -> (Settled, StoreResult<()>) {
+        if !matches!(outcome, Outcome::Untried) {
+            self.metrics.forward_attempts.inc();
+        }
         match outcome {
+            Outcome::Untried => (
+                Settled::DueLater,
+                self.outbox
+                    .release_forwards(std::slice::from_ref(&forward.id))
+                    .await,
+            ),
             Outcome::Delivered => {
                 self.metrics.forwards_delivered.inc();
                 (Settled::Done, self.outbox.forward_delivered(&forward.id).await)
@@ -224,9 +254,12 @@ impl Forwarder {
         }
     }
 
-    async fn carry_out(&self, forward: &ForwardRecord) -> Outcome {
+    async fn carry_out(&self, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome {
+        if stop.is_cancelled() {
+            return Outcome::Untried;
+        }
         match (forward.target, &self.settings.url) {
-            (ForwardTarget::Webhook, Some(url)) => self.post(url, forward).await,
+            (ForwardTarget::Webhook, Some(url)) => self.post(url, forward, stop).await,
             (ForwardTarget::Webhook, None) => Outcome::Failed {
                 error: "GHL_INBOUND_URL is not set".into(),
                 retry_after: None,
@@ -241,13 +274,29 @@ impl Forwarder {
         }
     }
 
-    async fn post(&self, url: &str, forward: &ForwardRecord) -> Outcome {
-        let _in_order = self.chat_order.lock(&chat_key(forward)).await;
-        let _slot = self
-            .post_slots
-            .acquire()
-            .await
-            .expect("the forwarder never closes its slots");
+    /// Waits for the chat's turn and a free POST slot; None when the
+    /// forwarder stops first.
+    async fn turn(
+        &self,
+        forward: &ForwardRecord,
+        stop: &CancellationToken,
+    ) -> Option<(OwnedMutexGuard<()>, SemaphorePermit<'_>)> {
+        let wait = async {
+            let in_order = self.chat_order.lock(&chat_key(forward)).await;
+            let slot = self.post_slots.acquire().await;
+            (in_order, slot.expect("the forwarder never closes its slots"))
+        };
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => None,
+            turn = wait => Some(turn),
+        }
+    }
+
+    async fn post(&self, url: &str, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome {
+        let Some((_in_order, _slot)) = self.turn(forward, stop).await else {
+            return Outcome::Untried;
+        };
         let mut request = self
             .client
             .post(url)

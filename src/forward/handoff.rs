@@ -4,15 +4,17 @@
 //! memory they are claimed in the store (due only when the claim runs out),
 //! so no round of this or another process's forwarder takes them too. A
 //! forward that waits in memory too long for its first try is left to its
-//! claim running out; one lost with the process is due again after a
-//! restart (embedded store) or when the claim runs out (Redis).
+//! claim running out. A stopping forwarder hands back, due at once, those
+//! it has not tried; one lost with the process (killed) is due again
+//! after a restart (embedded store) or when the claim runs out (Redis).
 
 use crate::clock::now_ms;
 use crate::store::{ForwardRecord, FORWARD_CLAIM};
+use futures::{Stream, StreamExt};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 
 /// Messages whose forwards can wait in memory at once; past that, forwards
 /// are stored due at once and the forwarder's rounds take them.
@@ -60,10 +62,23 @@ impl Place<'_> {
 }
 
 impl Handed {
-    /// Each message's forwards as they are handed over; ends once every
-    /// intake is gone.
-    pub fn into_stream(self) -> ReceiverStream<Vec<ForwardRecord>> {
-        ReceiverStream::new(self.forwards)
+    /// Each message's forwards as they are handed over, until `stop` (or
+    /// until every intake is gone).
+    pub fn until_stopped<'a>(
+        &'a mut self,
+        stop: &'a CancellationToken,
+    ) -> impl Stream<Item = Vec<ForwardRecord>> + 'a {
+        futures::stream::poll_fn(move |cx| self.forwards.poll_recv(cx)).take_until(stop.cancelled())
+    }
+
+    /// Takes no more handovers; returns the forwards still waiting here.
+    pub fn close(mut self) -> Vec<ForwardRecord> {
+        self.forwards.close();
+        let mut left = Vec::new();
+        while let Ok(forwards) = self.forwards.try_recv() {
+            left.extend(forwards);
+        }
+        left
     }
 }
 
@@ -78,7 +93,6 @@ pub fn try_deadline(forward: &ForwardRecord) -> Instant {
 mod tests {
     use super::*;
     use crate::store::{InboundRecord, NewForward};
-    use futures::StreamExt;
 
     fn claimed_until(due_ms: i64) -> ForwardRecord {
         let inbound = InboundRecord {
@@ -119,16 +133,34 @@ mod tests {
 
     #[tokio::test]
     async fn places_run_out_and_come_back_when_taken() {
-        let (handoff, handed) = channel();
+        let (handoff, mut handed) = channel();
         let places: Vec<_> = (0..CAPACITY).map_while(|_| handoff.place()).collect();
         assert_eq!(places.len(), CAPACITY);
         assert!(handoff.place().is_none(), "no room past the capacity");
         for place in places {
             place.hand_over(vec![claimed_until(5)]);
         }
-        let mut stream = handed.into_stream();
+        let stop = CancellationToken::new();
+        let mut stream = Box::pin(handed.until_stopped(&stop));
         assert_eq!(stream.next().await.unwrap()[0].id, "f1");
         assert!(handoff.place().is_some(), "a taken message frees a place");
+    }
+
+    #[tokio::test]
+    async fn a_stop_ends_the_handovers_and_close_returns_what_was_not_taken() {
+        let (handoff, mut handed) = channel();
+        for _ in 0..3 {
+            handoff.place().unwrap().hand_over(vec![claimed_until(5)]);
+        }
+        let stop = CancellationToken::new();
+        {
+            let mut stream = Box::pin(handed.until_stopped(&stop));
+            assert!(stream.next().await.is_some());
+            stop.cancel();
+            assert!(stream.next().await.is_none(), "nothing is taken after the stop");
+        }
+        assert_eq!(handed.close().len(), 2);
+        assert!(handoff.place().is_none(), "a closed forwarder takes no more");
     }
 
     #[tokio::test]

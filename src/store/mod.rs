@@ -134,6 +134,11 @@ pub trait Outbox: Send + Sync {
     /// Puts a forward back to pending, due now, with its attempts reset,
     /// unless a forwarder has it claimed (see [`Requeue::Claimed`]).
     async fn requeue_forward(&self, id: &str) -> StoreResult<Requeue>;
+    /// Makes these forwards due at once if they are still pending: a
+    /// stopping forwarder hands back those it had claimed but not tried,
+    /// so another process (or this one once restarted) takes them without
+    /// waiting for the claim to run out.
+    async fn release_forwards(&self, ids: &[String]) -> StoreResult<()>;
 }
 
 /// GHL number routing: which instances serve a GHL location (its default

@@ -1,6 +1,7 @@
 //! Inbound: forwarded with the right fields, once; retried while the
 //! receiver fails; a dead letter after the last try, and sent again on demand
-//! (at once when it waits for a retry; not while a try is under way).
+//! (at once when it waits for a retry; not while a try is under way); a
+//! stopping gateway hands back what it had not tried.
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
@@ -15,6 +16,7 @@ crate::both_backends!(
     a_forward_waiting_for_a_retry_is_sent_at_once_on_demand,
     a_forward_being_tried_is_not_sent_again_on_demand,
     a_receiver_that_is_down_gets_the_message_when_it_comes_back,
+    a_stop_hands_back_the_forwards_it_had_not_tried,
 );
 
 async fn gateway_with(receiver: &Receiver, env: &TestEnv, attempts: u32) -> Gateway {
@@ -225,5 +227,46 @@ async fn a_receiver_that_is_down_gets_the_message_when_it_comes_back(env: TestEn
         receiver.received().len() == 1
     })
     .await;
+    gw.stop().await;
+}
+
+/// Four messages of one chat: the first try hangs at the receiver, the
+/// other three wait their turn when the gateway stops (its stop cut short
+/// by SHUTDOWN_TIMEOUT). They were claimed for two minutes; handed back,
+/// the next start forwards them at once.
+async fn a_stop_hands_back_the_forwards_it_had_not_tried(env: TestEnv) {
+    let receiver = Receiver::start().await;
+    receiver.hold_next(1);
+    let extra = [
+        ("ghl-inbound-url", receiver.url()),
+        ("forward-timeout-ms", "20000".to_owned()),
+        ("shutdown-timeout", "500ms".to_owned()),
+    ];
+    let gw = env.start(&extra).await;
+    gw.linked_instance("wa-01", "+15550000001").await;
+    for n in 0..4 {
+        let inbound = json!({ "from": "+5511999999999", "text": format!("m{n}") });
+        gw.post("/api/sim/wa-01/inbound", inbound).await;
+    }
+    eventually("the first try is under way and the rest wait", || async {
+        let (_, pending) = gw.get("/api/forwards?status=pending").await;
+        receiver.attempts() == 1 && pending["count"] == 4
+    })
+    .await;
+    gw.stop().await;
+
+    let gw = env.start(&extra).await;
+    let texts = || {
+        let received = receiver.received();
+        received
+            .iter()
+            .map(|r| r.body["text"].clone())
+            .collect::<Vec<_>>()
+    };
+    eventually("the untried forwards arrive after the restart", || async {
+        ["m1", "m2", "m3"].iter().all(|t| texts().contains(&json!(t)))
+    })
+    .await;
+    receiver.release();
     gw.stop().await;
 }

@@ -259,4 +259,21 @@ impl Outbox for RedisStore {
             _ => Requeue::Unknown,
         })
     }
+
+    async fn release_forwards(&self, ids: &[String]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut script = scripts::RELEASE_FORWARDS.prepare_invoke();
+        script.key(self.keys.forwards_due()).arg(now_ms());
+        for id in ids {
+            script.key(self.keys.forward(id)).arg(id);
+        }
+        let mut conn = self.conn().await?;
+        script
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
 }

@@ -180,3 +180,20 @@ pub static REQUEUE_FORWARD: LazyLock<Script> = LazyLock::new(|| {
         "#,
     )
 });
+
+/// KEYS: forwards due, then each forward's record. ARGV: now, then the
+/// forward ids in the same order. Makes each forward still pending (in the
+/// due set) due now, in the set and in its record.
+pub static RELEASE_FORWARDS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        for i = 2, #ARGV do
+            if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+                redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+                redis.call('HSET', KEYS[i], 'next_attempt_at', ARGV[1])
+            end
+        end
+        return 0
+        "#,
+    )
+});

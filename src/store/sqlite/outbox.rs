@@ -211,4 +211,20 @@ impl Outbox for SqliteStore {
         })
         .await
     }
+
+    async fn release_forwards(&self, ids: &[String]) -> StoreResult<()> {
+        let ids = ids.to_vec();
+        self.with(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            for id in &ids {
+                tx.prepare_cached(
+                    "UPDATE forwards SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                )?
+                .execute(params![id, now])?;
+            }
+            tx.commit()
+        })
+        .await
+    }
 }

@@ -176,6 +176,32 @@ async fn a_claimed_forward_waits_out_its_claim_and_is_released_by_a_restart() {
 }
 
 #[tokio::test]
+async fn released_forwards_are_due_at_once_and_finished_ones_are_left_alone() {
+    let (_dir, db) = store();
+    let claimed_until = crate::clock::now_ms() + 120_000;
+    for wa_id in ["w1", "w2"] {
+        let claimed = InboundRecord {
+            forwards_due_at_ms: claimed_until,
+            ..inbound(wa_id)
+        };
+        db.record_inbound(claimed).await.unwrap();
+    }
+    db.forward_delivered("fwd-w2").await.unwrap();
+    assert!(db
+        .due_forwards(crate::clock::now_ms(), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    db.release_forwards(&["fwd-w1".into(), "fwd-w2".into()])
+        .await
+        .unwrap();
+    let due = db.due_forwards(crate::clock::now_ms(), 10).await.unwrap();
+    assert_eq!(due.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["fwd-w1"]);
+    let delivered = db.forwards(Some(ForwardStatus::Delivered), 10).await.unwrap();
+    assert_eq!(delivered.len(), 1, "a delivered forward stays delivered");
+}
+
+#[tokio::test]
 async fn forwards_go_from_retry_to_dead_to_requeued() {
     let (_dir, db) = store();
     db.record_inbound(inbound("w1")).await.unwrap();
