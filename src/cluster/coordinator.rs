@@ -75,8 +75,11 @@ impl Coordinator {
         self.release_all().await;
     }
 
+    /// One ownership round. The leases held are renewed before the
+    /// heartbeat is written: a Redis out of memory refuses the heartbeat
+    /// (a write that may grow it) but not a renewal (it only moves an
+    /// expiry), so the sessions here keep running through such a spell.
     async fn tick(&self) -> Result<(), String> {
-        let alive = self.leases.heartbeat(now_ms()).await.map_err(|e| e.to_string())?;
         let records = self
             .stores
             .instances
@@ -84,6 +87,7 @@ impl Coordinator {
             .await
             .map_err(|e| e.to_string())?;
         self.renew_or_drop(&records).await?;
+        let alive = self.leases.heartbeat(now_ms()).await.map_err(|e| e.to_string())?;
         let fair_share = records.len().div_ceil(alive);
         self.release_extra(fair_share).await;
         self.take_free(&records, fair_share).await
