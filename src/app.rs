@@ -52,6 +52,7 @@ pub async fn run(
     let stores = message_events.observe(stores);
     let metrics = Arc::new(Metrics::new());
     let mut parts = Parts::build(&settings, &stores, base_url, metrics.clone());
+    relay_live_changes(&parts, &message_events, &shutdown);
     let forwarder_alive = Arc::new(TaskFlag::default());
     let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
     let state = AppState::new(StateParts {
@@ -90,7 +91,10 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
         .clone()
         .unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.raw.port));
     let (settings, stores, _) = prepare(settings).await?;
+    let message_events = Arc::new(MessageEvents::default());
+    let stores = message_events.observe(stores);
     let mut parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
+    relay_live_changes(&parts, &message_events, &shutdown);
     let forwarder_alive = Arc::new(TaskFlag::default());
     let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
     tracing::info!(node = %settings.node_id, "wagate worker is running");
@@ -120,6 +124,14 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
         .map(|url| (url, settings.raw.redis_prefix.as_str()));
     let stores = Stores::open(&session_dir, redis).await?;
     Ok((Arc::new(settings), stores, api_key))
+}
+
+/// With Redis, passes live changes to and from the other processes, for
+/// the panels they serve and the panel served here.
+fn relay_live_changes(parts: &Parts, message_events: &Arc<MessageEvents>, shutdown: &CancellationToken) {
+    if let Some(relay) = parts.fleet.live_relay(message_events.clone()) {
+        tokio::spawn(relay.run(shutdown.child_token()));
+    }
 }
 
 /// Starts what runs sessions, forwards and alerts, unless the role is `api`.

@@ -24,6 +24,16 @@ pub struct MessageEvent {
     pub instance_id: InstanceId,
     pub id: Option<String>,
     pub status: MessageStatus,
+    /// Where the change was made (with Redis, other processes' changes are
+    /// passed on here too).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    ThisProcess,
+    AnotherProcess,
 }
 
 /// The broadcast channel of message changes.
@@ -62,12 +72,18 @@ impl MessageEvents {
     }
 
     fn publish(&self, instance_id: InstanceId, id: Option<String>, status: MessageStatus) {
-        // No listener is not an error: the panel may simply be closed.
-        let _ = self.sender.send(MessageEvent {
+        self.pass_on(MessageEvent {
             instance_id,
             id,
             status,
+            origin: Origin::ThisProcess,
         });
+    }
+
+    /// Publishes a change to this process's listeners.
+    pub fn pass_on(&self, event: MessageEvent) {
+        // No listener is not an error: the panel may simply be closed.
+        let _ = self.sender.send(event);
     }
 }
 

@@ -1,7 +1,9 @@
 //! `GET /api/events`: the panel's live feed as Server-Sent Events. It
 //! sends each instance's state on connect and on every change (`instance`,
 //! with the QR as a data URL while pairing), `removed` when an instance's
-//! session ends, and `message` when a message arrives or changes status. A caller with
+//! session ends, and `message` when a message arrives or changes status. With
+//! Redis it covers the instances and messages of every process sharing it
+//! (relayed by `cluster::live`); `removed` is sent for this process's only. A caller with
 //! a panel token sees only its instances. Credentials may come as `?token=`
 //! here (EventSource sends no headers); warp's request log shows the path
 //! only, never the query. The stream ends when the gateway shuts down, and
@@ -10,6 +12,7 @@
 use super::auth::{self, Access, Credentials};
 use super::common::with_state;
 use super::state::AppState;
+use crate::domain::InstanceId;
 use crate::message_events::MessageEvent;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::SessionHandle;
@@ -47,8 +50,12 @@ async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
     let done = state.shutdown.child_token();
     let (running, mut started) = state.sessions.running_and_started();
     let mut messages = state.message_events.subscribe();
+    let mut elsewhere = state.fleet.remote_views();
     for handle in running {
         follow(&access, handle, &sender, &done);
+    }
+    if !send_published_elsewhere(&access, &state, &sender).await {
+        return;
     }
     let expiry = expiry(&access);
     tokio::pin!(expiry);
@@ -63,6 +70,15 @@ async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
                 // Missed starts: end the stream; the browser reconnects afresh.
                 Err(_) => break,
             },
+            remote = elsewhere.recv() => match remote {
+                Ok(remote) if access.allows(&remote.instance) && state.sessions.get(&remote.instance).is_none() => {
+                    if sender.send(instance_event(&remote.instance, &remote.view)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
             change = messages.recv() => match change {
                 Ok(change) if access.allows(&change.instance_id) => {
                     if sender.send(message_event(&change)).await.is_err() {
@@ -75,6 +91,29 @@ async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
         }
     }
     done.cancel();
+}
+
+/// Sends the state of each instance the caller may see that runs in
+/// another process; false when the browser left.
+async fn send_published_elsewhere(access: &Access, state: &AppState, sender: &mpsc::Sender<Event>) -> bool {
+    let records = match state.stores.instances.instances().await {
+        Ok(records) => records,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the instances for the live feed");
+            return true;
+        }
+    };
+    for remote in state.fleet.published_elsewhere(&records).await {
+        if access.allows(&remote.instance)
+            && sender
+                .send(instance_event(&remote.instance, &remote.view))
+                .await
+                .is_err()
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// Resolves when the caller's access expires (never, for the API key).
@@ -99,7 +138,7 @@ async fn follow_instance(handle: SessionHandle, sender: mpsc::Sender<Event>, don
     let mut view = handle.watch();
     loop {
         let current = view.borrow_and_update().clone();
-        if sender.send(instance_event(&handle, &current)).await.is_err() {
+        if sender.send(instance_event(&handle.id, &current)).await.is_err() {
             return;
         }
         tokio::select! {
@@ -114,19 +153,19 @@ async fn follow_instance(handle: SessionHandle, sender: mpsc::Sender<Event>, don
     }
 }
 
-fn instance_event(handle: &SessionHandle, view: &InstanceView) -> Event {
+fn instance_event(id: &InstanceId, view: &InstanceView) -> Event {
     let qr = view
         .qr
         .as_deref()
         .and_then(|code| match crate::qr::data_url(code) {
             Ok(url) => Some(url),
             Err(e) => {
-                tracing::warn!(instance = %handle.id, error = %e, "could not draw the QR for the panel");
+                tracing::warn!(instance = %id, error = %e, "could not draw the QR for the panel");
                 None
             }
         });
     let data = json!({
-        "instanceId": handle.id,
+        "instanceId": id,
         "status": view.status,
         "phone": view.phone,
         "qr": qr,

@@ -260,21 +260,23 @@ impl Coordinator {
     }
 }
 
-/// Publishes the instance's state on every change and at least once per
-/// lease period, so readers elsewhere see it and it fades if we die.
+/// Publishes the instance's state on every change (announcing it to the
+/// other processes' live feeds) and at least once per lease period, so
+/// readers elsewhere see it and it fades if we die.
 async fn publish(remote: Remote, node: String, handle: crate::wa::manager::SessionHandle, ttl: Duration) {
     let mut changes = handle.watch();
+    let mut changed = true;
     loop {
         let view = PublishedView {
             owner: node.clone(),
             view: changes.borrow_and_update().clone(),
         };
-        if let Err(e) = remote.publish(handle.id.as_str(), &view, ttl * 2).await {
+        if let Err(e) = remote.publish(handle.id.as_str(), &view, ttl * 2, changed).await {
             tracing::debug!(error = %e, "could not publish an instance's state");
         }
-        tokio::select! {
-            changed = changes.changed() => if changed.is_err() { return },
-            _ = tokio::time::sleep(ttl / 3) => {}
-        }
+        changed = tokio::select! {
+            change = changes.changed() => if change.is_err() { return } else { true },
+            _ = tokio::time::sleep(ttl / 3) => false,
+        };
     }
 }

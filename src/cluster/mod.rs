@@ -3,15 +3,17 @@
 //! gateway process through a lease (`lease`, `coordinator`); the API reaches
 //! an instance through [`Fleet`], locally when it runs here, else through
 //! Redis to its owner (`remote`); its sender sends only while the lease
-//! lasts (`tenure`).
+//! lasts (`tenure`). Live changes cross between processes (`live`).
 
 pub mod control;
 pub mod coordinator;
 pub mod lease;
+pub mod live;
 pub mod remote;
 pub mod tenure;
 
 use crate::domain::InstanceId;
+use crate::message_events::MessageEvents;
 use crate::queue::Wakeups;
 use crate::store::InstanceRecord;
 use crate::wa::actor::InstanceView;
@@ -19,8 +21,10 @@ use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use crate::wa::InstanceStatus;
 use control::{Control, ControlReply};
+use live::{LiveRelay, RemoteView};
 use remote::Remote;
 use std::sync::Arc;
+use tokio::sync::broadcast;
 
 /// An instance's state and the process that runs it.
 #[derive(Debug, Clone)]
@@ -37,6 +41,8 @@ pub struct Fleet {
     /// Present with Redis: sessions may run in other processes.
     remote: Option<Remote>,
     sim: Option<Arc<SimNetwork>>,
+    /// State changes of instances that run in other processes.
+    remote_views: broadcast::Sender<RemoteView>,
 }
 
 impl Fleet {
@@ -53,7 +59,41 @@ impl Fleet {
             wakeups,
             remote,
             sim,
+            remote_views: broadcast::channel(live::VIEWS_BUFFER).0,
         }
+    }
+
+    /// Follows the state changes of instances that run in other processes.
+    pub fn remote_views(&self) -> broadcast::Receiver<RemoteView> {
+        self.remote_views.subscribe()
+    }
+
+    /// The relay of live changes between processes, with Redis.
+    pub fn live_relay(&self, messages: Arc<MessageEvents>) -> Option<LiveRelay> {
+        Some(LiveRelay {
+            remote: self.remote.clone()?,
+            node: self.node.clone(),
+            messages,
+            views: self.remote_views.clone(),
+        })
+    }
+
+    /// The published state of each of `records` that runs in another
+    /// process (none when embedded: every instance runs here).
+    pub async fn published_elsewhere(&self, records: &[InstanceRecord]) -> Vec<RemoteView> {
+        let Some(remote) = &self.remote else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for record in records.iter().filter(|r| self.sessions.get(&r.id).is_none()) {
+            if let Ok(Some(published)) = remote.view(record.id.as_str()).await {
+                found.push(RemoteView {
+                    instance: record.id.clone(),
+                    view: published.view,
+                });
+            }
+        }
+        found
     }
 
     /// Tells the instance's sender that a message was queued, in whichever

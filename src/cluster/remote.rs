@@ -1,6 +1,7 @@
 //! Reaching sessions that run in another process: their owners publish each
-//! instance's state to Redis, and requests travel through a per-instance
-//! Redis list to the owner, whose answer comes back on a reply list.
+//! instance's state to Redis (and announce its changes on a channel), and
+//! requests travel through a per-instance Redis list to the owner, whose
+//! answer comes back on a reply list.
 
 use super::control::{Control, ControlReply};
 use crate::domain::InstanceId;
@@ -24,6 +25,13 @@ const BLOCK_SECONDS: f64 = 0.3;
 pub struct PublishedView {
     pub owner: String,
     pub view: InstanceView,
+}
+
+/// A change of an instance's state, as announced to the other processes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ViewNote {
+    pub instance: String,
+    pub published: PublishedView,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -55,41 +63,74 @@ impl Remote {
 
     /// Announces that a message was queued for `instance`.
     pub async fn announce(&self, instance: &str) -> Result<(), String> {
-        let mut conn = self.conn().await?;
-        conn.publish::<_, _, ()>(self.wake_channel(), instance)
-            .await
-            .map_err(|e| e.to_string())
+        self.broadcast(&self.wake_channel(), instance).await
     }
 
-    /// Wakes local senders on every announcement until `stop`; resubscribes
-    /// after a lost connection.
+    /// Wakes local senders on every announcement until `stop`.
     pub async fn relay_wakeups(self, wakeups: Arc<Wakeups>, stop: CancellationToken) {
+        let channels = [self.wake_channel()];
+        self.follow(&channels, "queued-message announcements", &stop, |_, instance| {
+            if let Ok(id) = InstanceId::parse(instance) {
+                wakeups.wake(&id);
+            }
+        })
+        .await
+    }
+
+    /// Hands every message on `channels` (channel, payload) to `handle`
+    /// until `stop`, subscribing again after a lost connection; `what`
+    /// names the messages in the log.
+    pub(super) async fn follow(
+        &self,
+        channels: &[String],
+        what: &str,
+        stop: &CancellationToken,
+        mut handle: impl FnMut(&str, &str),
+    ) {
         while !stop.is_cancelled() {
-            if let Err(e) = self.relay_once(&wakeups, &stop).await {
-                tracing::warn!(error = %e, "lost the queued-message announcements; subscribing again");
+            if let Err(e) = self.follow_once(channels, stop, &mut handle).await {
+                tracing::warn!(error = %e, "lost the {what}; subscribing again");
                 tokio::select! { _ = tokio::time::sleep(Duration::from_secs(1)) => {}, _ = stop.cancelled() => {} }
             }
         }
     }
 
-    async fn relay_once(&self, wakeups: &Wakeups, stop: &CancellationToken) -> Result<(), String> {
+    async fn follow_once(
+        &self,
+        channels: &[String],
+        stop: &CancellationToken,
+        handle: &mut impl FnMut(&str, &str),
+    ) -> Result<(), String> {
         let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
         let mut pubsub = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
-        pubsub
-            .subscribe(self.wake_channel())
-            .await
-            .map_err(|e| e.to_string())?;
+        pubsub.subscribe(channels).await.map_err(|e| e.to_string())?;
         let mut messages = pubsub.on_message();
         loop {
             let message = tokio::select! { m = messages.next() => m, _ = stop.cancelled() => return Ok(()) };
             let Some(message) = message else {
                 return Err("the subscription ended".into());
             };
-            let instance: String = message.get_payload().map_err(|e| e.to_string())?;
-            if let Ok(id) = InstanceId::parse(&instance) {
-                wakeups.wake(&id);
-            }
+            let payload: String = message.get_payload().map_err(|e| e.to_string())?;
+            handle(message.get_channel_name(), &payload);
         }
+    }
+
+    /// Publishes `payload` on `channel`.
+    pub(super) async fn broadcast(&self, channel: &str, payload: &str) -> Result<(), String> {
+        let mut conn = self.conn().await?;
+        conn.publish::<_, _, ()>(channel, payload)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The channel of the owners' instance state changes.
+    pub(super) fn views_channel(&self) -> String {
+        format!("{}live:views", self.prefix)
+    }
+
+    /// The channel of every process's message changes.
+    pub(super) fn messages_channel(&self) -> String {
+        format!("{}live:messages", self.prefix)
     }
 
     fn view_key(&self, instance: &str) -> String {
@@ -104,13 +145,30 @@ impl Remote {
         self.pool.get().await.map_err(|e| format!("Redis: {e}"))
     }
 
-    /// Publishes an owned instance's state; it fades after `ttl` unless renewed.
-    pub async fn publish(&self, instance: &str, view: &PublishedView, ttl: Duration) -> Result<(), String> {
+    /// Publishes an owned instance's state; it fades after `ttl` unless
+    /// renewed. A change (`changed`) is also announced on the views channel
+    /// for the live feeds of other processes.
+    pub async fn publish(
+        &self,
+        instance: &str,
+        view: &PublishedView,
+        ttl: Duration,
+        changed: bool,
+    ) -> Result<(), String> {
         let json = serde_json::to_string(view).expect("plain data serialises");
+        let mut pipe = redis::pipe();
+        pipe.pset_ex(self.view_key(instance), &json, ttl.as_millis() as u64)
+            .ignore();
+        if changed {
+            let note = ViewNote {
+                instance: instance.to_owned(),
+                published: view.clone(),
+            };
+            let note = serde_json::to_string(&note).expect("plain data serialises");
+            pipe.publish(self.views_channel(), note).ignore();
+        }
         let mut conn = self.conn().await?;
-        conn.pset_ex::<_, _, ()>(self.view_key(instance), json, ttl.as_millis() as u64)
-            .await
-            .map_err(|e| e.to_string())
+        pipe.query_async::<()>(&mut conn).await.map_err(|e| e.to_string())
     }
 
     pub async fn view(&self, instance: &str) -> Result<Option<PublishedView>, String> {

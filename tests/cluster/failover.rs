@@ -3,7 +3,7 @@
 //! the simulated network once, in per-instance order, and the survivor
 //! takes the instances over.
 
-use crate::procs::{eventually, Api, Proc};
+use crate::procs::{eventually, member, redis_url, Api, Proc};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -12,21 +12,9 @@ use std::time::Duration;
 const INSTANCES: usize = 10;
 const PER_INSTANCE: usize = 100;
 
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn shared(prefix: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("REDIS_URL", redis_url()),
-        ("REDIS_PREFIX", prefix.to_owned()),
-        ("TEXT_DELAY_MS", "40".into()),
-    ]
-}
-
 fn with_role(prefix: &str, role: &str) -> Vec<(&'static str, String)> {
-    let mut vars = shared(prefix);
-    vars.push(("ROLE", role.to_owned()));
+    let mut vars = member(prefix, role);
+    vars.push(("TEXT_DELAY_MS", "40".into()));
     vars
 }
 

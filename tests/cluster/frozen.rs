@@ -3,20 +3,16 @@
 //! the first worker must not send it again: its lease ran out while it
 //! was stopped, so it holds the send until it learns the instance is gone.
 
-use crate::failover::redis_url;
-use crate::procs::{eventually, Api, Proc};
+use crate::procs::{eventually, member, redis_url, Api, Proc};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
 fn vars(prefix: &str, role: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("REDIS_URL", redis_url()),
-        ("REDIS_PREFIX", prefix.to_owned()),
-        ("ROLE", role.to_owned()),
-        // Long enough for the lease (1.5 s) to run out during the gap.
-        ("TEXT_DELAY_MS", "4000".into()),
-    ]
+    let mut vars = member(prefix, role);
+    // Long enough for the lease (1.5 s) to run out during the gap.
+    vars.push(("TEXT_DELAY_MS", "4000".into()));
+    vars
 }
 
 async fn send(api: &Api, text: &str) -> String {

@@ -8,6 +8,7 @@ mod support;
 
 mod failover;
 mod frozen;
+mod live;
 mod procs;
 mod redis_full;
 mod redis_restart;

@@ -10,6 +10,20 @@ pub const KEY: &str = "cluster-test-key-0123";
 
 pub use crate::support::free_port;
 
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Settings of one process of a cluster: the shared Redis, under `prefix`,
+/// and its role.
+pub fn member(prefix: &str, role: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("REDIS_URL", redis_url()),
+        ("REDIS_PREFIX", prefix.to_owned()),
+        ("ROLE", role.to_owned()),
+    ]
+}
+
 /// A gateway process; killed (SIGKILL) when dropped.
 pub struct Proc {
     child: Child,

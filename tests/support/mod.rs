@@ -70,3 +70,35 @@ where
     }
     panic!("{most} sends were all accepted; one should have been refused");
 }
+
+/// Reads a Server-Sent Events stream until an event (name, JSON data)
+/// satisfies `wanted`; fails the test after 10 s.
+pub async fn next_sse_event(
+    stream: &mut reqwest::Response,
+    buffer: &mut String,
+    wanted: impl Fn(&str, &serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event:"))
+                .map(str::trim);
+            let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim);
+            if let (Some(name), Some(data)) = (name, data) {
+                let data: serde_json::Value = serde_json::from_str(data).unwrap();
+                if wanted(name, &data) {
+                    return data;
+                }
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the wanted event arrives in time")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}

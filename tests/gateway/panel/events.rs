@@ -3,45 +3,15 @@
 
 use super::panel_link;
 use crate::common::{TestEnv, KEY};
+use crate::support::next_sse_event as next_event;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 crate::both_backends!(
     the_event_stream_pushes_status_changes_message_ticks_and_inbound,
     the_event_stream_of_a_panel_link_ends_when_the_link_expires,
 );
-
-/// Reads the event stream until an event satisfies `wanted`.
-async fn next_event(
-    stream: &mut reqwest::Response,
-    buffer: &mut String,
-    wanted: impl Fn(&str, &Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let name = block
-                .lines()
-                .find_map(|l| l.strip_prefix("event:"))
-                .map(str::trim);
-            let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim);
-            if let (Some(name), Some(data)) = (name, data) {
-                let data: Value = serde_json::from_str(data).unwrap();
-                if wanted(name, &data) {
-                    return data;
-                }
-            }
-        }
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
-            .await
-            .expect("the wanted event arrives in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
 
 async fn the_event_stream_pushes_status_changes_message_ticks_and_inbound(env: TestEnv) {
     let gw = env.start(&[]).await;
