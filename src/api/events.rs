@@ -47,6 +47,7 @@ pub fn routes(state: AppState, credentials: Credentials) -> BoxedFilter<(warp::r
 /// Follows every instance the caller may see, and message changes, until
 /// the browser leaves or the gateway stops.
 async fn feed(access: Access, state: AppState, sender: mpsc::Sender<Event>) {
+    let _open = state.fleet.open_feed();
     let done = state.shutdown.child_token();
     let (running, mut started) = state.sessions.running_and_started();
     let mut messages = state.message_events.subscribe();

@@ -21,7 +21,7 @@ use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use crate::wa::InstanceStatus;
 use control::{Control, ControlReply};
-use live::{LiveRelay, RemoteView};
+use live::{LiveRelay, OpenFeed, OpenFeeds, RemoteView};
 use remote::Remote;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -43,6 +43,7 @@ pub struct Fleet {
     sim: Option<Arc<SimNetwork>>,
     /// State changes of instances that run in other processes.
     remote_views: broadcast::Sender<RemoteView>,
+    feeds: Arc<OpenFeeds>,
 }
 
 impl Fleet {
@@ -60,7 +61,13 @@ impl Fleet {
             remote,
             sim,
             remote_views: broadcast::channel(live::VIEWS_BUFFER).0,
+            feeds: Arc::default(),
         }
+    }
+
+    /// Counts a panel feed as open here until the result is dropped.
+    pub fn open_feed(&self) -> OpenFeed {
+        self.feeds.open()
     }
 
     /// Follows the state changes of instances that run in other processes.
@@ -70,12 +77,13 @@ impl Fleet {
 
     /// The relay of live changes between processes, with Redis.
     pub fn live_relay(&self, messages: Arc<MessageEvents>) -> Option<LiveRelay> {
-        Some(LiveRelay {
-            remote: self.remote.clone()?,
-            node: self.node.clone(),
+        Some(LiveRelay::new(
+            self.remote.clone()?,
+            self.node.clone(),
             messages,
-            views: self.remote_views.clone(),
-        })
+            self.remote_views.clone(),
+            self.feeds.clone(),
+        ))
     }
 
     /// The published state of each of `records` that runs in another

@@ -128,6 +128,11 @@ impl Remote {
         format!("{}live:views", self.prefix)
     }
 
+    /// The channel on which processes with a panel feed open say so.
+    pub(super) fn watching_channel(&self) -> String {
+        format!("{}live:watching", self.prefix)
+    }
+
     /// The channel of every process's message changes.
     pub(super) fn messages_channel(&self) -> String {
         format!("{}live:messages", self.prefix)
