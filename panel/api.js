@@ -105,27 +105,41 @@ function setLive(mode) {
   $("live").textContent = words[mode];
 }
 
-function connectEvents() {
+// The stream opens with a one-time ticket asked for with the credential,
+// so neither the API key nor the panel link ever rides in a URL. A ticket
+// opens one stream: after any drop, a new one is asked for.
+async function connectEvents() {
   if (state.events) state.events.close();
-  const source = new EventSource("/api/events?token=" + encodeURIComponent(state.credential));
+  state.events = null;
+  let ticket;
+  try {
+    ticket = (await api("POST", "/api/events/ticket")).ticket;
+  } catch (e) {
+    if (e.message !== "signed out") retryEvents(null);
+    return;
+  }
+  const source = new EventSource("/api/events?ticket=" + encodeURIComponent(ticket));
   state.events = source;
   source.onopen = () => { state.retry = 1000; setLive("on"); attempt(loadInstances); };
   source.onerror = () => {
     setLive("wait");
-    if (source.readyState === EventSource.CLOSED && state.credential) {
-      // The browser gave up (the stream was refused or ended badly): check the
-      // credential, which signs out when it expired, then try again, slower each time.
-      setTimeout(async () => {
-        if (state.events !== source) return;
-        try { await api("GET", "/api/instances"); } catch (e) { if (e.message === "signed out") return; }
-        if (state.events === source) connectEvents();
-      }, state.retry);
-      state.retry = Math.min(state.retry * 2, 15000);
-    }
+    // The browser would reconnect with the used ticket: close and start anew.
+    source.close();
+    retryEvents(source);
   };
   source.addEventListener("instance", (e) => onInstanceEvent(JSON.parse(e.data)));
   source.addEventListener("removed", (e) => { state.live.delete(JSON.parse(e.data).instanceId); later("list", loadInstances); });
   source.addEventListener("message", (e) => onMessageEvent(JSON.parse(e.data)));
+}
+
+// Tries the stream again later, slower each time, unless another attempt
+// replaced `source` meanwhile.
+function retryEvents(source) {
+  setLive("wait");
+  setTimeout(() => {
+    if (state.events === source && state.credential) connectEvents();
+  }, state.retry);
+  state.retry = Math.min(state.retry * 2, 15000);
 }
 
 function liveFields(ev) {

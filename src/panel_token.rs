@@ -2,12 +2,15 @@
 //! without the API key, until it expires, optionally for some instances
 //! only. A token is `wgp1.<claims>.<tag>`: base64url JSON claims and an
 //! HMAC-SHA256 tag over `wgp1.<claims>`. The signing key is derived from the
-//! API key, so changing API_KEY revokes every link at once.
+//! API key, so changing API_KEY revokes every link at once. Other short
+//! tokens of the gateway (the event stream's tickets) are sealed the same
+//! way under a prefix of their own.
 
 use crate::domain::InstanceId;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -66,16 +69,31 @@ impl PanelTokens {
     }
 
     pub fn sign(&self, claims: &Claims) -> String {
-        let json = serde_json::to_vec(claims).expect("claims serialize");
-        let signed = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json));
-        let tag = self.tag(signed.as_bytes()).finalize().into_bytes();
-        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag))
+        self.seal(PREFIX, claims)
     }
 
     /// The token's claims, if it is genuine and unexpired at `now_s`.
     pub fn verify(&self, token: &str, now_s: i64) -> Result<Claims, TokenError> {
+        let claims: Claims = self.open(PREFIX, token)?;
+        if claims.expires_at <= now_s {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    /// `payload` as JSON under `prefix` (which says what kind of token it
+    /// is, so one kind is never taken for another), signed.
+    pub fn seal(&self, prefix: &str, payload: &impl Serialize) -> String {
+        let json = serde_json::to_vec(payload).expect("token payloads serialize");
+        let signed = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(json));
+        let tag = self.tag(signed.as_bytes()).finalize().into_bytes();
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The payload of a token sealed under `prefix`, if its signature holds.
+    pub fn open<T: DeserializeOwned>(&self, prefix: &str, token: &str) -> Result<T, TokenError> {
         let (signed, tag) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        let payload = signed.strip_prefix(PREFIX).ok_or(TokenError::Malformed)?;
+        let payload = signed.strip_prefix(prefix).ok_or(TokenError::Malformed)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| TokenError::Malformed)?;
         self.tag(signed.as_bytes())
             .verify_slice(&tag)
@@ -83,11 +101,7 @@ impl PanelTokens {
         let json = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| TokenError::Malformed)?;
-        let claims: Claims = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
-        if claims.expires_at <= now_s {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
     }
 
     fn tag(&self, signed: &[u8]) -> HmacSha256 {

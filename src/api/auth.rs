@@ -1,13 +1,14 @@
 //! Who is calling: the API key (`x-api-key` or `Authorization: Bearer`,
 //! compared in constant time) opens everything; a signed panel token
 //! (`Authorization: Bearer wgp1...`) opens what the panel needs, within its
-//! scope. Only the event stream also takes either one as `?token=`, since
-//! a browser's EventSource cannot send headers. The metrics token is
-//! checked the same way on `/metrics`.
+//! scope. No credential is ever taken from the URL (the event stream takes
+//! a one-time ticket there instead, see `events::ticket`). The Bearer
+//! scheme is read in any case; an empty header is no credential, and two
+//! headers that carry different credentials are refused. The metrics token
+//! is checked the same way on `/metrics`.
 
 use super::error::ApiError;
 use crate::panel_token::{Claims, PanelTokens};
-use serde::Deserialize;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use warp::http::StatusCode;
@@ -77,44 +78,65 @@ impl Credentials {
 pub fn from_headers(
     credentials: Credentials,
 ) -> impl Filter<Extract = (Access,), Error = warp::Rejection> + Clone {
+    offered().and_then(move |offered: Option<String>| {
+        let credentials = credentials.clone();
+        async move {
+            credentials
+                .check(offered.as_deref())
+                .map_err(warp::reject::custom)
+        }
+    })
+}
+
+/// The caller's access from the request headers when they offer a
+/// credential (a wrong one is refused), None when they offer none.
+pub fn optional_from_headers(
+    credentials: Credentials,
+) -> impl Filter<Extract = (Option<Access>,), Error = warp::Rejection> + Clone {
+    offered().and_then(move |offered: Option<String>| {
+        let credentials = credentials.clone();
+        async move {
+            offered
+                .map(|offered| credentials.check(Some(&offered)))
+                .transpose()
+                .map_err(warp::reject::custom)
+        }
+    })
+}
+
+/// The credential a request offers: `x-api-key`, or `Authorization`
+/// with the Bearer scheme (any case, RFC 9110 §11.1). An empty header is
+/// no credential; two headers that carry different credentials are
+/// refused (400), so that neither silently decides.
+fn offered() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
     warp::header::optional::<String>("x-api-key")
         .and(warp::header::optional::<String>("authorization"))
-        .and_then(move |api_key: Option<String>, authorization: Option<String>| {
-            let credentials = credentials.clone();
-            async move {
-                let bearer = authorization.as_deref().and_then(|h| h.strip_prefix("Bearer "));
-                credentials
-                    .check(api_key.as_deref().or(bearer))
-                    .map_err(warp::reject::custom)
-            }
-        })
-}
-
-#[derive(Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
-}
-
-/// Access from the headers or, for the event stream only, `?token=`.
-pub fn from_headers_or_query(
-    credentials: Credentials,
-) -> impl Filter<Extract = (Access,), Error = warp::Rejection> + Clone {
-    warp::query::<TokenQuery>()
-        .and(
-            from_headers(credentials.clone())
-                .map(Some)
-                .or(warp::any().map(|| None))
-                .unify(),
+        .and_then(
+            |api_key: Option<String>, authorization: Option<String>| async move {
+                one_credential(api_key.as_deref(), authorization.as_deref()).map_err(warp::reject::custom)
+            },
         )
-        .and_then(move |query: TokenQuery, headers: Option<Access>| {
-            let credentials = credentials.clone();
-            async move {
-                match (headers, query.token) {
-                    (Some(access), _) => Ok(access),
-                    (None, token) => credentials.check(token.as_deref()).map_err(warp::reject::custom),
-                }
-            }
-        })
+}
+
+fn one_credential(api_key: Option<&str>, authorization: Option<&str>) -> Result<Option<String>, ApiError> {
+    let api_key = api_key.map(str::trim).filter(|k| !k.is_empty());
+    let bearer = authorization.and_then(bearer_token);
+    match (api_key, bearer) {
+        (Some(key), Some(token)) if key != token => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ambiguous_credentials",
+            "x-api-key and Authorization carry different credentials; send one of them",
+        )),
+        (key, token) => Ok(key.or(token).map(str::to_owned)),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, whatever the
+/// scheme's case; None for other schemes and an empty token.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Passes API-key requests; steps aside (not found) for panel tokens.
@@ -143,7 +165,7 @@ pub fn panel_only(
     })
 }
 
-fn unauthorized(message: &str) -> ApiError {
+pub(super) fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
@@ -153,16 +175,11 @@ pub fn require_secret(
     secret: Arc<str>,
     what: &'static str,
 ) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    warp::header::optional::<String>("x-api-key")
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(move |api_key: Option<String>, authorization: Option<String>| {
+    offered()
+        .and_then(move |offered: Option<String>| {
             let secret = secret.clone();
             async move {
-                let bearer = authorization
-                    .as_deref()
-                    .and_then(|h| h.strip_prefix("Bearer "))
-                    .map(str::trim);
-                match api_key.as_deref().map(str::trim).or(bearer) {
+                match offered {
                     Some(offered) if bool::from(offered.as_bytes().ct_eq(secret.as_bytes())) => Ok(()),
                     Some(_) => Err(warp::reject::custom(unauthorized(&format!(
                         "the {what} is wrong"
@@ -174,4 +191,36 @@ pub fn require_secret(
             }
         })
         .untuple_one()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    #[test]
+    fn an_empty_header_is_no_credential_and_two_that_differ_are_refused() {
+        assert_eq!(
+            one_credential(Some(""), Some("Bearer k")).unwrap().as_deref(),
+            Some("k")
+        );
+        assert_eq!(
+            one_credential(Some(" k "), Some("Bearer k")).unwrap().as_deref(),
+            Some("k")
+        );
+        assert_eq!(one_credential(Some("k"), None).unwrap().as_deref(), Some("k"));
+        assert_eq!(one_credential(None, None).unwrap(), None);
+        let refused = one_credential(Some("wrong"), Some("Bearer k")).unwrap_err();
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.code, "ambiguous_credentials");
+    }
 }

@@ -18,10 +18,11 @@ async fn a_panel_served_by_one_process_follows_what_another_runs() {
     let (status, created) = api.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 
-    let url = format!("http://127.0.0.1:{}/api/events?token={KEY}", api_proc.port);
+    let url = format!("http://127.0.0.1:{}/api/events", api_proc.port);
     let client = reqwest::Client::new();
     let mut stream = client
         .get(url)
+        .header("x-api-key", KEY)
         .timeout(Duration::from_secs(60))
         .send()
         .await

@@ -4,21 +4,28 @@
 //! session ends, and `message` when a message arrives or changes status. With
 //! Redis it covers the instances and messages of every process sharing it
 //! (relayed by `cluster::live`); `removed` is sent for this process's only. A caller with
-//! a panel token sees only its instances. Credentials may come as `?token=`
-//! here (EventSource sends no headers); warp's request log shows the path
-//! only, never the query. The stream ends when the gateway shuts down, and
-//! browsers reconnect by themselves after a drop.
+//! a panel token sees only its instances. A browser's EventSource sends no
+//! headers, so it opens the stream with a one-time `?ticket=` it asked for
+//! with its credential (`POST /api/events/ticket`, see `ticket`); the API
+//! key and panel links never ride in the URL. The stream ends when the
+//! gateway shuts down; the panel then asks for a new ticket and reconnects.
+
+mod ticket;
 
 use super::auth::{self, Access, Credentials};
 use super::common::with_state;
+use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::InstanceId;
 use crate::message_events::MessageEvent;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::SessionHandle;
 use futures::StreamExt;
+use serde::Deserialize;
 use serde_json::json;
 use std::convert::Infallible;
+use std::sync::Arc;
+use ticket::Tickets;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -30,18 +37,71 @@ use warp::{Filter, Reply};
 const BUFFER: usize = 64;
 
 pub fn routes(state: AppState, credentials: Credentials) -> BoxedFilter<(warp::reply::Response,)> {
-    warp::path!("events")
+    let tickets = Arc::new(Tickets::new(credentials.tokens.clone()));
+    let issue = warp::path!("events" / "ticket")
+        .and(warp::post())
+        .and(auth::from_headers(credentials.clone()))
+        .and(with(tickets.clone()))
+        .map(|access: Access, tickets: Arc<Tickets>| {
+            let (ticket, expires_at) = tickets.issue(&access, crate::clock::now_ms() / 1000);
+            let answer = json!({
+                "success": true,
+                "ticket": ticket,
+                "expiresAt": crate::clock::rfc3339(expires_at * 1000),
+            });
+            warp::reply::with_header(warp::reply::json(&answer), "cache-control", "no-store").into_response()
+        });
+    let stream = warp::path!("events")
         .and(warp::get())
-        .and(auth::from_headers_or_query(credentials))
+        .and(stream_access(credentials, tickets))
         .and(with_state(state))
-        .map(|access: Access, state: AppState| {
+        .map(|access: Result<Access, ApiError>, state: AppState| {
+            // Answered here, so no other route's rejection hides the reason.
+            let access = match access {
+                Ok(access) => access,
+                Err(refused) => return super::error::reply(&refused).into_response(),
+            };
             let (sender, receiver) = mpsc::channel(BUFFER);
             tokio::spawn(feed(access, state, sender));
             let events = ReceiverStream::new(receiver).map(Ok::<Event, Infallible>);
             let reply = warp::sse::reply(warp::sse::keep_alive().stream(events));
             warp::reply::with_header(reply, "cache-control", "no-store").into_response()
+        });
+    issue.or(stream).unify().boxed()
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    ticket: Option<String>,
+}
+
+/// The stream's access: from a `?ticket=` when one is offered, else from
+/// the headers (clients that can send them).
+fn stream_access(
+    credentials: Credentials,
+    tickets: Arc<Tickets>,
+) -> impl Filter<Extract = (Result<Access, ApiError>,), Error = warp::Rejection> + Clone {
+    warp::query::<TicketQuery>()
+        .or(warp::any().map(|| TicketQuery { ticket: None }))
+        .unify()
+        .and(auth::optional_from_headers(credentials))
+        .and_then(move |query: TicketQuery, headers: Option<Access>| {
+            let tickets = tickets.clone();
+            let access = match (query.ticket, headers) {
+                (Some(ticket), _) => tickets
+                    .redeem(&ticket, crate::clock::now_ms() / 1000)
+                    .map_err(|e| auth::unauthorized(&e.to_string())),
+                (None, Some(access)) => Ok(access),
+                (None, None) => Err(auth::unauthorized(
+                    "the event stream needs a ticket (POST /api/events/ticket) or a credential in a header",
+                )),
+            };
+            async move { Ok::<_, warp::Rejection>(access) }
         })
-        .boxed()
+}
+
+fn with<T: Clone + Send>(value: T) -> impl Filter<Extract = (T,), Error = Infallible> + Clone {
+    warp::any().map(move || value.clone())
 }
 
 /// Follows every instance the caller may see, and message changes, until
