@@ -8,7 +8,7 @@ use super::body::{json_body, JsonBody};
 use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
 use super::ghl_locations::{instance_for_location, only_instance, parse_ghl_id};
-use super::send::{accept, idempotency_key, parse_phone, request_id, SendRequest};
+use super::send::{accept, idempotency_key, parse_phone, request_id, Caller, SendRequest};
 use super::state::AppState;
 use crate::domain::{InstanceId, MessageKind};
 use serde_json::json;
@@ -71,6 +71,7 @@ async fn outbound(
             request_id,
             ..request
         },
+        Caller::ApiKey,
         key,
     )
     .await

@@ -8,7 +8,7 @@
 use super::body::{json_body, JsonBody};
 use super::common::{parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
-use super::send::{accept, idempotency_key, SendRequest};
+use super::send::{accept, idempotency_key, Caller, SendRequest};
 use super::state::AppState;
 use super::{instances, Routes};
 use crate::domain::InstanceId;
@@ -79,7 +79,7 @@ async fn create(claims: Claims, state: AppState, body: JsonBody) -> ApiResult {
 async fn send(claims: Claims, state: AppState, key: Option<String>, body: JsonBody) -> ApiResult {
     let request = SendRequest::from_body(&body, &state)?;
     in_scope(&claims, &request.instance)?;
-    accept(&state, request, key).await
+    accept(&state, request, Caller::PanelLink, key).await
 }
 
 /// The routes served by the checked handlers above; the guard steps aside

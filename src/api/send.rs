@@ -34,7 +34,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
                 request_id,
                 ..SendRequest::from_body(&body, &state)?
             };
-            accept(&state, request, key).await
+            accept(&state, request, Caller::ApiKey, key).await
         });
     let stats = warp::path!("send" / "stats")
         .and(warp::get())
@@ -49,7 +49,8 @@ pub fn request_id() -> impl Filter<Extract = (Option<String>,), Error = std::con
         .or_else(|_| async { Ok::<_, std::convert::Infallible>((None,)) })
 }
 
-/// The `Idempotency-Key` header: the same key twice queues once.
+/// The `Idempotency-Key` header: the same key twice (from the same caller,
+/// for the same instance and the same message) queues once.
 pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
     warp::header::optional::<String>("idempotency-key").and_then(|key: Option<String>| async move {
         match key.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
@@ -61,6 +62,24 @@ pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = war
             other => Ok(other),
         }
     })
+}
+
+/// Who chose an `Idempotency-Key`: the keys of different callers never
+/// meet, and neither do those of different instances.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller {
+    ApiKey,
+    PanelLink,
+}
+
+/// A caller's `Idempotency-Key` as the store keeps it: within the caller
+/// and the instance (neither has a `:` in it).
+fn scoped_key(caller: Caller, instance: &InstanceId, key: &str) -> String {
+    let caller = match caller {
+        Caller::ApiKey => "key",
+        Caller::PanelLink => "link",
+    };
+    format!("{caller}:{instance}:{key}")
 }
 
 /// A send, checked field by field.
@@ -173,8 +192,14 @@ struct Accepted<'a> {
 }
 
 /// Stores the send for its instance's queue and answers 202.
-pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>) -> ApiResult {
+pub async fn accept(
+    state: &AppState,
+    request: SendRequest,
+    caller: Caller,
+    key: Option<String>,
+) -> ApiResult {
     let (instance, kind) = (request.instance.clone(), request.kind);
+    let key = key.map(|key| scoped_key(caller, &instance, &key));
     let enqueued = enqueue(state, request, key).await?;
     let answer = Accepted {
         success: true,
@@ -193,7 +218,9 @@ pub async fn accept(state: &AppState, request: SendRequest, key: Option<String>)
 }
 
 /// Stores the send for its instance's queue (an instance that is not linked
-/// refuses it) and wakes the instance's sender.
+/// refuses it) and wakes the instance's sender. `key` is an idempotency key
+/// as stored: a key seen before answers the earlier message when the
+/// request is the same, and 422 when it is not.
 pub async fn enqueue(
     state: &AppState,
     request: SendRequest,
@@ -230,13 +257,40 @@ pub async fn enqueue_as(
         created_at_ms: now_ms(),
         request_id: request.request_id,
     };
+    // Kept only where a duplicate may have to be told apart from a reuse.
+    let keyed = key.is_some().then(|| message.clone());
     let enqueued = state.stores.queue.enqueue(message, key).await?;
     // Deleted since its session was looked at: the store took nothing.
     let enqueued = enqueued.ok_or_else(|| ApiError::unknown_instance(request.instance.as_str()))?;
     if !enqueued.duplicate {
         state.fleet.wake(&request.instance).await;
+    } else if let Some(message) = keyed {
+        same_send_as_before(state, &enqueued.id, &message).await?;
     }
     Ok(enqueued)
+}
+
+/// Refuses (422) an idempotency key reused for a different send, as
+/// payment APIs do: answering it as a duplicate would report a message
+/// that will never be sent.
+async fn same_send_as_before(state: &AppState, earlier: &str, message: &NewOutbound) -> Result<(), ApiError> {
+    let Some(stored) = state.stores.log.message(earlier).await? else {
+        return Ok(());
+    };
+    let same = stored.instance_id == message.instance
+        && stored.to.as_deref() == Some(message.to.as_str())
+        && stored.kind == message.kind
+        && stored.text == message.text
+        && stored.media_url == message.media_url
+        && stored.caption == message.caption;
+    if same {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        format!("this Idempotency-Key was used for another send (message {earlier}); use a new key for a new message"),
+    ))
 }
 
 /// The instance's state: its session's own when it runs in this process

@@ -10,6 +10,7 @@ mod alerts;
 mod cli;
 mod common;
 mod compat;
+mod credentials;
 mod fake_ghl;
 mod ghl;
 mod ghl_provider;
