@@ -1,7 +1,7 @@
-//! What the logs carry: the API key and panel tokens given to the event
-//! stream as `?token=`, GHL's OAuth tokens, the app's client secret and
-//! SECRETS_KEY appear in no log line, even at debug level; a send's
-//! request id reaches the sender's log lines. Alone in its own process, so
+//! What the logs carry: the API key, panel tokens and the event stream's
+//! `?ticket=`, GHL's OAuth tokens, the app's client secret and SECRETS_KEY
+//! appear in no log line, even at debug level; health checks log nothing;
+//! a send's request id reaches the sender's log lines. Alone in its own process, so
 //! one global log capture sees every line.
 
 // Helpers shared by every test crate; this one uses a part of them.
@@ -49,7 +49,7 @@ fn capture() -> &'static LogCapture {
 }
 
 #[tokio::test]
-async fn the_event_streams_query_credential_is_never_logged() {
+async fn the_event_streams_ticket_and_credentials_are_never_logged() {
     let logs = capture();
     let env = TestEnv::embedded();
     let gw = env.start(&[]).await;
@@ -57,10 +57,26 @@ async fn the_event_streams_query_credential_is_never_logged() {
     let (status, link) = gw.post("/api/panel-links", json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{link}");
     let token = link["token"].as_str().unwrap().to_owned();
-    for credential in [token.as_str(), KEY, "wgp1.not-a-real-token"] {
+    let mut tickets = Vec::new();
+    for credential in [token.as_str(), KEY] {
+        let answer = gw
+            .http
+            .post(gw.url("/api/events/ticket"))
+            .bearer_auth(credential)
+            .send()
+            .await
+            .unwrap();
+        let answer: serde_json::Value = answer.json().await.unwrap();
+        tickets.push(answer["ticket"].as_str().expect("a ticket").to_owned());
+    }
+    for ticket in tickets
+        .iter()
+        .map(String::as_str)
+        .chain(["wge1.not-a-real-ticket"])
+    {
         let mut stream = gw
             .http
-            .get(gw.url(&format!("/api/events?token={credential}")))
+            .get(gw.url(&format!("/api/events?ticket={ticket}")))
             .send()
             .await
             .unwrap();
@@ -69,13 +85,24 @@ async fn the_event_streams_query_credential_is_never_logged() {
             assert!(matches!(first, Ok(Ok(Some(_)))), "the stream sent an event");
         }
     }
+    // Health checks, every few seconds from Docker or a balancer, log nothing.
+    gw.get("/healthz").await;
+    gw.get("/readyz").await;
     gw.stop().await;
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(
         logged.contains("/api/events"),
         "the requests were logged: {logged}"
     );
-    for secret in [token.as_str(), KEY, "not-a-real-token"] {
+    assert!(
+        !logged.contains("/healthz") && !logged.contains("/readyz"),
+        "a health check was logged"
+    );
+    for secret in tickets
+        .iter()
+        .map(String::as_str)
+        .chain([token.as_str(), KEY, "not-a-real-ticket"])
+    {
         assert!(!logged.contains(secret), "{secret} was logged");
     }
 }

@@ -62,8 +62,7 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     let verifier = ghl_verifier(&state);
     let provider =
         ghl_provider::routes(state.clone(), verifier.clone()).or(ghl_events::routes(state.clone(), verifier));
-    let all = health::routes(state.clone())
-        .or(metrics::routes(state.clone()))
+    let traced = metrics::routes(state.clone())
         .or(api)
         .or(media)
         .or(panel)
@@ -73,6 +72,12 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
         .map(Reply::into_response)
         .with(warp::trace::request())
         .map(Reply::into_response);
+    // Health checks come every few seconds from Docker or a balancer: they
+    // are answered outside the request log.
+    let all = health::routes(state.clone())
+        .map(Reply::into_response)
+        .or(traced)
+        .unify();
     match cors(cors_origin.as_deref()) {
         Some(cors) => all.with(cors).map(Reply::into_response).boxed(),
         None => all.boxed(),

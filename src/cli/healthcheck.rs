@@ -1,5 +1,7 @@
 //! `wagate healthcheck`: asks the gateway on this machine for `/healthz`.
-//! The container's HEALTHCHECK runs it, so the image needs no curl.
+//! The container's HEALTHCHECK runs it, so the image needs no curl. It
+//! never goes through a proxy: HTTP_PROXY set for the gateway's own calls
+//! out must not send its self-check elsewhere.
 
 use clap::Args;
 use std::time::Duration;
@@ -18,6 +20,7 @@ pub struct HealthcheckArgs {
 pub async fn healthy(args: &HealthcheckArgs) -> bool {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_millis(args.timeout_ms))
+        .no_proxy()
         .build()
     {
         Ok(client) => client,

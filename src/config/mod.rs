@@ -176,8 +176,10 @@ pub struct Config {
     /// Bearer token `/metrics` needs. Unset: `/metrics` is open.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
-    /// Longest graceful shutdown (finishing sends in flight, closing sessions): 30s, 1m, or ms.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = crate::duration::parse)]
+    /// Longest graceful shutdown (finishing sends in flight, closing sessions): 8s, 1m, or ms.
+    /// The default fits inside `docker stop`'s 10 s; a send cut off is sent again after the
+    /// restart under the same id.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "8s", value_parser = crate::duration::parse)]
     pub shutdown_timeout: Duration,
     /// Where alert events are POSTed as JSON (logout, ban, long offline, dead letters). Unset: no alerts.
     #[arg(long, env = "ALERT_WEBHOOK_URL")]

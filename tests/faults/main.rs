@@ -17,3 +17,4 @@ mod kill9;
 mod receiver_down;
 mod slow_receiver;
 mod storage;
+mod trust;
