@@ -3,6 +3,8 @@
 //! bans; inbound WhatsApp messages are stored, then forwarded to GHL with
 //! retries. `app::run` starts the whole gateway on a listener.
 
+#![forbid(unsafe_code)]
+
 pub mod alerts;
 pub mod api;
 pub mod api_key;

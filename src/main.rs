@@ -3,6 +3,8 @@
 //! exits 0 when the local gateway answers `/healthz`; `instances`, `qr` and
 //! `send` talk to a running gateway's API.
 
+#![forbid(unsafe_code)]
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;

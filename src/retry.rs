@@ -1,6 +1,9 @@
 //! Retry schedules: exponential backoff with jitter, indexed by the attempt
 //! number (attempts are stored, so the schedule must not keep state), and
-//! `Retry-After` honoured when the other side names a time.
+//! `Retry-After` honoured when the other side names a time. Kept here
+//! rather than taken from the `backoff` crate the design card names: that
+//! crate is unmaintained (RUSTSEC-2025-0012), and its stateful iterators
+//! cannot resume from an attempt count read back from the store.
 
 use rand::Rng;
 use std::time::Duration;

@@ -2,23 +2,16 @@
 //! WhatsApp backend, delays 0) on the embedded store and on Redis, and
 //! prints one table (optionally JSON). See README "Performance".
 
-#[path = "wagate_bench/cli.rs"]
+#![forbid(unsafe_code)]
+
 mod cli;
-#[path = "wagate_bench/gateway.rs"]
 mod gateway;
-#[path = "wagate_bench/inbound.rs"]
 mod inbound;
-#[path = "wagate_bench/load.rs"]
 mod load;
-#[path = "wagate_bench/measures.rs"]
 mod measures;
-#[path = "wagate_bench/memory.rs"]
 mod memory;
-#[path = "wagate_bench/receiver.rs"]
 mod receiver;
-#[path = "wagate_bench/recovery.rs"]
 mod recovery;
-#[path = "wagate_bench/report.rs"]
 mod report;
 
 use clap::Parser;
