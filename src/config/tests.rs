@@ -58,3 +58,35 @@ fn the_ngrok_name_still_sets_the_public_url() {
     let s = parse(&["--ngrok-base-url", "https://abc.ngrok.app/"]).unwrap();
     assert_eq!(s.public_base_url.as_deref(), Some("https://abc.ngrok.app"));
 }
+
+/// The names of every setting that is shown (hidden ones are other names
+/// of a shown one).
+fn documented_settings() -> Vec<String> {
+    let command = <SettingsOnly as clap::CommandFactory>::command();
+    command
+        .get_arguments()
+        .filter(|arg| !arg.is_hide_set())
+        .filter_map(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn every_setting_is_in_the_configuration_doc_and_env_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/configuration.md")).unwrap();
+    let example = std::fs::read_to_string(root.join(".env.example")).unwrap();
+    let settings = documented_settings();
+    assert!(settings.len() > 40, "{settings:?}");
+    for name in settings {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "{name} is not in docs/configuration.md"
+        );
+        let in_example = example.lines().any(|line| {
+            line.trim_start_matches(['#', ' '])
+                .starts_with(&format!("{name}="))
+        });
+        assert!(in_example, "{name} is not in .env.example");
+    }
+}
