@@ -73,7 +73,13 @@ pub async fn run(
     });
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
     tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
-    let server = api::serve(routes, listener, metrics, shutdown.clone().cancelled_owned());
+    let server = api::serve(
+        routes,
+        listener,
+        settings.http_limits(),
+        metrics,
+        shutdown.clone(),
+    );
     serve_then_stop(
         server,
         &shutdown,
@@ -189,35 +195,25 @@ async fn finish(parts: Parts, workers: Vec<JoinHandle<()>>) {
 /// Serves until `shutdown`; then lets requests in progress and the
 /// workers (sends in flight, sessions, forwarder) finish, within `timeout`.
 async fn serve_then_stop(
-    server: impl Future<Output = Result<(), hyper::Error>>,
+    server: impl Future<Output = ()>,
     shutdown: &CancellationToken,
     timeout: Duration,
     workers: impl Future<Output = ()>,
 ) {
     tokio::pin!(server);
-    let ended_by_itself = tokio::select! {
-        served = &mut server => Some(served),
-        _ = shutdown.cancelled() => None,
+    let server_ended = tokio::select! {
+        _ = &mut server => true,
+        _ = shutdown.cancelled() => false,
     };
     let deadline = Instant::now() + timeout;
     tracing::info!(
         ?timeout,
         "shutting down: finishing requests and sends in flight, closing sessions"
     );
-    match ended_by_itself {
-        Some(served) => log_server_end(served),
-        None => match tokio::time::timeout_at(deadline, server).await {
-            Ok(served) => log_server_end(served),
-            Err(_) => tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off"),
-        },
+    if !server_ended && tokio::time::timeout_at(deadline, server).await.is_err() {
+        tracing::warn!("requests still in progress at SHUTDOWN_TIMEOUT were cut off");
     }
     if tokio::time::timeout_at(deadline, workers).await.is_err() {
         tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
-    }
-}
-
-fn log_server_end(served: Result<(), hyper::Error>) {
-    if let Err(e) = served {
-        tracing::error!(error = %e, "the HTTP server failed");
     }
 }

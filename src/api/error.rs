@@ -1,12 +1,14 @@
 //! Errors as the API answers them: `{"success": false, "error": "...",
 //! "code": "...", "field": "..."}` with the right status. One `recover`
-//! turns every rejection (ours and warp's) into that shape.
+//! turns every rejection (ours and warp's) into that shape, and
+//! `unknown_route` answers 404 for a path no route has.
 
+use crate::metrics::routes;
 use serde::Serialize;
 use std::convert::Infallible;
 use warp::http::StatusCode;
 use warp::reject::Reject;
-use warp::Rejection;
+use warp::{Filter, Rejection};
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -122,6 +124,22 @@ pub fn reply(e: &ApiError) -> warp::reply::WithStatus<warp::reply::Json> {
         field: e.field,
     };
     warp::reply::with_status(warp::reply::json(&body), e.status)
+}
+
+/// Tried after every route: a path that no route in the table has is a
+/// 404 whatever the method. Left to `recover`, it would be a 405, since
+/// warp prefers "wrong method" to "not found" and most routes check the
+/// method before the whole path. A path some route has falls through to
+/// `recover`, so a wrong method there stays a 405.
+pub fn unknown_route(
+) -> impl Filter<Extract = (warp::reply::WithStatus<warp::reply::Json>,), Error = Rejection> + Clone {
+    warp::path::full().and_then(|path: warp::path::FullPath| async move {
+        if routes::template(path.as_str()) == routes::UNKNOWN {
+            Ok(reply(&ApiError::not_found("no such route")))
+        } else {
+            Err(warp::reject::not_found())
+        }
+    })
 }
 
 /// Maps every rejection to the JSON error shape.

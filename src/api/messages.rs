@@ -1,42 +1,41 @@
 //! Message lookups: one message's status by id, and the history listing in
 //! the original gateway's shape.
 
-use super::common::{ok, with_state, ApiResult};
-use super::error::ApiError;
+use super::common::{ok, success, with_state, ApiResult, Reply as Answer};
+use super::error::{self, ApiError};
 use super::state::AppState;
 use crate::clock::rfc3339;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{HistoryQuery, MessageRecord};
-use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 const HISTORY_DEFAULT: usize = 50;
 const HISTORY_MAX: usize = 500;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HistoryParams {
-    instance_id: Option<String>,
-    #[serde(rename = "type")]
-    direction: Option<String>,
-    limit: Option<usize>,
-    /// RFC 3339 time or ms since the epoch.
-    since: Option<String>,
-}
-
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
+    // The history answers every query itself, errors included: a rejection
+    // would fall through to the lookup by id, which takes `history` for an
+    // id and answered 404 "there is no message history".
     let history = warp::path!("messages" / "history")
         .and(warp::get())
-        .and(warp::query::<HistoryParams>())
+        .and(warp::query::<HashMap<String, String>>())
         .and(with_state(state.clone()))
-        .and_then(history);
+        .then(|params, state| async move {
+            match history(params, state).await {
+                Ok(reply) => reply.into_response(),
+                Err(e) => error::reply(&e).into_response(),
+            }
+        });
     let one = warp::path!("messages" / String)
         .and(warp::get())
         .and(with_state(state))
-        .and_then(one);
-    history.or(one).boxed()
+        .and_then(one)
+        .map(Reply::into_response);
+    history.or(one).unify().boxed()
 }
 
 async fn one(id: String, state: AppState) -> ApiResult {
@@ -45,19 +44,36 @@ async fn one(id: String, state: AppState) -> ApiResult {
     ok(json!({ "message": detail(&message) }))
 }
 
-async fn history(params: HistoryParams, state: AppState) -> ApiResult {
+/// `?instanceId&type&limit&since`, each checked with an error naming it.
+async fn history(params: HashMap<String, String>, state: AppState) -> Result<Answer, ApiError> {
+    let param = |name: &str| params.get(name).map(String::as_str);
     let query = HistoryQuery {
-        instance: params
-            .instance_id
-            .map(|raw| InstanceId::parse(&raw).map_err(|e| ApiError::invalid("instanceId", e.to_string())))
+        instance: param("instanceId")
+            .map(|raw| InstanceId::parse(raw).map_err(|e| ApiError::invalid("instanceId", e.to_string())))
             .transpose()?,
-        direction: params.direction.map(|raw| parse_direction(&raw)).transpose()?,
-        since_ms: params.since.map(|raw| parse_since(&raw)).transpose()?,
-        limit: params.limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX),
+        direction: param("type").map(parse_direction).transpose()?,
+        since_ms: param("since").map(parse_since).transpose()?,
+        limit: param("limit")
+            .map(parse_limit)
+            .transpose()?
+            .unwrap_or(HISTORY_DEFAULT),
     };
-    let found = state.stores.log.history(&query).await.map_err(ApiError::from)?;
+    let found = state.stores.log.history(&query).await?;
     let messages: Vec<Value> = found.iter().map(history_item).collect();
-    ok(json!({ "count": messages.len(), "messages": messages }))
+    Ok(success(
+        StatusCode::OK,
+        json!({ "count": messages.len(), "messages": messages }),
+    ))
+}
+
+/// A whole number; out of range is brought within 1..=HISTORY_MAX.
+fn parse_limit(raw: &str) -> Result<usize, ApiError> {
+    let limit: u64 = raw
+        .parse()
+        .map_err(|_| ApiError::invalid("limit", "limit must be a whole number"))?;
+    Ok(usize::try_from(limit)
+        .unwrap_or(HISTORY_MAX)
+        .clamp(1, HISTORY_MAX))
 }
 
 fn parse_direction(raw: &str) -> Result<Direction, ApiError> {

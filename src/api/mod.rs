@@ -1,13 +1,16 @@
 //! The HTTP API (warp). Each resource has its own file exposing
 //! `routes(state)`; this module mounts them under `/api` behind the API key
 //! (or, narrowed by `scoped`, a panel link's token), adds the open routes
-//! (health, metrics, inbound media, the panel's files), CORS and the one
-//! `recover` that turns every error into the JSON error shape. `serve` runs
-//! them with request ids and HTTP metrics.
+//! (health, metrics, inbound media, the panel's files), CORS, a 404 for
+//! paths no route has, and the one `recover` that turns every error into
+//! the JSON error shape. `serve` runs
+//! them with request ids and HTTP metrics, on connections bounded in number
+//! and time (`listener`, `connection`).
 
 mod auth;
 mod body;
 mod common;
+mod connection;
 mod error;
 mod events;
 mod forwards;
@@ -19,6 +22,7 @@ mod ghl_oauth;
 mod ghl_provider;
 mod health;
 mod instances;
+mod listener;
 mod messages;
 mod metrics;
 mod observe;
@@ -31,7 +35,9 @@ mod sim;
 pub mod state;
 mod wa;
 
+pub use connection::Timeouts;
 pub use error::ApiError;
+pub use listener::Limits;
 pub use observe::serve;
 pub use state::{AppState, InboundTestLog, StateParts};
 
@@ -68,6 +74,7 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
         .or(panel)
         .or(provider)
         .or(ghl_oauth::routes(state.clone()))
+        .or(error::unknown_route())
         .recover(error::recover)
         .map(Reply::into_response)
         .with(warp::trace::request())

@@ -2,14 +2,17 @@
 //! caller's `X-Request-Id` when it is sane, else a fresh one), runs the
 //! request inside a tracing span carrying that id, echoes the id in the
 //! answer, and counts answers by route template, method and status.
+//! Connections are taken and bounded by `listener`.
 
+use super::listener::{self, Limits};
 use crate::metrics::{routes, Metrics};
-use hyper::service::{make_service_fn, service_fn, Service};
+use hyper::service::Service;
 use hyper::{Body, Request, Response};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
@@ -18,31 +21,24 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Longest caller-chosen request id that is kept.
 const MAX_REQUEST_ID: usize = 128;
 
-/// Serves `routes` on `listener` until `stop` resolves, then lets the
-/// requests in progress finish.
+/// Serves `routes` on `listener` within `limits` until `stop`, then lets
+/// the requests in progress finish.
 pub async fn serve(
     routes: BoxedFilter<(warp::reply::Response,)>,
     listener: TcpListener,
+    limits: Limits,
     metrics: Arc<Metrics>,
-    stop: impl std::future::Future<Output = ()>,
-) -> Result<(), hyper::Error> {
+    stop: CancellationToken,
+) {
     let service = warp::service(routes);
-    let make = make_service_fn(move |connection: &tokio::net::TcpStream| {
-        let service = service.clone();
+    let handlers = {
         let metrics = metrics.clone();
-        let remote = connection.peer_addr().ok();
-        async move {
-            Ok::<_, Infallible>(service_fn(move |request| {
-                handle(service.clone(), metrics.clone(), remote, request)
-            }))
+        move |remote: SocketAddr| {
+            let (service, metrics) = (service.clone(), metrics.clone());
+            move |request| handle(service.clone(), metrics.clone(), Some(remote), request)
         }
-    });
-    let incoming =
-        hyper::server::accept::from_stream(tokio_stream::wrappers::TcpListenerStream::new(listener));
-    hyper::Server::builder(incoming)
-        .serve(make)
-        .with_graceful_shutdown(stop)
-        .await
+    };
+    listener::serve(listener, handlers, limits, metrics, stop).await
 }
 
 async fn handle<S>(
@@ -58,7 +54,7 @@ where
     let header = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
     request.headers_mut().insert(REQUEST_ID, header.clone());
     let route = routes::template(request.uri().path());
-    let method = request.method().clone();
+    let method = routes::method(request.method().as_str());
     // Recorded (and formatted) only when the span is enabled.
     let remote = remote.map(tracing::field::display);
     let span = tracing::info_span!("http", request_id = %id, route, remote);
@@ -68,7 +64,7 @@ where
     response.headers_mut().insert(REQUEST_ID, header);
     metrics
         .http_requests
-        .with_label_values(&[route, method.as_str(), response.status().as_str()])
+        .with_label_values(&[route, method, response.status().as_str()])
         .inc();
     Ok(response)
 }

@@ -176,6 +176,17 @@ pub struct Config {
     /// Bearer token `/metrics` needs. Unset: `/metrics` is open.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Time a client has to send a request's whole head, from opening the connection
+    /// (or its first byte after an idle spell), in ms; slower ones are closed.
+    #[arg(long, env = "HTTP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub http_header_read_timeout_ms: u64,
+    /// How long a connection may stay idle between requests before it is closed, in ms.
+    #[arg(long, env = "HTTP_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub http_idle_timeout_ms: u64,
+    /// Most HTTP connections open at once; more wait until one closes. Keep it well
+    /// below the process's file descriptor limit (ulimit -n).
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 512)]
+    pub http_max_connections: u32,
     /// Longest graceful shutdown (finishing sends in flight, closing sessions): 8s, 1m, or ms.
     /// The default fits inside `docker stop`'s 10 s; a send cut off is sent again after the
     /// restart under the same id.
@@ -281,6 +292,9 @@ impl Config {
         positive("MAX_BODY_BYTES", self.max_body_bytes)?;
         positive("FORWARD_TIMEOUT_MS", self.forward_timeout_ms)?;
         positive("SEND_RETRY_MAX_MS", self.send_retry_max_ms)?;
+        positive("HTTP_HEADER_READ_TIMEOUT_MS", self.http_header_read_timeout_ms)?;
+        positive("HTTP_IDLE_TIMEOUT_MS", self.http_idle_timeout_ms)?;
+        positive("HTTP_MAX_CONNECTIONS", self.http_max_connections.into())?;
         if matches!(&self.metrics_token, Some(token) if token.trim().is_empty()) {
             return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
         }
@@ -334,6 +348,17 @@ fn positive(name: &str, value: u64) -> Result<(), String> {
 impl Settings {
     pub fn text_delay(&self) -> Duration {
         Duration::from_millis(self.raw.text_delay_ms)
+    }
+
+    /// The bounds of the HTTP server's connections.
+    pub fn http_limits(&self) -> crate::api::Limits {
+        crate::api::Limits {
+            max_connections: self.raw.http_max_connections as usize,
+            timeouts: crate::api::Timeouts {
+                header_read: Duration::from_millis(self.raw.http_header_read_timeout_ms),
+                idle: Duration::from_millis(self.raw.http_idle_timeout_ms),
+            },
+        }
     }
 
     pub fn media_delay_range(&self) -> (Duration, Duration) {

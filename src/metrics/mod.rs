@@ -7,7 +7,7 @@ pub mod routes;
 use crate::domain::InstanceId;
 use crate::wa::InstanceStatus;
 use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every status an instance can have, so the gauge shows zeros too.
@@ -42,6 +42,14 @@ pub struct Metrics {
     pub forward_dead_letters: IntCounter,
     /// HTTP answers by route template, method and status.
     pub http_requests: IntCounterVec,
+    /// Open HTTP connections.
+    pub http_connections: IntGauge,
+    /// Accepts that failed (out of file descriptors, for one).
+    pub http_accept_errors: IntCounter,
+    /// Times a new connection had to wait for HTTP_MAX_CONNECTIONS.
+    pub http_connection_limit_reached: IntCounter,
+    /// Connections closed by a timeout: `header_read` or `idle`.
+    pub http_connection_timeouts: IntCounterVec,
 }
 
 impl Metrics {
@@ -56,6 +64,11 @@ impl Metrics {
             let c = IntCounterVec::new(Opts::new(name, help), labels).expect("a valid counter");
             registry.register(Box::new(c.clone())).expect("a new name");
             c
+        };
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("a valid gauge");
+            registry.register(Box::new(g.clone())).expect("a new name");
+            g
         };
         let gauge_vec = |name: &str, help: &str, labels: &[&str]| {
             let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("a valid gauge");
@@ -86,6 +99,20 @@ impl Metrics {
                 "http_requests_total",
                 "HTTP answers by route template, method and status",
                 &["route", "method", "status"],
+            ),
+            http_connections: gauge("http_connections", "Open HTTP connections"),
+            http_accept_errors: counter(
+                "http_accept_errors_total",
+                "HTTP accepts that failed (out of file descriptors, for one)",
+            ),
+            http_connection_limit_reached: counter(
+                "http_connection_limit_reached_total",
+                "Times a new HTTP connection waited for HTTP_MAX_CONNECTIONS",
+            ),
+            http_connection_timeouts: counter_vec(
+                "http_connection_timeouts_total",
+                "HTTP connections closed by a timeout, by which one",
+                &["timeout"],
             ),
             registry,
         }

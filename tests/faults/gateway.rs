@@ -14,6 +14,7 @@ pub const KEY: &str = "faults-test-key-0123";
 /// A `wagate` process with the sim backend; killed (kill -9) when dropped.
 pub struct Proc {
     child: Child,
+    port: u16,
     pub api: Api,
 }
 
@@ -64,10 +65,22 @@ impl Proc {
     /// binary's path as `$WAGATE`; the script ends by running the gateway
     /// with `exec`, so the child is the gateway. Waits until its API answers.
     pub async fn start_in_own_mounts(session_dir: &Path, vars: &[(&str, &str)], script: &str) -> Self {
-        let port = free_port();
         let mut unshare = Command::new("unshare");
         unshare.args(["--mount", "--propagation", "private", "sh", "-euc", script]);
-        let mut command = with_gateway_env(unshare, session_dir, port, vars);
+        Self::start_by_script(unshare, session_dir, vars).await
+    }
+
+    /// Runs the shell `script` as `start_in_own_mounts` does, in this
+    /// mount namespace (for `ulimit` and the like).
+    pub async fn start_in_shell(session_dir: &Path, vars: &[(&str, &str)], script: &str) -> Self {
+        let mut shell = Command::new("sh");
+        shell.args(["-euc", script]);
+        Self::start_by_script(shell, session_dir, vars).await
+    }
+
+    async fn start_by_script(program: Command, session_dir: &Path, vars: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = with_gateway_env(program, session_dir, port, vars);
         command.env("WAGATE", env!("CARGO_BIN_EXE_wagate")).env(
             "PATH",
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -86,12 +99,35 @@ impl Proc {
             api.get("/healthz").await.0 == StatusCode::OK
         })
         .await;
-        Self { child, api }
+        Self { child, port, api }
     }
 
     /// The process id: `/proc/<pid>/root` shows its mounts.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Sends SIGTERM and waits for the exit: how long it took and whether
+    /// it was a success. Fails the test after `limit`.
+    pub fn terminate_within(mut self, limit: Duration) -> (Duration, bool) {
+        let started = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("the process can be polled") {
+                return (started.elapsed(), status.success());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("wagate was still running {limit:?} after SIGTERM");
     }
 
     /// Kills the process at once, as kill -9 does.

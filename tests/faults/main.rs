@@ -10,6 +10,7 @@
 mod support;
 
 mod disk_full;
+mod flood;
 mod forward_claims;
 mod gateway;
 mod hostile;
