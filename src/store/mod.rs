@@ -184,7 +184,9 @@ impl Stores {
                 None,
             )),
             None => {
-                let sqlite = Arc::new(sqlite::SqliteStore::open(&session_dir.join("wagate.db"))?);
+                let sqlite = Arc::new(sqlite::SqliteStore::open(&crate::session_dir::store_file(
+                    session_dir,
+                ))?);
                 Ok(Self::from_backend(sqlite.clone(), Some(sqlite)))
             }
         }

@@ -22,5 +22,6 @@ mod panel;
 mod restart;
 mod routing;
 mod sending;
+mod session_files;
 mod shutdown;
 mod validation;

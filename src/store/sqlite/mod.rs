@@ -1,4 +1,5 @@
-//! The embedded backend: one SQLite database in SESSION_DIR (WAL mode), used
+//! The embedded backend: one SQLite database in SESSION_DIR (WAL mode, file
+//! 0600), used
 //! from blocking threads so no async task ever waits on disk. WAL with
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
@@ -46,7 +47,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Opens the database at `path`, made 0600 if missing: SQLite gives
+    /// its `-wal` and `-shm` files the database file's mode.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        crate::private_files::create_if_missing(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", path.display())))?;
         let conn = connect(path)?;
         schema::prepare(&conn).map_err(|e| preparing(path, e))?;
         let released = outbox::release_claims(&conn).map_err(|e| preparing(path, e))?;
