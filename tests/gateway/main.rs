@@ -10,6 +10,7 @@ mod alerts;
 mod cli;
 mod common;
 mod compat;
+mod damaged_store;
 mod fake_ghl;
 mod ghl;
 mod ghl_provider;
