@@ -37,13 +37,12 @@ pub fn read(path: &Path) -> std::io::Result<Option<String>> {
 
 fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::private_files::create_dir_all(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
+    let mut file = crate::private_files::options()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     file.write_all(key.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()

@@ -116,10 +116,11 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
 
 async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>), AppError> {
     let session_dir = settings.raw.session_dir.clone();
-    std::fs::create_dir_all(&session_dir).map_err(|source| AppError::SessionDir {
+    let unusable = |source| AppError::SessionDir {
         path: session_dir.display().to_string(),
         source,
-    })?;
+    };
+    crate::session_dir::prepare(&session_dir).map_err(unusable)?;
     let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
         .map_err(AppError::ApiKey)?
         .into();
@@ -129,6 +130,14 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
         .as_deref()
         .map(|url| (url, settings.raw.redis_prefix.as_str()));
     let stores = Stores::open(&session_dir, redis).await?;
+    let ids: Vec<_> = stores
+        .instances
+        .instances()
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    crate::session_dir::move_old_instance_folders(&session_dir, &ids).map_err(unusable)?;
     Ok((Arc::new(settings), stores, api_key))
 }
 

@@ -1,9 +1,10 @@
 //! Inbound media the gateway downloaded from WhatsApp, kept under
-//! SESSION_DIR/media and served at `/media/<name>` so GHL can fetch it.
+//! SESSION_DIR/media (folder 0700, files 0600) and served at `/media/<name>` so GHL can fetch it.
 //! Names are random (unguessable), which is what guards the files.
 
+use crate::private_files;
 use bytes::Bytes;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub struct MediaStore {
     dir: PathBuf,
@@ -16,17 +17,17 @@ impl MediaStore {
         Self { dir, base_url }
     }
 
-    pub fn dir(&self) -> &std::path::Path {
+    pub fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Saves the bytes and returns the URL they are served at.
     pub async fn save(&self, bytes: Bytes, mime_type: Option<&str>) -> std::io::Result<String> {
-        tokio::fs::create_dir_all(&self.dir).await?;
         let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), extension_for(mime_type));
-        let tmp = self.dir.join(format!("{name}.part"));
-        tokio::fs::write(&tmp, &bytes).await?;
-        tokio::fs::rename(&tmp, self.dir.join(&name)).await?;
+        let (dir, file) = (self.dir.clone(), name.clone());
+        tokio::task::spawn_blocking(move || write_private(&dir, &file, &bytes))
+            .await
+            .map_err(std::io::Error::other)??;
         Ok(format!("{}/media/{name}", self.base_url))
     }
 
@@ -39,6 +40,15 @@ impl MediaStore {
         }
         tokio::fs::read(self.dir.join(name)).await.ok().map(Bytes::from)
     }
+}
+
+/// Writes the file (0600, in a 0700 folder) under a `.part` name first, so
+/// that its link never serves half of it.
+fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    private_files::create_dir_all(dir)?;
+    let tmp = dir.join(format!("{name}.part"));
+    private_files::write(&tmp, bytes)?;
+    std::fs::rename(tmp, dir.join(name))
 }
 
 /// A file extension for a MIME type, so receivers see what the file is.
@@ -81,9 +91,14 @@ mod tests {
             .unwrap();
         let name = url.strip_prefix("https://gw.example/media/").unwrap();
         assert!(name.ends_with(".png"));
-        assert_eq!(
-            std::fs::read(dir.path().join("media").join(name)).unwrap(),
-            b"png"
-        );
+        let file = dir.path().join("media").join(name);
+        assert_eq!(std::fs::read(&file).unwrap(), b"png");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&file), 0o600);
+            assert_eq!(mode(&dir.path().join("media")), 0o700);
+        }
     }
 }

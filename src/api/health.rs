@@ -1,6 +1,7 @@
 //! Health routes, open without the API key: liveness (`/healthz`, and the
 //! original gateway's `/api/health`) and readiness (`/readyz`: the store
-//! answers — Redis when configured —, the embedded store's disk has room
+//! answers — Redis when configured — and its file has shown no damage, the
+//! embedded store's disk has room
 //! for writes, the forwarder runs, every instance's actor and sender run),
 //! with a JSON detail of each check and 503 when one fails.
 
@@ -33,7 +34,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
 
 async fn ready(state: AppState) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
     let (store, sessions) = match state.stores.instances.instances().await {
-        Ok(records) => (json!({ "ok": true }), sessions_check(&state, &records)),
+        Ok(records) => (damage_check(&state), sessions_check(&state, &records)),
         Err(e) => (
             json!({ "ok": false, "error": e.to_string() }),
             json!({ "ok": false, "error": "unknown while the store does not answer" }),
@@ -60,6 +61,14 @@ async fn ready(state: AppState) -> Result<warp::reply::WithStatus<warp::reply::J
         },
     });
     Ok(warp::reply::with_status(warp::reply::json(&body), status))
+}
+
+/// The store answers; the embedded one's file has shown no damage.
+fn damage_check(state: &AppState) -> Value {
+    match state.stores.disk.as_ref().and_then(|disk| disk.damage()) {
+        None => json!({ "ok": true }),
+        Some(error) => json!({ "ok": false, "state": "damaged", "error": error }),
+    }
 }
 
 /// With REDIS_URL the store is Redis: its check is Redis's.

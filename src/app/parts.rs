@@ -13,6 +13,7 @@ use crate::media_store::MediaStore;
 use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
 use crate::retry::RetrySchedule;
+use crate::session_dir;
 use crate::store::Stores;
 use crate::wa::actor::ActorContext;
 use crate::wa::manager::SessionManager;
@@ -56,7 +57,10 @@ impl Parts {
     ) -> Self {
         let raw = &settings.raw;
         let (backend, sim) = backend(settings);
-        let media = Arc::new(MediaStore::new(raw.session_dir.join("media"), media_base_url));
+        let media = Arc::new(MediaStore::new(
+            session_dir::media_dir(&raw.session_dir),
+            media_base_url,
+        ));
         let forwarder_wakeup = Arc::new(Notify::new());
         let stores = &reporting_statuses(stores.clone(), forwarder_wakeup.clone());
         let redis = raw.redis_url.as_deref().map(redis_pool);
@@ -210,7 +214,7 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
     match raw.wa_backend {
         WaBackendKind::Sim => {
             let network = SimNetwork::new(
-                raw.session_dir.clone(),
+                session_dir::instances_dir(&raw.session_dir),
                 Duration::from_millis(raw.sim_receipt_delay_ms),
                 Duration::from_millis(raw.sim_send_delay_ms),
             );
@@ -222,7 +226,13 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
                 timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
                 allow_private: raw.allow_private_media_urls,
             });
-            (Arc::new(RealBackend::new(raw.session_dir.clone(), fetcher)), None)
+            (
+                Arc::new(RealBackend::new(
+                    session_dir::instances_dir(&raw.session_dir),
+                    fetcher,
+                )),
+                None,
+            )
         }
     }
 }

@@ -46,6 +46,10 @@ pub const FORWARD_CLAIM: std::time::Duration = std::time::Duration::from_secs(12
 pub trait DiskCheck: Send + Sync {
     /// None while writes succeed; else why they fail, after one fresh try.
     async fn write_problem(&self) -> Option<String>;
+    /// The damage a read or write found in the database file since the
+    /// start, if any (it stays until the file is repaired and the
+    /// gateway restarted).
+    fn damage(&self) -> Option<String>;
 }
 
 /// Which instances exist, with what they should survive a restart with.
@@ -184,7 +188,9 @@ impl Stores {
                 None,
             )),
             None => {
-                let sqlite = Arc::new(sqlite::SqliteStore::open(&session_dir.join("wagate.db"))?);
+                let sqlite = Arc::new(sqlite::SqliteStore::open(&crate::session_dir::store_file(
+                    session_dir,
+                ))?);
                 Ok(Self::from_backend(sqlite.clone(), Some(sqlite)))
             }
         }

@@ -3,6 +3,9 @@
 //! own outcomes, logs each change once (not once per refused write), and
 //! readiness asks it. While writes fail, [`probe`] tries one small real
 //! write, so readiness sees room come back even when nothing else writes.
+//! It also keeps the first damage a read or write found in the file
+//! (SQLite's "malformed" or "not a database"), which no later success
+//! undoes: readiness reports it until the file is repaired.
 
 use crate::clock::now_ms;
 use crate::store::StoreError;
@@ -15,6 +18,8 @@ pub(super) struct DiskWatch {
     full: AtomicBool,
     /// The error of the write that found the disk full.
     detail: Mutex<String>,
+    /// The first damage found in the database file.
+    damage: std::sync::OnceLock<String>,
 }
 
 impl DiskWatch {
@@ -25,8 +30,14 @@ impl DiskWatch {
         }
     }
 
-    /// A write failed; only a full disk changes what the watch says.
+    /// A read or write failed; only a full disk or a damaged file changes
+    /// what the watch says.
     pub(super) fn failed(&self, error: &StoreError) {
+        if let StoreError::Corrupt(detail) = error {
+            if self.damage.set(detail.clone()).is_ok() {
+                tracing::error!(error = %detail, "the store's database file is damaged: see /readyz");
+            }
+        }
         let StoreError::Full(detail) = error else {
             return;
         };
@@ -40,6 +51,11 @@ impl DiskWatch {
                 "the store's disk is full: sends are refused (507) until room is made"
             );
         }
+    }
+
+    /// The damage found in the database file, if any.
+    pub(super) fn damage(&self) -> Option<String> {
+        self.damage.get().cloned()
     }
 
     /// Why writes fail right now, if they do.
@@ -78,6 +94,19 @@ mod tests {
         assert_eq!(watch.problem().as_deref(), Some("database or disk is full"));
         watch.wrote();
         assert_eq!(watch.problem(), None);
+    }
+
+    #[test]
+    fn damage_is_kept_past_later_successes() {
+        let watch = DiskWatch::default();
+        watch.failed(&StoreError::Corrupt("database disk image is malformed".into()));
+        watch.failed(&StoreError::Corrupt("a later one".into()));
+        watch.wrote();
+        assert_eq!(
+            watch.damage().as_deref(),
+            Some("database disk image is malformed")
+        );
+        assert_eq!(watch.problem(), None, "damage is not a full disk");
     }
 
     #[test]

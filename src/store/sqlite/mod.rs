@@ -1,10 +1,12 @@
-//! The embedded backend: one SQLite database in SESSION_DIR (WAL mode), used
+//! The embedded backend: one SQLite database in SESSION_DIR (WAL mode, file
+//! 0600, checked for damage at start), used
 //! from blocking threads so no async task ever waits on disk. WAL with
 //! `synchronous=NORMAL` keeps every committed write across a process crash
 //! (kill -9) without an fsync per message.
 
 mod checkpoint;
 mod disk_watch;
+mod file_check;
 mod ghl;
 mod group_commit;
 mod instance_cache;
@@ -43,11 +45,17 @@ pub struct SqliteStore {
     disk: Arc<disk_watch::DiskWatch>,
     /// Checkpoints the WAL away from the writes.
     _checkpoints: checkpoint::Checkpointer,
+    /// The database file, named when it is found damaged.
+    file: Arc<Path>,
 }
 
 impl SqliteStore {
+    /// Opens the database at `path` (made 0600 if missing), refusing one
+    /// that is damaged (see `file_check`).
     pub fn open(path: &Path) -> StoreResult<Self> {
+        file_check::before_open(path)?;
         let conn = connect(path)?;
+        file_check::quick_check(&conn, path)?;
         schema::prepare(&conn).map_err(|e| preparing(path, e))?;
         let released = outbox::release_claims(&conn).map_err(|e| preparing(path, e))?;
         if released > 0 {
@@ -72,6 +80,7 @@ impl SqliteStore {
             writer,
             disk,
             _checkpoints,
+            file: path.into(),
         })
     }
 
@@ -95,7 +104,11 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        on_blocking_thread(self.reader.clone(), work).await
+        let outcome = on_blocking_thread(self.reader.clone(), work).await;
+        if let Err(e) = &outcome {
+            self.disk.failed(e);
+        }
+        outcome
     }
 }
 
@@ -120,6 +133,7 @@ fn preparing(path: &Path, err: rusqlite::Error) -> StoreError {
     let what = format!("cannot prepare {}: {err}", path.display());
     match into_store_error(err) {
         StoreError::Full(_) => StoreError::Full(what),
+        StoreError::Corrupt(problem) => file_check::damaged(path, &problem),
         _ => StoreError::Unavailable(what),
     }
 }
@@ -146,12 +160,25 @@ fn into_store_error(err: rusqlite::Error) -> StoreError {
         rusqlite::Error::SqliteFailure(ref failure, _) if failure.code == rusqlite::ErrorCode::DiskFull => {
             StoreError::Full(err.to_string())
         }
+        rusqlite::Error::SqliteFailure(ref failure, _)
+            if matches!(
+                failure.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            ) =>
+        {
+            StoreError::Corrupt(err.to_string())
+        }
         other => StoreError::Unavailable(other.to_string()),
     }
 }
 
 #[async_trait::async_trait]
 impl super::DiskCheck for SqliteStore {
+    fn damage(&self) -> Option<String> {
+        let problem = self.disk.damage()?;
+        Some(file_check::damaged(&self.file, &problem).to_string())
+    }
+
     async fn write_problem(&self) -> Option<String> {
         self.disk.problem()?;
         // The outcome reaches the watch on its way back.

@@ -313,3 +313,30 @@ async fn instance_lookups_follow_saves_and_removals() {
     store.remove_instance(&wa01()).await.unwrap();
     assert_eq!(store.instance(&wa01()).await.unwrap(), None);
 }
+
+/// Pages damaged under a running store: the read that meets them fails
+/// and the damage is reported (readiness asks) from then on.
+#[tokio::test]
+async fn damage_met_by_a_read_is_reported_from_then_on() {
+    use crate::store::DiskCheck;
+    let (dir, db) = store_with_wa01().await;
+    for n in 0..500 {
+        let message = NewOutbound {
+            text: format!("{n:>2000}"),
+            ..outbound(&format!("m{n}"))
+        };
+        db.enqueue(message, None).await.unwrap();
+    }
+    let path = dir.path().join("t.db");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    assert_eq!(db.damage(), None);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2 / 4096 * 4096;
+    bytes[middle..middle + 3 * 4096].fill(0x5a);
+    std::fs::write(&path, bytes).unwrap();
+
+    assert!(db.stats().await.is_err());
+    let damage = db.damage().expect("the damage is reported");
+    assert!(damage.contains(&path.display().to_string()), "{damage}");
+}

@@ -1,5 +1,6 @@
 //! The real WhatsApp backend, on whatsapp-rust: one client per instance,
-//! with its auth state in `SESSION_DIR/<instance>/whatsapp.db`. It owns
+//! with its auth state in `SESSION_DIR/instances/<instance>/whatsapp.db`
+//! (folder 0700, files 0600). It owns
 //! opening and forgetting that store; `session` runs the client, `mapping`
 //! translates its events, `outgoing` builds what it sends and `numbers`
 //! finds who to send it to.
@@ -26,9 +27,9 @@ use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 /// `-journal` files next to it.
 const STORE_FILE: &str = "whatsapp.db";
 
-/// Opens whatsapp-rust sessions, one store per instance under `session_dir`.
+/// Opens whatsapp-rust sessions, one store per instance under `instances_dir`.
 pub struct RealBackend {
-    session_dir: PathBuf,
+    instances_dir: PathBuf,
     media: MediaFetcher,
     ws_url: Option<String>,
 }
@@ -36,9 +37,9 @@ pub struct RealBackend {
 impl RealBackend {
     /// `media` fetches the media URLs of outgoing messages, and its size
     /// limit also caps inbound media downloads.
-    pub fn new(session_dir: PathBuf, media: MediaFetcher) -> Self {
+    pub fn new(instances_dir: PathBuf, media: MediaFetcher) -> Self {
         Self {
-            session_dir,
+            instances_dir,
             media,
             ws_url: None,
         }
@@ -53,16 +54,16 @@ impl RealBackend {
     }
 
     fn instance_dir(&self, instance: &InstanceId) -> PathBuf {
-        self.session_dir.join(instance.as_str())
+        self.instances_dir.join(instance.as_str())
     }
 
     /// A client on the instance's store, not yet started.
     async fn build_bot(&self, instance: &InstanceId) -> Result<Bot, WaError> {
         let dir = self.instance_dir(instance);
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| WaError::Store(format!("cannot create {}: {e}", dir.display())))?;
         let file = dir.join(STORE_FILE);
+        private_store_file(&file)
+            .await
+            .map_err(|e| WaError::Store(format!("cannot create {}: {e}", file.display())))?;
         let path = file
             .to_str()
             .ok_or_else(|| WaError::Store(format!("{} is not a UTF-8 path", file.display())))?;
@@ -76,6 +77,21 @@ impl RealBackend {
         }
         builder.build().await.map_err(|e| WaError::Start(e.to_string()))
     }
+}
+
+/// Creates the instance's folder and an empty store file, both private,
+/// before SQLite opens it: SQLite gives its `-wal` and `-shm` files the
+/// store file's mode.
+async fn private_store_file(file: &std::path::Path) -> std::io::Result<()> {
+    let file = file.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        if let Some(dir) = file.parent() {
+            crate::private_files::create_dir_all(dir)?;
+        }
+        crate::private_files::create_if_missing(&file)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 #[async_trait]

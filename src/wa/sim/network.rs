@@ -52,7 +52,8 @@ impl SimInstance {
 }
 
 pub struct SimNetwork {
-    session_dir: PathBuf,
+    /// SESSION_DIR/instances: each instance's files are in its folder there.
+    instances_dir: PathBuf,
     receipt_delay: Duration,
     /// How long a send takes to reach the network, like a real round trip.
     send_delay: Duration,
@@ -61,9 +62,9 @@ pub struct SimNetwork {
 }
 
 impl SimNetwork {
-    pub fn new(session_dir: PathBuf, receipt_delay: Duration, send_delay: Duration) -> Arc<Self> {
+    pub fn new(instances_dir: PathBuf, receipt_delay: Duration, send_delay: Duration) -> Arc<Self> {
         Arc::new(Self {
-            session_dir,
+            instances_dir,
             receipt_delay,
             send_delay,
             instances: Mutex::new(HashMap::new()),
@@ -76,7 +77,7 @@ impl SimNetwork {
     }
 
     fn dir(&self, id: &InstanceId) -> PathBuf {
-        self.session_dir.join(id.as_str())
+        self.instances_dir.join(id.as_str())
     }
 
     /// Runs `f` on the instance's state, loading it from disk the first time.

@@ -1,7 +1,9 @@
-//! What the simulated network keeps on disk under SESSION_DIR/<instance>/:
+//! What the simulated network keeps on disk under
+//! SESSION_DIR/instances/<instance>/ (folder 0700, files 0600):
 //! the link (`sim-link.json`) and every message received from the gateway
 //! (`sim-sent.jsonl`, one line per delivery attempt, folded by message id).
 
+use crate::private_files;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -74,12 +76,12 @@ pub fn load_link(dir: &Path) -> Option<String> {
 pub fn save_link(dir: &Path, phone: Option<&str>) -> std::io::Result<()> {
     match phone {
         Some(phone) => {
-            std::fs::create_dir_all(dir)?;
+            private_files::create_dir_all(dir)?;
             let body = serde_json::to_vec(&Link {
                 phone: phone.to_owned(),
             })?;
             let tmp = dir.join("sim-link.json.tmp");
-            std::fs::write(&tmp, body)?;
+            private_files::write(&tmp, &body)?;
             std::fs::rename(tmp, link_path(dir))
         }
         None => match std::fs::remove_file(link_path(dir)) {
@@ -104,8 +106,8 @@ pub fn load_sent(dir: &Path) -> SentLog {
 
 /// Opens the instance's record for appending, creating it and its folder.
 pub fn open_sent(dir: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::OpenOptions::new()
+    private_files::create_dir_all(dir)?;
+    private_files::options()
         .create(true)
         .append(true)
         .open(sent_path(dir))
