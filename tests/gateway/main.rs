@@ -12,6 +12,7 @@ mod common;
 mod compat;
 mod fake_ghl;
 mod ghl;
+mod ghl_front_door;
 mod ghl_provider;
 mod healthcheck;
 mod inbound;
