@@ -12,7 +12,7 @@ use std::time::Duration;
 pub const WINDOW: Duration = Duration::from_secs(5 * 60);
 /// A body is taken from a window before its timestamp to a window after,
 /// so its id is kept that long.
-const SEEN_FOR: Duration = Duration::from_secs(2 * 5 * 60);
+const SEEN_FOR: Duration = Duration::from_secs(2 * WINDOW.as_secs());
 
 /// Why a body's timestamp is not taken.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
