@@ -82,8 +82,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/events/ticket", "panel", "200", "A one-time ticket (30 s) that opens the event stream: GET /api/events?ticket="),
     route("GET", "/api/events", "panel", "200", "Server-Sent Events: instance status and QR, removals, message ticks (?ticket= or a key header)"),
     route("GET", "/panel/", "panel", "200", "The embeddable panel"),
-    route("POST", "/ghl/webhooks", "ghl", "200", "The GHL app's webhook: INSTALL and UNINSTALL events (X-GHL-Signature)"),
-    route("GET", "/ghl/oauth/callback", "ghl", "200", "GHL's OAuth redirect after an install (no API key)"),
+    route("POST", "/ghl/webhooks", "ghl", "200", "The GHL app's webhook: INSTALL and UNINSTALL events (X-GHL-Signature; this appId, timestamp within 5 min, webhookId once)"),
+    route("GET", "/ghl/oauth/callback", "ghl", "200", "GHL's OAuth redirect after an install (no API key; takes only the state of a current install link)"),
     route("POST", "/ghl/provider/outbound", "ghl", "200", "GHL Conversation Provider Delivery URL (X-GHL-Signature, no API key)"),
     route("GET", "/media/{name}", "media", "200", "Inbound media the gateway downloaded"),
 ];

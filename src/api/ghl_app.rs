@@ -1,6 +1,7 @@
 //! Provider mode's settings and connections: `GET/PUT /api/ghl/app` shows
 //! and saves the marketplace app's settings (the client secret is sealed
-//! and never shown again) with the install URL to send agency admins to;
+//! and never shown again) with the install URL to send agency admins to
+//! (each answer mints a new one, good for one install within ten minutes);
 //! `GET /api/ghl/connections` lists the locations (and agencies) that
 //! installed the app, without their tokens; `DELETE` forgets one.
 
@@ -10,6 +11,7 @@ use super::error::ApiError;
 use super::ghl_locations::parse_ghl_id;
 use super::state::AppState;
 use crate::ghl::app::{install_url, SavedApp};
+use crate::ghl::install_state::{self, STATE_LIFETIME};
 use serde_json::json;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -40,11 +42,18 @@ async fn show_app(state: AppState) -> ApiResult {
     let app = &state.ghl.app;
     let view = app.view().await.map_err(ApiError::from)?;
     let redirect_uri = app.redirect_uri();
-    let install = view
-        .client_id
-        .as_deref()
-        .zip(redirect_uri)
-        .map(|(client_id, redirect)| install_url(client_id, redirect));
+    let install = match view.client_id.as_deref().zip(redirect_uri) {
+        Some((client_id, redirect)) => {
+            let oauth_state = install_state::issue(state.stores.ghl.as_ref())
+                .await
+                .map_err(ApiError::from)?;
+            Some(install_url(client_id, redirect, &oauth_state))
+        }
+        None => None,
+    };
+    let expires = install
+        .as_ref()
+        .map(|_| crate::clock::rfc3339(crate::clock::now_ms() + STATE_LIFETIME.as_millis() as i64));
     ok(json!({
         "clientId": view.client_id,
         "appId": view.app_id,
@@ -53,6 +62,7 @@ async fn show_app(state: AppState) -> ApiResult {
         "secretsEncrypted": app.secrets().encrypts(),
         "redirectUri": redirect_uri,
         "installUrl": install,
+        "installUrlExpiresAt": expires,
     }))
 }
 

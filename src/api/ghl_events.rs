@@ -1,11 +1,15 @@
 //! `POST /ghl/webhooks`: the marketplace app's webhook URL. GHL signs each
 //! event like the Delivery URL's requests; INSTALL and UNINSTALL keep the
-//! stored tokens in step with where the app is installed.
+//! stored tokens in step with where the app is installed. An event for
+//! another app is refused, and so is one whose timestamp is more than five
+//! minutes off; one whose `webhookId` was acted on before is acknowledged
+//! and left alone (see `ghl::replay`).
 
 use super::error::ApiError;
 use super::ghl_provider::signed_by_ghl;
 use super::state::AppState;
 use crate::ghl::app_events::{handle, AppEvent};
+use crate::ghl::replay;
 use crate::ghl::signature::GhlVerifier;
 use serde_json::json;
 use std::sync::Arc;
@@ -30,9 +34,59 @@ async fn event(state: AppState, raw: bytes::Bytes) -> Result<warp::reply::Json, 
             format!("not a GHL app event: {e}"),
         )
     })?;
-    let handled = handle(&state.ghl.tokens, &event).await.map_err(ApiError::from)?;
-    tracing::info!(event = %event.kind, outcome = %handled.describe(), "GHL app event");
-    Ok(warp::reply::json(
-        &json!({ "success": true, "outcome": handled.describe() }),
-    ))
+    check_app(&state, &event).await?;
+    replay::check_timestamp(event.timestamp.as_deref(), crate::clock::now_ms()).map_err(|e| ApiError {
+        field: Some("timestamp"),
+        ..ApiError::new(StatusCode::BAD_REQUEST, "stale_event", e.to_string())
+    })?;
+    let webhook_id = event
+        .webhook_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ApiError::missing("webhookId"))?;
+    let store = state.stores.ghl.as_ref();
+    if !replay::first_sighting(store, webhook_id)
+        .await
+        .map_err(ApiError::from)?
+    {
+        tracing::info!(event = %event.kind, webhook_id, "GHL app event seen before; left alone");
+        return Ok(answer("already handled"));
+    }
+    match handle(&state.ghl.tokens, &event).await {
+        Ok(handled) => {
+            tracing::info!(event = %event.kind, outcome = %handled.describe(), "GHL app event");
+            Ok(answer(&handled.describe()))
+        }
+        Err(e) => {
+            if let Err(forget) = replay::forget_sighting(store, webhook_id).await {
+                tracing::error!(error = %forget, webhook_id, "could not forget a failed GHL app event");
+            }
+            Err(ApiError::from(e).into())
+        }
+    }
+}
+
+/// The event must be for this gateway's app: GHL signs every app's events
+/// with the same key.
+async fn check_app(state: &AppState, event: &AppEvent) -> Result<(), ApiError> {
+    let ours =
+        state.ghl.app.app_id().await?.ok_or_else(|| {
+            ApiError::conflict("ghl_not_configured", "set GHL_CLIENT_ID (or GHL_APP_ID) first")
+        })?;
+    match event.app_id.as_deref().filter(|id| !id.is_empty()) {
+        None => Err(ApiError::missing("appId")),
+        Some(theirs) if theirs == ours => Ok(()),
+        Some(theirs) => Err(ApiError {
+            field: Some("appId"),
+            ..ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong_app",
+                format!("the event is for app {theirs:?}, not this gateway's"),
+            )
+        }),
+    }
+}
+
+fn answer(outcome: &str) -> warp::reply::Json {
+    warp::reply::json(&json!({ "success": true, "outcome": outcome }))
 }

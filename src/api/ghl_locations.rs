@@ -46,21 +46,35 @@ pub fn parse_ghl_id(field: &'static str, raw: &str) -> Result<String, ApiError> 
         .ok_or_else(|| ApiError::invalid(field, format!("{field} {raw:?} is not a GHL id")))
 }
 
-/// The instance that serves a location's contact: the contact's own, else
-/// the location's default, else the gateway's only instance.
+/// The instance a location's routes give its contact: the contact's own,
+/// else the location's default; `None` when the location has no route.
+pub async fn routed_instance(
+    state: &AppState,
+    location_id: &str,
+    contact_id: Option<&str>,
+) -> Result<Option<InstanceId>, ApiError> {
+    let routes = &state.stores.routes;
+    if let Some(contact_id) = contact_id {
+        if let Some(id) = routes.contact_instance(location_id, contact_id).await? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(routes
+        .location(location_id)
+        .await?
+        .map(|route| route.default_instance_id))
+}
+
+/// The instance that serves a location's contact for the workflow route:
+/// the routed one (see [`routed_instance`]), else the gateway's only
+/// instance.
 pub async fn instance_for_location(
     state: &AppState,
     location_id: &str,
     contact_id: Option<&str>,
 ) -> Result<InstanceId, ApiError> {
-    let routes = &state.stores.routes;
-    if let Some(contact_id) = contact_id {
-        if let Some(id) = routes.contact_instance(location_id, contact_id).await? {
-            return Ok(id);
-        }
-    }
-    if let Some(route) = routes.location(location_id).await? {
-        return Ok(route.default_instance_id);
+    if let Some(id) = routed_instance(state, location_id, contact_id).await? {
+        return Ok(id);
     }
     only_instance(state).await?.ok_or_else(|| ApiError {
         field: Some("locationId"),

@@ -1,11 +1,13 @@
 //! `GET /ghl/oauth/callback`: where GHL sends the admin's browser after
 //! installing the app. The code is exchanged for tokens (an agency install
 //! becomes one token per location) and a short page says what happened.
-//! No API key: GHL's redirect cannot carry one, and a code is only good
-//! once, for this app's client secret.
+//! No API key: GHL's redirect cannot carry one. Instead the redirect must
+//! bring back the `state` of an install link this gateway made (unexpired,
+//! used once); without one the request is refused before any call to GHL.
 
 use super::state::AppState;
 use crate::ghl::client::GhlError;
+use crate::ghl::install_state;
 use std::collections::HashMap;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -31,6 +33,9 @@ async fn callback(
             "GHL's redirect carried no code. Install the app again from its install link.",
         );
     };
+    if let Some(refusal) = unissued_state(&state, query.get("state")).await {
+        return refusal;
+    }
     match state.ghl.tokens.install(code).await {
         Ok(locations) => {
             tracing::info!(locations = locations.len(), "the GHL app was installed");
@@ -52,6 +57,31 @@ async fn callback(
                 _ => StatusCode::BAD_GATEWAY,
             };
             page(status, "Install failed", &html_escape(&e.to_string()))
+        }
+    }
+}
+
+/// Why the redirect's `state` is not one to act on, as the page to answer;
+/// `None` when it is (and it is now used up).
+async fn unissued_state(
+    state: &AppState,
+    oauth_state: Option<&String>,
+) -> Option<warp::reply::WithStatus<warp::reply::Html<String>>> {
+    let text = "This install did not start from a current wagate install link. Open the installUrl \
+                that GET /api/ghl/app shows (each is good for one install within ten minutes).";
+    let Some(oauth_state) = oauth_state.filter(|s| !s.is_empty()) else {
+        return Some(page(StatusCode::BAD_REQUEST, "No install state", text));
+    };
+    match install_state::redeem(state.stores.ghl.as_ref(), oauth_state).await {
+        Ok(true) => None,
+        Ok(false) => {
+            tracing::warn!("refused a GHL OAuth redirect whose state the gateway did not issue");
+            Some(page(StatusCode::FORBIDDEN, "Unknown install state", text))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not check a GHL OAuth state");
+            let text = "The gateway's store did not answer. Try the install link again shortly.";
+            Some(page(StatusCode::SERVICE_UNAVAILABLE, "Install failed", text))
         }
     }
 }

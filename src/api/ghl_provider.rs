@@ -6,10 +6,13 @@
 //! retries never send twice; a `pending` status job is stored, and the
 //! answer comes at once. A request that cannot be sent (a bad number, an
 //! unlinked instance) is answered 200 too, and GHL hears `failed` with the
-//! reason through the status API.
+//! reason through the status API. A location no route serves is never sent
+//! through whichever number exists: GHL hears `failed` when the location
+//! has a token to hear it with, and the call is answered 404 otherwise
+//! (GHL re-sends only on 429, so either answer is final).
 
 use super::error::ApiError;
-use super::ghl_locations::{instance_for_location, parse_ghl_id};
+use super::ghl_locations::{parse_ghl_id, routed_instance};
 use super::send::{enqueue_as, parse_phone, request_id, SendRequest};
 use super::state::AppState;
 use crate::domain::{new_message_id, InstanceId};
@@ -67,7 +70,9 @@ async fn deliver(
         )
     })?;
     let location_id = parse_ghl_id("locationId", &request.location_id)?;
-    let instance = instance_for_location(&state, &location_id, request.contact_id.as_deref()).await?;
+    let Some(instance) = routed_instance(&state, &location_id, request.contact_id.as_deref()).await? else {
+        return unrouted(&state, &location_id, &request).await;
+    };
     let sends = match plan(&state, &request, &instance, request_id) {
         Ok(sends) => sends,
         Err(refusal) => return refused(&state, &instance, &location_id, &request, refusal).await,
@@ -152,6 +157,37 @@ async fn refused(
                        "error": refusal.message, "reportedToGhl": "failed" });
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
 }
+
+/// Refuses a delivery for a location without a route: reported `failed` to
+/// GHL when the location has a token, else answered 404.
+async fn unrouted(
+    state: &AppState,
+    location_id: &str,
+    request: &DeliveryRequest,
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+    let refusal = ApiError {
+        field: Some("locationId"),
+        ..ApiError::new(
+            StatusCode::NOT_FOUND,
+            "location_not_routed",
+            format!(
+                "location {location_id} has no WhatsApp number in wagate: route it with \
+                 PUT /api/ghl/locations/{location_id}"
+            ),
+        )
+    };
+    if !state.ghl.tokens.has(location_id).await.map_err(ApiError::from)? {
+        tracing::info!(location = location_id, ghl_message = %request.message_id,
+                       "a GHL delivery for a location with no route and no token was refused");
+        return Err(refusal.into());
+    }
+    let label = InstanceId::parse(UNROUTED).expect("a valid instance id");
+    refused(state, &label, location_id, request, refusal).await
+}
+
+/// The instance a refusal's status job is filed under when no instance
+/// serves the location.
+const UNROUTED: &str = "unrouted";
 
 /// Links one part to its GHL message, queues it, and for the first part
 /// stores the `pending` status job.

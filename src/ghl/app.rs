@@ -114,6 +114,13 @@ impl GhlApp {
         })
     }
 
+    /// The app id GHL's app events must name: the configured one, else the
+    /// client id's first part; `None` when neither is set.
+    pub async fn app_id(&self) -> Result<Option<String>, GhlError> {
+        let view = self.view().await?;
+        Ok(view.app_id.or_else(|| view.client_id.as_deref().map(app_id_of)))
+    }
+
     pub async fn has_secret(&self) -> Result<bool, GhlError> {
         Ok(self.env_secret.is_some() || self.saved().await?.client_secret.is_some())
     }
@@ -161,14 +168,16 @@ pub fn app_id_of(client_id: &str) -> String {
     client_id.split('-').next().unwrap_or(client_id).to_owned()
 }
 
-/// Where an agency admin goes to install the app.
-pub fn install_url(client_id: &str, redirect_uri: &str) -> String {
+/// Where an agency admin goes to install the app; `state` comes back on
+/// GHL's redirect (see [`super::install_state`]).
+pub fn install_url(client_id: &str, redirect_uri: &str, state: &str) -> String {
     let mut url = reqwest::Url::parse(AUTHORIZE_URL).expect("a fixed URL parses");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("redirect_uri", redirect_uri)
         .append_pair("client_id", client_id)
-        .append_pair("scope", SCOPES);
+        .append_pair("scope", SCOPES)
+        .append_pair("state", state);
     url.to_string()
 }
 
@@ -186,12 +195,13 @@ mod tests {
     }
 
     #[test]
-    fn the_install_url_carries_the_redirect_and_scopes() {
-        let url = install_url("app-1", "https://gw.example/ghl/oauth/callback");
+    fn the_install_url_carries_the_redirect_scopes_and_state() {
+        let url = install_url("app-1", "https://gw.example/ghl/oauth/callback", "s1");
         assert!(
             url.starts_with("https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code")
         );
         assert!(url.contains("redirect_uri=https%3A%2F%2Fgw.example%2Fghl%2Foauth%2Fcallback"));
         assert!(url.contains("client_id=app-1") && url.contains("contacts.write"));
+        assert!(url.ends_with("&state=s1"));
     }
 }

@@ -1,7 +1,8 @@
 //! The marketplace app's own webhook events: INSTALL (a location added to
 //! an agency install later, which gets its token from the agency's) and
 //! UNINSTALL (the location's or agency's tokens are forgotten). Other
-//! events are acknowledged and left alone.
+//! events are acknowledged and left alone. Which app an event is for, and
+//! whether it is fresh, is checked before (see `api::ghl_events`).
 
 use super::client::GhlError;
 use super::tokens::TokenKeeper;
@@ -12,6 +13,9 @@ use serde::Deserialize;
 pub struct AppEvent {
     #[serde(rename = "type")]
     pub kind: String,
+    pub app_id: Option<String>,
+    pub webhook_id: Option<String>,
+    pub timestamp: Option<String>,
     pub location_id: Option<String>,
     pub company_id: Option<String>,
 }

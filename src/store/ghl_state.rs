@@ -1,7 +1,9 @@
 //! What the GHL Conversation Provider keeps: the marketplace app's settings,
 //! OAuth tokens per location (and per agency for company installs), and
 //! which GHL message each outbound WhatsApp message answers, with the last
-//! status reported for it. Secrets arrive here already sealed.
+//! status reported for it, and single-use marks that expire (OAuth `state`s
+//! the gateway issued, app webhook ids already obeyed), shared by every
+//! process on the store. Secrets arrive here already sealed.
 
 use super::StoreResult;
 use async_trait::async_trait;
@@ -63,6 +65,12 @@ pub trait GhlState: Send + Sync {
     /// Notes that a status of `rank` was reported for a GHL message, when it
     /// is beyond the last one noted; false when it would not move forward.
     async fn advance_reported(&self, ghl_message_id: &str, rank: u8) -> StoreResult<bool>;
+    /// Notes `mark` for `ttl_ms`; false (and nothing changed) when it is
+    /// noted already and not yet expired.
+    async fn note_once(&self, mark: &str, ttl_ms: i64) -> StoreResult<bool>;
+    /// Removes `mark`; true when it was noted and not yet expired, so each
+    /// noted mark is taken at most once.
+    async fn take_once(&self, mark: &str) -> StoreResult<bool>;
 }
 
 /// Whether a stored token with `stored_version` may be replaced by a

@@ -5,9 +5,11 @@
 //! DNS answer that changes between check and connect cannot slip through),
 //! literal IPs are checked before the request, redirects are followed by hand
 //! and re-checked hop by hop, and the size cap holds both against the
-//! announced length and while the body streams in.
+//! announced length and while the body streams in. Errors show a URL's
+//! host and path only (see `shown`).
 
 mod address;
+mod shown;
 #[cfg(test)]
 mod tests;
 
@@ -45,6 +47,7 @@ pub struct FetchedMedia {
 /// Why a media URL could not be fetched.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
+    /// Holds the URL cut before its query, without user info.
     #[error("media URL {0:?} is not a valid http or https URL")]
     BadUrl(String),
     #[error(
@@ -112,8 +115,7 @@ impl MediaFetcher {
 
     /// Downloads `url` within the policy's limits.
     pub async fn fetch(&self, url: &str) -> Result<FetchedMedia, MediaError> {
-        let parsed =
-            parse_http_url(url).ok_or_else(|| MediaError::BadUrl(url.chars().take(200).collect()))?;
+        let parsed = parse_http_url(url).ok_or_else(|| MediaError::BadUrl(shown::shown_raw(url)))?;
         let limit = self.policy.timeout;
         tokio::time::timeout(limit, self.fetch_following(parsed))
             .await
@@ -192,7 +194,7 @@ impl MediaFetcher {
         })
     }
 
-    fn request_error(&self, err: reqwest::Error) -> MediaError {
+    fn request_error(&self, mut err: reqwest::Error) -> MediaError {
         if let Some(refused) = find_cause::<RefusedHost>(&err) {
             return MediaError::RefusedAddress {
                 host: refused.host.clone(),
@@ -202,6 +204,7 @@ impl MediaFetcher {
         if err.is_timeout() {
             return MediaError::Timeout(self.policy.timeout);
         }
+        shown::redact_error_url(&mut err);
         MediaError::Connection(describe_chain(&err))
     }
 }

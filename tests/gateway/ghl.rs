@@ -155,6 +155,13 @@ async fn the_provider_delivery_url_takes_only_signed_requests_and_sends_each_par
     let (signing, public) = provider_key();
     let gw = env.start(&[("ghl-webhook-public-key", public)]).await;
     gw.linked_instance("wa-01", "+15550000001").await;
+    let route = json!({ "defaultInstanceId": "wa-01" });
+    assert_eq!(
+        gw.call(Method::PUT, "/api/ghl/locations/loc1", Some(route))
+            .await
+            .0,
+        StatusCode::OK
+    );
     let body = json!({
         "contactId": "c1", "locationId": "loc1", "messageId": "ghl-m1", "type": "SMS",
         "phone": "+5511999999999", "message": "from the inbox",

@@ -26,11 +26,11 @@ crate::both_backends!(
     installs_and_route_changes_apply_from_the_next_inbound,
 );
 
-const LOCATION: &str = "loc1";
+pub const LOCATION: &str = "loc1";
 const PROVIDER_ID: &str = "provider-1";
 
-/// A gateway in provider mode against `ghl`, with wa-01 serving LOCATION.
-async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, provider: bool) -> Gateway {
+/// Provider mode's settings against `ghl`.
+pub fn provider_settings(ghl: &FakeGhl, public_key: String, provider: bool) -> Vec<(&'static str, String)> {
     let mut settings = vec![
         ("ghl-api-base", ghl.base_url()),
         ("ghl-client-id", FakeGhl::CLIENT_ID.to_owned()),
@@ -46,6 +46,12 @@ async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, prov
     if provider {
         settings.push(("ghl-conversation-provider-id", PROVIDER_ID.to_owned()));
     }
+    settings
+}
+
+/// A gateway in provider mode against `ghl`, with wa-01 serving LOCATION.
+pub async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, provider: bool) -> Gateway {
+    let settings = provider_settings(ghl, public_key, provider);
     let gw = env.start(&settings).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     let route = json!({ "defaultInstanceId": "wa-01" });
@@ -53,13 +59,6 @@ async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, prov
     let (status, _) = gw.call(reqwest::Method::PUT, &path, Some(route)).await;
     assert_eq!(status, StatusCode::OK);
     gw
-}
-
-/// Follows GHL's redirect after an install, as the admin's browser does.
-async fn install(gw: &Gateway, code: &str) -> (StatusCode, String) {
-    let url = gw.url(&format!("/ghl/oauth/callback?code={code}"));
-    let response = gw.http.get(url).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
 }
 
 async fn simulate_inbound(gw: &Gateway, body: Value) {
@@ -70,13 +69,13 @@ async fn simulate_inbound(gw: &Gateway, body: Value) {
 /// A provider gateway with LOCATION installed.
 async fn installed_gateway(env: &TestEnv, ghl: &FakeGhl, provider: bool) -> Gateway {
     let gw = provider_gateway(env, ghl, provider_key().1, provider).await;
-    let (status, page) = install(&gw, &ghl.location_install_code(LOCATION)).await;
+    let (status, page) = gw.ghl_install(&ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     gw
 }
 
 /// Checks the fake GHL saw nothing amiss, and stops the gateway.
-async fn finish(gw: Gateway, ghl: &FakeGhl) {
+pub async fn finish(gw: Gateway, ghl: &FakeGhl) {
     assert!(
         ghl.problems().is_empty(),
         "the fake GHL saw: {:?}",
@@ -88,11 +87,11 @@ async fn finish(gw: Gateway, ghl: &FakeGhl) {
 async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
     let ghl = FakeGhl::start().await;
     let gw = provider_gateway(&env, &ghl, provider_key().1, true).await;
-    let (status, page) = install(&gw, "not-a-code").await;
+    let (status, page) = gw.ghl_install("not-a-code").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
 
     let code = ghl.company_install_code("co1", &["loc1", "loc2"]);
-    let (status, page) = install(&gw, &code).await;
+    let (status, page) = gw.ghl_install(&code).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("loc1") && page.contains("loc2"), "{page}");
     assert_eq!(connection_ids(&gw).await, ["co1", "loc1", "loc2"]);
@@ -114,7 +113,7 @@ async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
     gw.stop().await;
 }
 
-async fn connection_ids(gw: &Gateway) -> Vec<String> {
+pub async fn connection_ids(gw: &Gateway) -> Vec<String> {
     let (_, listed) = gw.get("/api/ghl/connections").await;
     let all = listed["connections"].as_array().cloned().unwrap_or_default();
     all.iter()
@@ -127,10 +126,10 @@ async fn app_events_add_later_locations_and_forget_uninstalled_ones(env: TestEnv
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     let code = ghl.company_install_code("co1", &["loc1"]);
-    assert_eq!(install(&gw, &code).await.0, StatusCode::OK);
+    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
     ghl.install_in_company("co1", "loc2");
     let post_event = |event: Value| {
-        let (text, signature) = signed_delivery(&signing, &event);
+        let (text, signature) = signed_delivery(&signing, &app_event(event));
         let request = gw
             .http
             .post(gw.url("/ghl/webhooks"))
@@ -163,7 +162,7 @@ async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     let code = ghl.location_install_code(LOCATION);
-    assert_eq!(install(&gw, &code).await.0, StatusCode::OK);
+    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
     let contact = ghl.add_contact(LOCATION, "+5511999999999");
     let message = ghl.add_outbound_message(LOCATION, &contact);
     ghl.forbid_next_status_updates(&message, 2);
@@ -192,8 +191,17 @@ async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {
     finish(gw, &ghl).await;
 }
 
+/// An app webhook body as GHL sends it: with the time it was sent and an
+/// id of its own (docs/oauth/WebhookAuthentication.md in
+/// GoHighLevel/highlevel-api-docs).
+pub fn app_event(mut event: Value) -> Value {
+    event["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
+    event["webhookId"] = json!(uuid::Uuid::new_v4().to_string());
+    event
+}
+
 /// GHL's Delivery URL request for `message`, signed with `signing`.
-fn signed_delivery(signing: &ed25519_dalek::SigningKey, body: &Value) -> (String, Option<String>) {
+pub fn signed_delivery(signing: &ed25519_dalek::SigningKey, body: &Value) -> (String, Option<String>) {
     let text = body.to_string();
     let signature = signing.sign(text.as_bytes()).to_bytes();
     (
@@ -207,7 +215,7 @@ async fn a_delivery_that_cannot_be_sent_is_reported_failed(env: TestEnv) {
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     assert_eq!(
-        install(&gw, &ghl.location_install_code(LOCATION)).await.0,
+        gw.ghl_install(&ghl.location_install_code(LOCATION)).await.0,
         StatusCode::OK
     );
     let contact = ghl.add_contact(LOCATION, "+5511999999999");
@@ -470,7 +478,7 @@ async fn installs_and_route_changes_apply_from_the_next_inbound(env: TestEnv) {
         }
     };
     stored("R1").await;
-    let (status, page) = install(&gw, &ghl.location_install_code(LOCATION)).await;
+    let (status, page) = gw.ghl_install(&ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     stored("R2").await;
     eventually("the message after the install is in GHL", || async {

@@ -1,7 +1,8 @@
 //! GHL provider state in Redis: the app's sealed settings, tokens in one
 //! hash with their versions beside them (replaced by a script that checks
-//! the version), and message links and reported statuses that expire once
-//! no receipt can still arrive.
+//! the version), message links and reported statuses that expire once no
+//! receipt can still arrive, and single-use marks (SET NX with their
+//! expiry, taken by DEL).
 
 use super::{scripts, unavailable, RedisStore};
 use crate::clock::now_ms;
@@ -127,5 +128,23 @@ impl GhlState for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(moved == 1)
+    }
+
+    async fn note_once(&self, mark: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let options = redis::SetOptions::default()
+            .conditional_set(redis::ExistenceCheck::NX)
+            .with_expiration(redis::SetExpiry::PX(ttl_ms.max(1) as u64));
+        let noted: Option<String> = conn
+            .set_options(self.keys.ghl_mark(mark), 1, options)
+            .await
+            .map_err(unavailable)?;
+        Ok(noted.is_some())
+    }
+
+    async fn take_once(&self, mark: &str) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let taken: u64 = conn.del(self.keys.ghl_mark(mark)).await.map_err(unavailable)?;
+        Ok(taken > 0)
     }
 }

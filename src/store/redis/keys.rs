@@ -134,4 +134,10 @@ impl Keys {
     pub fn ghl_reported(&self, ghl_message_id: &str) -> String {
         format!("{}ghl:reported:{ghl_message_id}", self.prefix)
     }
+
+    /// String with an expiry: a single-use mark (an issued OAuth state, an
+    /// app webhook id already obeyed).
+    pub fn ghl_mark(&self, mark: &str) -> String {
+        format!("{}ghl:once:{mark}", self.prefix)
+    }
 }

@@ -1,6 +1,8 @@
 //! GHL provider state in the embedded store: the app's sealed settings,
 //! tokens (JSON per owner, replaced inside one transaction that checks the
-//! version), message links and the last status reported per GHL message.
+//! version), message links, the last status reported per GHL message, and
+//! single-use marks with their expiry (expired ones are purged as new ones
+//! are noted).
 //! Lookups use the reading connection, so they never wait for a write.
 
 use super::rows::decode_json;
@@ -30,6 +32,11 @@ CREATE TABLE IF NOT EXISTS ghl_reported (
     rank INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ghl_marks (
+    mark TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ghl_marks_expiry ON ghl_marks (expires_at);
 "#;
 
 #[async_trait]
@@ -165,6 +172,32 @@ impl GhlState for SqliteStore {
                 params![id, rank, now_ms()],
             )
             .map(|changed| changed > 0)
+        })
+        .await
+    }
+
+    async fn note_once(&self, mark: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let mark = mark.to_owned();
+        self.with(move |conn| {
+            let now = now_ms();
+            conn.execute("DELETE FROM ghl_marks WHERE expires_at <= ?1", [now])?;
+            conn.execute(
+                "INSERT OR IGNORE INTO ghl_marks (mark, expires_at) VALUES (?1, ?2)",
+                params![mark, now + ttl_ms],
+            )
+            .map(|noted| noted > 0)
+        })
+        .await
+    }
+
+    async fn take_once(&self, mark: &str) -> StoreResult<bool> {
+        let mark = mark.to_owned();
+        self.with(move |conn| {
+            conn.execute(
+                "DELETE FROM ghl_marks WHERE mark = ?1 AND expires_at > ?2",
+                params![mark, now_ms()],
+            )
+            .map(|taken| taken > 0)
         })
         .await
     }

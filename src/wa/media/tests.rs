@@ -201,3 +201,19 @@ async fn classifies_http_errors_and_refused_connections() {
     );
     assert!(!MediaError::Status(429).is_permanent());
 }
+
+#[tokio::test]
+async fn a_failed_fetch_shows_the_host_and_path_but_no_query() {
+    let f = fetcher(true, 1000);
+    let presigned = "http://user:pw@127.0.0.1:1/bucket/a.jpg?X-Amz-Signature=s3cret#part";
+    let closed = f.fetch(presigned).await.unwrap_err().to_string();
+    assert!(closed.contains("127.0.0.1:1/bucket/a.jpg"), "{closed}");
+    for hidden in ["s3cret", "pw@", "#part"] {
+        assert!(!closed.contains(hidden), "{hidden} in {closed}");
+    }
+    let garbled = f
+        .fetch("http://[::1/a.jpg?X-Amz-Signature=s3cret")
+        .await
+        .unwrap_err();
+    assert!(!garbled.to_string().contains("s3cret"), "{garbled}");
+}

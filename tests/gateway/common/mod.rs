@@ -211,6 +211,29 @@ impl Gateway {
         body.as_array().cloned().unwrap_or_default()
     }
 
+    /// The `state` of a fresh install link (GET /api/ghl/app mints one).
+    pub async fn install_state(&self) -> String {
+        let (status, app) = self.get("/api/ghl/app").await;
+        assert_eq!(status, StatusCode::OK, "{app}");
+        let link = reqwest::Url::parse(app["installUrl"].as_str().expect("an install link")).unwrap();
+        let state = link.query_pairs().find(|(name, _)| name == "state");
+        state.expect("the install link carries a state").1.into_owned()
+    }
+
+    /// GHL's redirect after an install, with `query` as it came.
+    pub async fn ghl_callback(&self, query: &str) -> (StatusCode, String) {
+        let url = self.url(&format!("/ghl/oauth/callback?{query}"));
+        let response = self.http.get(url).send().await.unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Opens a fresh install link and follows GHL's redirect back with
+    /// `code` and the link's state, as the admin's browser does.
+    pub async fn ghl_install(&self, code: &str) -> (StatusCode, String) {
+        let state = self.install_state().await;
+        self.ghl_callback(&format!("code={code}&state={state}")).await
+    }
+
     pub async fn send_text(&self, instance: &str, to: &str, text: &str) -> String {
         let body = json!({ "instanceId": instance, "to": to, "message": text });
         let (status, reply) = self.post("/api/send", body).await;
