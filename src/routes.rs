@@ -2,7 +2,8 @@
 //! (`{id}` for a path segment), group, the status of a success and a line on
 //! what it does. The OpenAPI document and the route labels of the HTTP
 //! metrics are made from it, so a new route is added here too; tests check
-//! that each row answers and that the README's routes are all here.
+//! that each row answers and that the routes in the README and docs/ are
+//! all here.
 
 pub struct Route {
     pub method: &'static str,

@@ -1,5 +1,5 @@
 //! The OpenAPI document lists every route: each of its operations answers
-//! on a running gateway, and every route the README documents is in it.
+//! on a running gateway, and every route the README and docs/ name is in it.
 
 use crate::common::Gateway;
 use reqwest::{Method, StatusCode};
@@ -58,28 +58,56 @@ async fn every_documented_operation_is_served() {
     gw.stop().await;
 }
 
-#[tokio::test]
-async fn every_route_in_the_readme_is_documented() {
-    let dir = tempfile::tempdir().unwrap();
-    let gw = Gateway::start(dir.path(), &[]).await;
-    let ops = operations(&document(&gw).await);
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let mut checked = 0;
-    for line in readme.lines().filter(|l| l.starts_with("| `")) {
+/// The README and every page under docs/, each with its text.
+fn documentation() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    pages
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path.strip_prefix(root).unwrap().display().to_string(), text)
+        })
+        .collect()
+}
+
+/// (method, path) of every route named in a table row that opens with code.
+fn routes_in_tables(text: &str) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
         for method in ["GET", "POST", "DELETE"] {
             for (at, _) in line.match_indices(&format!("{method} /")) {
                 let rest = &line[at + method.len() + 1..];
                 let end = rest.find(['`', ' ', '?']).unwrap_or(rest.len());
-                let path = &rest[..end];
-                let listed = ops.iter().any(|(m, p)| m == method && p == path);
-                assert!(
-                    listed,
-                    "the README's {method} {path} is not in the OpenAPI document"
-                );
-                checked += 1;
+                out.push((method, &rest[..end]));
             }
         }
     }
-    assert!(checked > 25, "only {checked} README routes found");
+    out
+}
+
+#[tokio::test]
+async fn every_route_in_the_documentation_is_in_the_openapi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateway::start(dir.path(), &[]).await;
+    let ops = operations(&document(&gw).await);
+    let mut in_api_page = 0;
+    for (page, text) in documentation() {
+        let routes = routes_in_tables(&text);
+        for (method, path) in &routes {
+            let listed = ops.iter().any(|(m, p)| m == method && p == path);
+            assert!(listed, "{page}'s {method} {path} is not in the OpenAPI document");
+        }
+        if page == "docs/api.md" {
+            in_api_page = routes.len();
+        }
+    }
+    assert!(in_api_page > 25, "only {in_api_page} routes found in docs/api.md");
     gw.stop().await;
 }
