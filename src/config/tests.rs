@@ -44,7 +44,7 @@ fn bad_values_are_refused_with_the_variable_named() {
 
 #[test]
 fn operations_settings_parse_durations_and_refuse_empty_tokens() {
-    assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(30));
+    assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(8));
     let s = parse(&["--shutdown-timeout", "1m"]).unwrap();
     assert_eq!(s.raw.shutdown_timeout, Duration::from_secs(60));
     assert!(parse(&["--shutdown-timeout", "soon"]).is_err());
