@@ -27,6 +27,11 @@ use tokio_util::sync::CancellationToken;
 pub enum AppError {
     #[error("cannot use SESSION_DIR {path}: {source}")]
     SessionDir { path: String, source: std::io::Error },
+    #[error(
+        "SESSION_DIR {path} is not writable by this process (uid {uid}, gid {gid}); give it that \
+         user, e.g. on the host `chown -R {uid}:{gid} <the folder mounted at {path}>`, then start again"
+    )]
+    SessionDirNotWritable { path: String, uid: u32, gid: u32 },
     #[error("cannot read or create the API key: {0}")]
     ApiKey(std::io::Error),
     #[error(transparent)]
@@ -116,10 +121,7 @@ pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Resu
 
 async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>), AppError> {
     let session_dir = settings.raw.session_dir.clone();
-    let unusable = |source| AppError::SessionDir {
-        path: session_dir.display().to_string(),
-        source,
-    };
+    let unusable = |source| session_dir_error(&session_dir, source);
     crate::session_dir::prepare(&session_dir).map_err(unusable)?;
     let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
         .map_err(AppError::ApiKey)?
@@ -139,6 +141,22 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
         .collect();
     crate::session_dir::move_old_instance_folders(&session_dir, &ids).map_err(unusable)?;
     Ok((Arc::new(settings), stores, api_key))
+}
+
+/// Why SESSION_DIR cannot be used; for a folder this user may not write
+/// (a bind mount owned by root, say), with the command that fixes it.
+fn session_dir_error(session_dir: &std::path::Path, source: std::io::Error) -> AppError {
+    use std::os::unix::fs::MetadataExt;
+    let path = session_dir.display().to_string();
+    // `/proc/self` belongs to the process's own user and group.
+    match std::fs::metadata("/proc/self") {
+        Ok(me) if source.kind() == std::io::ErrorKind::PermissionDenied => AppError::SessionDirNotWritable {
+            path,
+            uid: me.uid(),
+            gid: me.gid(),
+        },
+        _ => AppError::SessionDir { path, source },
+    }
 }
 
 /// With Redis, passes live changes to and from the other processes, for

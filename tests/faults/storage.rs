@@ -17,6 +17,34 @@ fn assert_refused_naming(session_dir: &std::path::Path) {
     );
 }
 
+/// A bind mount owned by root while the gateway runs as another user
+/// (the image's uid 10001): one line says what to run. Needs root (as CI
+/// is) to start the binary as that user with `setpriv`.
+#[test]
+fn a_session_dir_owned_by_another_user_names_the_chown_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=10001", "--regid=10001", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_wagate"))
+        .env("WA_BACKEND", "sim")
+        .env("SESSION_DIR", &sessions)
+        .env("PORT", crate::gateway::free_port().to_string())
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("setpriv runs (util-linux)");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it started: {stderr}");
+    let hint = format!(
+        "chown -R 10001:10001 <the folder mounted at {}>",
+        sessions.display()
+    );
+    assert!(stderr.contains(&hint), "no chown hint in: {stderr}");
+}
+
 #[test]
 fn a_session_dir_that_cannot_be_created_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
