@@ -46,7 +46,13 @@ impl GhlJobs {
         .await
     }
 
+    /// The contact's turn is taken before anything else is awaited: jobs
+    /// handed over in arrival order then reach GHL in that order.
     async fn mirror(&self, job: &MirrorJob) -> Result<(), GhlError> {
+        let _in_order = self
+            .contact_order
+            .lock(&format!("{}:{}", job.location_id, job.contact_phone))
+            .await;
         let provider = self
             .app
             .credentials()
