@@ -1,10 +1,11 @@
-//! Wiring: opens the store, builds the WhatsApp backend and the session
+//! Wiring: decides the deployment and opens its store, builds the WhatsApp backend and the session
 //! manager, decides where sessions run (all here when embedded; by lease
 //! with Redis), starts the forwarder and the alerts, and serves HTTP (roles
 //! `all`, `api`) until `shutdown` is cancelled; then stops taking requests,
 //! lets each instance finish the send in flight, and closes the WhatsApp
 //! clients, all within SHUTDOWN_TIMEOUT.
 
+mod deployment;
 mod parts;
 
 use crate::alerts::{self, AlertSettings};
@@ -14,8 +15,10 @@ use crate::liveness::TaskFlag;
 use crate::message_events::MessageEvents;
 use crate::metrics::Metrics;
 use crate::store::{StoreError, Stores};
+use deployment::Deployment;
 use parts::Parts;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -40,27 +43,70 @@ pub enum AppError {
     Listener(std::io::Error),
 }
 
-/// Serves the gateway on `listener` until `shutdown` is cancelled (roles
-/// `all` and `api`).
+/// Runs the gateway until `shutdown` is cancelled: with a listener, it
+/// serves HTTP (roles `all` and `api`); without one (role `worker`) it runs
+/// sessions, senders and forwarders only.
 pub async fn run(
     settings: Settings,
-    listener: TcpListener,
+    listener: impl Into<Option<TcpListener>>,
     shutdown: CancellationToken,
 ) -> Result<(), AppError> {
-    let local = listener.local_addr().map_err(AppError::Listener)?;
-    let base_url = settings
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
-    let (settings, stores, api_key) = prepare(settings).await?;
+    let listener = listener.into();
+    let base_url = media_base_url(&settings, listener.as_ref())?;
+    let (settings, deployment, stores, api_key) = prepare(settings).await?;
     let message_events = Arc::new(MessageEvents::default());
-    let stores = message_events.observe(stores);
     let metrics = Arc::new(Metrics::new());
-    let mut parts = Parts::build(&settings, &stores, base_url, metrics.clone());
+    let mut parts = Parts::build(
+        &settings,
+        &deployment,
+        stores,
+        message_events.clone(),
+        base_url,
+        metrics.clone(),
+    );
     relay_live_changes(&parts, &message_events, &shutdown);
     let forwarder_alive = Arc::new(TaskFlag::default());
     let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
-    let state = AppState::new(StateParts {
+    let server: Pin<Box<dyn Future<Output = ()> + Send>> = match listener {
+        Some(listener) => {
+            let state = app_state(&settings, &parts, message_events, forwarder_alive, &shutdown);
+            Box::pin(http(state, api_key, &parts, listener, &shutdown)?)
+        }
+        None => {
+            tracing::info!(node = %settings.node_id, "wagate worker is running");
+            Box::pin(std::future::pending())
+        }
+    };
+    serve_then_stop(
+        server,
+        &shutdown,
+        settings.raw.shutdown_timeout,
+        finish(parts, workers),
+    )
+    .await;
+    Ok(())
+}
+
+/// Where links to stored media point: PUBLIC_BASE_URL, else this
+/// process's own address.
+fn media_base_url(settings: &Settings, listener: Option<&TcpListener>) -> Result<String, AppError> {
+    if let Some(public) = &settings.public_base_url {
+        return Ok(public.clone());
+    }
+    Ok(match listener {
+        Some(listener) => format!("http://{}", listener.local_addr().map_err(AppError::Listener)?),
+        None => format!("http://127.0.0.1:{}", settings.raw.port),
+    })
+}
+
+fn app_state(
+    settings: &Arc<Settings>,
+    parts: &Parts,
+    message_events: Arc<MessageEvents>,
+    forwarder_alive: Arc<TaskFlag>,
+    shutdown: &CancellationToken,
+) -> AppState {
+    AppState::new(StateParts {
         settings: settings.clone(),
         stores: parts.stores.clone(),
         ghl: parts.ghl.clone(),
@@ -73,65 +119,43 @@ pub async fn run(
         forwarder_wakeup: parts.forwarder_wakeup.clone(),
         message_events,
         shutdown: shutdown.clone(),
-        metrics: metrics.clone(),
+        metrics: parts.metrics.clone(),
         forwarder_alive,
-    });
+    })
+}
+
+/// The HTTP server on `listener`, until `shutdown`.
+fn http(
+    state: AppState,
+    api_key: Arc<str>,
+    parts: &Parts,
+    listener: TcpListener,
+    shutdown: &CancellationToken,
+) -> Result<impl Future<Output = ()> + Send, AppError> {
+    let local = listener.local_addr().map_err(AppError::Listener)?;
+    let settings = state.settings.clone();
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
     tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
-    let server = api::serve(
+    Ok(api::serve(
         routes,
         listener,
         settings.http_limits(),
-        metrics,
+        parts.metrics.clone(),
         shutdown.clone(),
-    );
-    serve_then_stop(
-        server,
-        &shutdown,
-        settings.raw.shutdown_timeout,
-        finish(parts, workers),
-    )
-    .await;
-    Ok(())
+    ))
 }
 
-/// Runs sessions, senders and forwarders without HTTP (role `worker`).
-pub async fn run_worker(settings: Settings, shutdown: CancellationToken) -> Result<(), AppError> {
-    let base_url = settings
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.raw.port));
-    let (settings, stores, _) = prepare(settings).await?;
-    let message_events = Arc::new(MessageEvents::default());
-    let stores = message_events.observe(stores);
-    let mut parts = Parts::build(&settings, &stores, base_url, Arc::new(Metrics::new()));
-    relay_live_changes(&parts, &message_events, &shutdown);
-    let forwarder_alive = Arc::new(TaskFlag::default());
-    let workers = start_workers(&settings, &mut parts, &forwarder_alive, &shutdown).await?;
-    tracing::info!(node = %settings.node_id, "wagate worker is running");
-    shutdown.cancelled().await;
-    if tokio::time::timeout(settings.raw.shutdown_timeout, finish(parts, workers))
-        .await
-        .is_err()
-    {
-        tracing::warn!("SHUTDOWN_TIMEOUT passed before every session closed; stopping anyway");
-    }
-    Ok(())
-}
-
-async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>), AppError> {
+/// Readies SESSION_DIR and the API key, decides the deployment and opens
+/// its store.
+async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Deployment, Stores, Arc<str>), AppError> {
     let session_dir = settings.raw.session_dir.clone();
     let unusable = |source| session_dir_error(&session_dir, source);
     crate::session_dir::prepare(&session_dir).map_err(unusable)?;
     let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
         .map_err(AppError::ApiKey)?
         .into();
-    let redis = settings
-        .raw
-        .redis_url
-        .as_deref()
-        .map(|url| (url, settings.raw.redis_prefix.as_str()));
-    let stores = Stores::open(&session_dir, redis).await?;
+    let deployment = Deployment::from_settings(&settings)?;
+    let stores = deployment.open_stores(&session_dir).await?;
     let ids: Vec<_> = stores
         .instances
         .instances()
@@ -140,7 +164,7 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Stores, Arc<str>)
         .map(|r| r.id)
         .collect();
     crate::session_dir::move_old_instance_folders(&session_dir, &ids).map_err(unusable)?;
-    Ok((Arc::new(settings), stores, api_key))
+    Ok((Arc::new(settings), deployment, stores, api_key))
 }
 
 /// Why SESSION_DIR cannot be used; for a folder this user may not write
@@ -188,13 +212,12 @@ async fn start_workers(
         }),
         tokio::spawn(parts.ghl.tokens.clone().run(shutdown.child_token())),
     ];
-    let stores = &parts.stores;
-    match parts.coordinator(settings) {
+    match parts.coordinator() {
         Some(coordinator) => tasks.push(tokio::spawn(
             coordinator.run(parts.wakeups.clone(), shutdown.child_token()),
         )),
         None => {
-            for record in stores.instances.instances().await? {
+            for record in parts.stores.instances.instances().await? {
                 parts.sessions.start(&record.id, record.phone.clone());
             }
         }

@@ -67,14 +67,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|message| anyhow::anyhow!("invalid configuration: {message}"))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    if settings.raw.role == Role::Worker {
-        wagate::app::run_worker(settings, shutdown).await?;
-        return Ok(());
-    }
-    let address = format!("{}:{}", settings.raw.host, settings.raw.port);
-    let listener = tokio::net::TcpListener::bind(&address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))?;
+    // A worker serves no HTTP.
+    let listener = match settings.raw.role {
+        Role::Worker => None,
+        Role::All | Role::Api => {
+            let address = format!("{}:{}", settings.raw.host, settings.raw.port);
+            let bound = tokio::net::TcpListener::bind(&address).await;
+            Some(bound.with_context(|| format!("cannot listen on {address}"))?)
+        }
+    };
     wagate::app::run(settings, listener, shutdown).await?;
     Ok(())
 }

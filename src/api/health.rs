@@ -71,11 +71,12 @@ fn damage_check(state: &AppState) -> Value {
     }
 }
 
-/// With REDIS_URL the store is Redis: its check is Redis's.
+/// When processes share Redis, the store is Redis: its check is Redis's.
 fn redis_check(state: &AppState, store: &Value) -> Value {
-    match state.settings.raw.redis_url {
-        Some(_) => json!({ "ok": store["ok"], "configured": true }),
-        None => json!({ "ok": true, "configured": false }),
+    if state.fleet.is_shared() {
+        json!({ "ok": store["ok"], "configured": true })
+    } else {
+        json!({ "ok": true, "configured": false })
     }
 }
 
@@ -108,13 +109,11 @@ fn forwarder_check(state: &AppState) -> Value {
 /// sender: all of them when embedded; with Redis, those it holds (the
 /// others run in other processes).
 fn sessions_check(state: &AppState, records: &[crate::store::InstanceRecord]) -> Value {
-    let mine: Vec<&crate::store::InstanceRecord> = match state.settings.raw.redis_url {
-        None => records.iter().collect(),
-        Some(_) => records
-            .iter()
-            .filter(|r| state.sessions.get(&r.id).is_some())
-            .collect(),
-    };
+    let shared = state.fleet.is_shared();
+    let mine: Vec<&crate::store::InstanceRecord> = records
+        .iter()
+        .filter(|r| !shared || state.sessions.get(&r.id).is_some())
+        .collect();
     let stopped: Vec<&str> = mine
         .iter()
         .filter(|r| !state.sessions.is_running(&r.id))

@@ -1,15 +1,17 @@
 //! The long-lived pieces of a gateway process, built from the settings.
 
+use super::deployment::Deployment;
 use crate::cluster::coordinator::Coordinator;
 use crate::cluster::lease::Leases;
 use crate::cluster::remote::Remote;
 use crate::cluster::tenure::Tenure;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
-use crate::forward::{handoff, Forwarder, ForwarderSettings, Intake, WebhookSigner};
+use crate::forward::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
 use crate::ghl::routing::RoutingCache;
-use crate::ghl::wiring::{reporting_statuses, GhlProvider};
+use crate::ghl::wiring::{status_reporter, GhlProvider};
 use crate::media_store::MediaStore;
+use crate::message_events::MessageEvents;
 use crate::metrics::Metrics;
 use crate::queue::{Pacing, SenderCompanion, Wakeups};
 use crate::retry::RetrySchedule;
@@ -27,8 +29,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub(super) struct Parts {
-    /// The stores as everything in this process uses them (with GHL
-    /// status reporting on the send queue).
+    /// The stores as everything in this process uses them: message
+    /// changes go to the panel's live feed and to GHL's status reports.
     pub stores: Stores,
     pub ghl: Arc<GhlProvider>,
     pub sessions: Arc<SessionManager>,
@@ -42,8 +44,10 @@ pub(super) struct Parts {
     /// The forwarder's end of the intake's handoff, until the forwarder
     /// takes it (dropped where no forwarder runs, so none is handed over).
     pub handed: Option<handoff::Handed>,
-    /// Redis connections for ownership and remote requests.
-    redis: Option<deadpool_redis::Pool>,
+    /// With Redis: this node's leases (until the coordinator takes them)
+    /// and requests to the other processes.
+    leases: Option<Leases>,
+    remote: Option<Remote>,
     /// Shared by the coordinator (which holds the leases) and the senders.
     tenure: Arc<Tenure>,
 }
@@ -51,7 +55,9 @@ pub(super) struct Parts {
 impl Parts {
     pub fn build(
         settings: &Settings,
-        stores: &Stores,
+        deployment: &Deployment,
+        stores: Stores,
+        message_events: Arc<MessageEvents>,
         media_base_url: String,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -62,9 +68,14 @@ impl Parts {
             media_base_url,
         ));
         let forwarder_wakeup = Arc::new(Notify::new());
-        let stores = &reporting_statuses(stores.clone(), forwarder_wakeup.clone());
-        let redis = raw.redis_url.as_deref().map(redis_pool);
-        let ghl = Arc::new(GhlProvider::build(settings, stores, media.clone(), redis.clone()));
+        let reporter = Arc::new(status_reporter(&stores, forwarder_wakeup.clone()));
+        let stores = &stores.observed(vec![message_events, reporter]);
+        let ghl = Arc::new(GhlProvider::build(
+            settings,
+            stores,
+            media.clone(),
+            deployment.ghl_rate_limiter(),
+        ));
         let (handoff, handed) = handoff::channel();
         let intake = Intake {
             outbox: stores.outbox.clone(),
@@ -77,11 +88,7 @@ impl Parts {
         };
         let wakeups = Arc::new(Wakeups::default());
         let in_flight = Arc::new(AtomicU64::new(0));
-        let tenure = Arc::new(match &redis {
-            // A send starts only while a renewal period of the lease is left.
-            Some(_) => Tenure::leased(Duration::from_millis(raw.lease_ms) / 3),
-            None => Tenure::unlimited(),
-        });
+        let tenure = Arc::new(deployment.tenure());
         let ctx = ActorContext {
             backend,
             stores: stores.clone(),
@@ -97,18 +104,12 @@ impl Parts {
             tenure.clone(),
         );
         let sessions = Arc::new(SessionManager::new(ctx, Arc::new(sender)));
-        let remote = redis.clone().map(|pool| {
-            Remote::new(
-                pool,
-                &raw.redis_prefix,
-                raw.redis_url.as_deref().unwrap_or_default(),
-            )
-        });
+        let remote = deployment.remote();
         let fleet = Arc::new(Fleet::new(
             settings.node_id.clone(),
             sessions.clone(),
             wakeups.clone(),
-            remote,
+            remote.clone(),
             sim.clone(),
         ));
         Self {
@@ -123,61 +124,52 @@ impl Parts {
             sim,
             metrics,
             handed: Some(handed),
-            redis,
+            leases: deployment.leases(&settings.node_id),
+            remote,
             tenure,
         }
     }
 
     pub fn forwarder(&self, settings: &Settings) -> Forwarder {
         let raw = &settings.raw;
+        if raw.ghl_inbound_url.is_none() {
+            tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
+        }
         let schedule = RetrySchedule {
             base: Duration::from_millis(raw.forward_retry_base_ms),
             max: Duration::from_millis(raw.forward_retry_max_ms),
             max_attempts: raw.forward_max_attempts,
         };
-        let forwarder_settings = ForwarderSettings {
-            url: raw.ghl_inbound_url.clone(),
-            schedule,
-            timeout: Duration::from_millis(raw.forward_timeout_ms),
-            signer: raw.webhook_secret.as_deref().map(WebhookSigner::new),
+        let webhook = WebhookDelivery::new(
+            raw.ghl_inbound_url.clone(),
+            raw.webhook_secret.as_deref().map(WebhookSigner::new),
+            Duration::from_millis(raw.forward_timeout_ms),
+        );
+        let deliveries = Deliveries {
+            webhook: Arc::new(webhook),
             ghl: self.ghl.jobs.clone(),
         };
         Forwarder::new(
             self.stores.outbox.clone(),
-            forwarder_settings,
+            deliveries,
+            schedule,
             self.forwarder_wakeup.clone(),
             self.metrics.clone(),
         )
     }
 
-    /// The ownership coordinator, when sessions are shared through Redis.
-    pub fn coordinator(&self, settings: &Settings) -> Option<Arc<Coordinator>> {
-        let pool = self.redis.clone()?;
-        let raw = &settings.raw;
-        let leases = Leases::new(
-            pool.clone(),
-            &raw.redis_prefix,
-            &settings.node_id,
-            Duration::from_millis(raw.lease_ms),
-        );
-        let remote = Remote::new(
-            pool,
-            &raw.redis_prefix,
-            raw.redis_url.as_deref().unwrap_or_default(),
-        );
+    /// The ownership coordinator, when sessions are shared through Redis
+    /// (taken once: it holds this node's leases).
+    pub fn coordinator(&mut self) -> Option<Arc<Coordinator>> {
         Some(Coordinator::new(
-            leases,
-            remote,
+            self.leases.take()?,
+            self.remote.clone()?,
             self.sessions.clone(),
             self.stores.clone(),
             self.sim.clone(),
             self.tenure.clone(),
         ))
     }
-}
-
-fn redis_pool(url: &str) -> deadpool_redis::Pool {
-    crate::store::redis::pool(url).expect("REDIS_URL was checked when the store opened")
 }
 
 fn sender(

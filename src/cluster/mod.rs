@@ -65,6 +65,11 @@ impl Fleet {
         }
     }
 
+    /// Whether instances are shared with other processes (through Redis).
+    pub fn is_shared(&self) -> bool {
+        self.remote.is_some()
+    }
+
     /// Counts a panel feed as open here until the result is dropped.
     pub fn open_feed(&self) -> OpenFeed {
         self.feeds.open()

@@ -1,64 +1,31 @@
 //! The forwarder: carries out forwards, a few at a time: those the intake
-//! hands over as they come, and in rounds those due in the store. Webhook
-//! forwards are POSTed to GHL_INBOUND_URL; GHL jobs (status updates,
-//! messages into Conversations) go to the GHL provider. Success is
+//! hands over as they come, and in rounds those due in the store, each by
+//! its target's delivery (see `delivery`). Success is
 //! delivered; a failure is tried again on the retry schedule (a
 //! `Retry-After` is obeyed) until the last try makes it a dead letter. No
 //! try outlasts the forward's claim (see `handoff`). When it stops, it
 //! finishes the tries under way and hands back, due at once, the forwards
 //! it took but had not begun to try.
 
+use super::delivery::{Deliveries, Outcome};
 use super::handoff::{self, Handed};
 use crate::clock::now_ms;
-use crate::ghl::jobs::GhlJobs;
-use crate::keyed_lock::KeyedLocks;
 use crate::metrics::Metrics;
-use crate::retry::{parse_retry_after, RetrySchedule};
-use crate::store::{ForwardRecord, ForwardTarget, Outbox, StoreResult, FORWARD_CLAIM};
+use crate::retry::RetrySchedule;
+use crate::store::{ForwardRecord, Outbox, StoreResult, FORWARD_CLAIM};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, OwnedMutexGuard, Semaphore, SemaphorePermit};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub struct ForwarderSettings {
-    /// Where forwards go; unset, they wait in the outbox.
-    pub url: Option<String>,
-    pub schedule: RetrySchedule,
-    pub timeout: Duration,
-    /// Signs each POST when WEBHOOK_SECRET is set.
-    pub signer: Option<super::WebhookSigner>,
-    /// Runs the GHL provider's jobs.
-    pub ghl: Arc<GhlJobs>,
-}
-
 pub struct Forwarder {
     outbox: Arc<dyn Outbox>,
-    client: reqwest::Client,
-    settings: ForwarderSettings,
+    deliveries: Deliveries,
+    schedule: RetrySchedule,
     wakeup: Arc<Notify>,
     metrics: Arc<Metrics>,
-    /// One webhook POST at a time per chat, so that a contact's messages
-    /// reach the receiver in the order they are tried.
-    chat_order: KeyedLocks,
-    /// Webhook POSTs under way at once, across rounds and handed-over ones.
-    post_slots: Semaphore,
-}
-
-/// The chat a webhook forward's message belongs to.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ChatOf {
-    chat_id: String,
-}
-
-/// Orders webhook forwards: the instance and chat (a body that names no
-/// chat is a key of its own).
-fn chat_key(forward: &ForwardRecord) -> String {
-    let chat =
-        serde_json::from_str::<ChatOf>(&forward.body).map_or_else(|_| forward.id.clone(), |c| c.chat_id);
-    format!("{}:{chat}", forward.instance_id)
 }
 
 /// Forwards handled per round, and how many are in flight at once.
@@ -79,44 +46,25 @@ enum Settled {
     DueLater,
 }
 
-enum Outcome {
-    Delivered,
-    /// Not tried: the forwarder stopped while the forward waited its turn.
-    Untried,
-    Failed {
-        error: String,
-        retry_after: Option<Duration>,
-    },
-}
-
 impl Forwarder {
     pub fn new(
         outbox: Arc<dyn Outbox>,
-        settings: ForwarderSettings,
+        deliveries: Deliveries,
+        schedule: RetrySchedule,
         wakeup: Arc<Notify>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(concat!("wagate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a client with a timeout and user agent always builds");
         Self {
             outbox,
-            client,
-            settings,
+            deliveries,
+            schedule,
             wakeup,
             metrics,
-            chat_order: KeyedLocks::default(),
-            post_slots: Semaphore::new(CONCURRENCY),
         }
     }
 
     /// Runs until `stop`, finishing the tries in progress.
     pub async fn run(self, mut handed: Handed, stop: CancellationToken) {
-        if self.settings.url.is_none() {
-            tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
-        }
         tokio::join!(self.take_handed(&mut handed, &stop), self.rounds(&stop));
         self.hand_back(handed.close()).await;
     }
@@ -239,8 +187,8 @@ impl Forwarder {
             Outcome::Failed { error, retry_after } => {
                 self.metrics.forward_failures.inc();
                 let failed_attempts = forward.attempts + 1;
-                if self.settings.schedule.allows_another(failed_attempts) {
-                    let wait = self.settings.schedule.delay(failed_attempts, retry_after);
+                if self.schedule.allows_another(failed_attempts) {
+                    let wait = self.schedule.delay(failed_attempts, retry_after);
                     tracing::info!(forward = %forward.id, attempt = failed_attempts, %error, "forward failed, will retry");
                     let due = now_ms() + wait.as_millis() as i64;
                     let stored = self.outbox.forward_retry_at(&forward.id, due, &error).await;
@@ -258,87 +206,6 @@ impl Forwarder {
         if stop.is_cancelled() {
             return Outcome::Untried;
         }
-        match (forward.target, &self.settings.url) {
-            (ForwardTarget::Webhook, Some(url)) => self.post(url, forward, stop).await,
-            (ForwardTarget::Webhook, None) => Outcome::Failed {
-                error: "GHL_INBOUND_URL is not set".into(),
-                retry_after: None,
-            },
-            _ => match self.settings.ghl.run(forward).await {
-                Ok(()) => Outcome::Delivered,
-                Err(e) => Outcome::Failed {
-                    retry_after: e.retry_after(),
-                    error: e.to_string(),
-                },
-            },
-        }
-    }
-
-    /// Waits for the chat's turn and a free POST slot; None when the
-    /// forwarder stops first.
-    async fn turn(
-        &self,
-        forward: &ForwardRecord,
-        stop: &CancellationToken,
-    ) -> Option<(OwnedMutexGuard<()>, SemaphorePermit<'_>)> {
-        let wait = async {
-            let in_order = self.chat_order.lock(&chat_key(forward)).await;
-            let slot = self.post_slots.acquire().await;
-            (in_order, slot.expect("the forwarder never closes its slots"))
-        };
-        tokio::select! {
-            biased;
-            _ = stop.cancelled() => None,
-            turn = wait => Some(turn),
-        }
-    }
-
-    async fn post(&self, url: &str, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome {
-        let Some((_in_order, _slot)) = self.turn(forward, stop).await else {
-            return Outcome::Untried;
-        };
-        let mut request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("Idempotency-Key", &forward.id)
-            .header("X-Wagate-Forward-Id", &forward.id);
-        if let Some(signer) = &self.settings.signer {
-            let signature = signer.header_value(forward.body.as_bytes(), crate::clock::now_ms() / 1000);
-            request = request.header(super::SIGNATURE_HEADER, signature);
-        }
-        let sent = request.body(forward.body.clone()).send().await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => {
-                return Outcome::Failed {
-                    error: describe(e),
-                    retry_after: None,
-                }
-            }
-        };
-        if response.status().is_success() {
-            return Outcome::Delivered;
-        }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        Outcome::Failed {
-            error: format!("the receiver answered {}", response.status()),
-            retry_after,
-        }
-    }
-}
-
-/// The failure in words, without the URL: GHL webhook URLs carry secrets.
-fn describe(error: reqwest::Error) -> String {
-    if error.is_timeout() {
-        "the receiver did not answer in time".into()
-    } else if error.is_connect() {
-        "could not connect to the receiver".into()
-    } else {
-        format!("request failed: {}", error.without_url())
+        self.deliveries.of(forward.target).deliver(forward, stop).await
     }
 }

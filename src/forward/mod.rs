@@ -1,14 +1,19 @@
 //! Inbound forwarding: each inbound WhatsApp message is stored with its
-//! forward (the outbox) before anything else, then POSTed to
-//! GHL_INBOUND_URL by the forwarder, with retries and dead letters.
+//! forward (the outbox) before anything else, then delivered by the
+//! forwarder (to GHL_INBOUND_URL, or into GHL's Conversations), with
+//! retries and dead letters.
 
+mod delivery;
 mod forwarder;
 pub mod handoff;
 mod intake;
 mod payload;
 mod signing;
+mod webhook;
 
-pub use forwarder::{Forwarder, ForwarderSettings};
+pub use delivery::{Deliveries, Delivery, Outcome};
+pub use forwarder::Forwarder;
 pub use intake::Intake;
 pub use payload::InboundPayload;
 pub use signing::{WebhookSigner, SIGNATURE_HEADER};
+pub use webhook::WebhookDelivery;

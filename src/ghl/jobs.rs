@@ -9,12 +9,15 @@ use super::client::{GhlClient, GhlError};
 use super::conversations::{Mirror, MirrorJob};
 use super::status::{self, StatusJob};
 use super::tokens::TokenKeeper;
+use crate::forward::{Delivery, Outcome};
 use crate::keyed_lock::KeyedLocks;
 use crate::secrets::SecretText;
 use crate::store::{ForwardRecord, ForwardTarget, GhlState};
+use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 pub struct GhlJobs {
     pub app: Arc<GhlApp>,
@@ -60,10 +63,6 @@ impl GhlJobs {
             .conversation_provider_id
             .ok_or(GhlError::NotConfigured("GHL_CONVERSATION_PROVIDER_ID is not set"))?;
         let provider = provider.as_str();
-        let _in_order = self
-            .contact_order
-            .lock(&format!("{}:{}", job.location_id, job.contact_phone))
-            .await;
         self.authorized(&job.location_id, |token| async move {
             self.mirror.mirror(&token, provider, job).await
         })
@@ -85,6 +84,21 @@ impl GhlJobs {
                 call(self.tokens.access_token(location).await?).await
             }
             other => other,
+        }
+    }
+}
+
+/// GHL is the delivery of messages into Conversations and of status
+/// updates; a failure carries GHL's `Retry-After`.
+#[async_trait]
+impl Delivery for GhlJobs {
+    async fn deliver(&self, forward: &ForwardRecord, _stop: &CancellationToken) -> Outcome {
+        match self.run(forward).await {
+            Ok(()) => Outcome::Delivered,
+            Err(e) => Outcome::Failed {
+                retry_after: e.retry_after(),
+                error: e.to_string(),
+            },
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Status back to GHL for messages sent through the provider. A decorator
-//! of the send queue notices each status change of a linked message and
-//! stores a status job in the outbox (so it survives restarts and is
+//! Status back to GHL for messages sent through the provider. An observer
+//! of the store's message changes notices each status change of a linked
+//! message and stores a status job in the outbox (so it survives restarts and is
 //! retried like any forward); the job PUTs the status to GHL. Statuses
 //! only move forward: pending → delivered → read, or pending → failed.
 
@@ -8,8 +8,7 @@ use super::client::{GhlClient, GhlError, CONVERSATIONS_VERSION};
 use crate::domain::{InstanceId, MessageStatus};
 use crate::secrets::SecretText;
 use crate::store::{
-    Enqueued, ForwardTarget, GhlLink, GhlState, MessageLog, MessageRecord, Moved, NewForward, NewOutbound,
-    Outbox, QueueStats, SendQueue, StoreResult,
+    ForwardTarget, GhlLink, GhlState, MessageLog, MessageObserver, Moved, NewForward, Outbox, StoreResult,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -124,20 +123,18 @@ pub async fn report(
     Ok(())
 }
 
-/// The send queue, with status jobs stored for linked messages.
-pub struct ReportingQueue {
-    pub inner: Arc<dyn SendQueue>,
+/// Stores status jobs for linked messages as they move.
+pub struct StatusReporter {
     pub log: Arc<dyn MessageLog>,
     pub ghl: Arc<dyn GhlState>,
     pub outbox: Arc<dyn Outbox>,
     pub wakeup: Arc<Notify>,
 }
 
-impl ReportingQueue {
+impl StatusReporter {
     /// Reports a move the store made (the stored status, not the asked one:
     /// late receipts never move back; a refused move reports nothing).
-    async fn report_moved(&self, id: &str, moved: &Option<Moved>) {
-        let Some(moved) = moved else { return };
+    async fn report_moved(&self, id: &str, moved: &Moved) {
         if let Err(e) = self.try_report(id, moved).await {
             tracing::error!(message = id, error = %e, "could not store a GHL status update");
         }
@@ -146,7 +143,8 @@ impl ReportingQueue {
     /// Reports a message failed in bulk, as stored.
     async fn report_failed(&self, id: &str) {
         match self.failed_as_stored(id).await {
-            Ok(stored) => self.report_moved(id, &stored).await,
+            Ok(Some(stored)) => self.report_moved(id, &stored).await,
+            Ok(None) => {}
             Err(e) => tracing::error!(message = id, error = %e, "could not read a failed message for GHL"),
         }
     }
@@ -179,58 +177,15 @@ impl ReportingQueue {
 }
 
 #[async_trait]
-impl SendQueue for ReportingQueue {
-    async fn enqueue(
-        &self,
-        message: NewOutbound,
-        idempotency_key: Option<String>,
-    ) -> StoreResult<Option<Enqueued>> {
-        self.inner.enqueue(message, idempotency_key).await
+impl MessageObserver for StatusReporter {
+    async fn moved(&self, id: &str, moved: &Moved) {
+        self.report_moved(id, moved).await;
     }
 
-    async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
-        self.inner.head(instance).await
-    }
-
-    async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
-        self.inner.record_attempt(id, error).await
-    }
-
-    async fn advance(
-        &self,
-        id: &str,
-        status: MessageStatus,
-        error: Option<&str>,
-    ) -> StoreResult<Option<Moved>> {
-        let moved = self.inner.advance(id, status, error).await?;
-        self.report_moved(id, &moved).await;
-        Ok(moved)
-    }
-
-    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
-        let moved = self.inner.mark_sent(id, instance, at_ms).await?;
-        self.report_moved(id, &moved).await;
-        Ok(moved)
-    }
-
-    async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>> {
-        let failed = self.inner.fail_queued(instance, reason).await?;
-        for id in &failed {
+    async fn failed_queued(&self, _instance: &InstanceId, ids: &[String]) {
+        for id in ids {
             self.report_failed(id).await;
         }
-        Ok(failed)
-    }
-
-    async fn queue_depths(&self) -> StoreResult<Vec<(InstanceId, u64)>> {
-        self.inner.queue_depths().await
-    }
-
-    async fn last_send_at(&self, instance: &InstanceId) -> StoreResult<Option<i64>> {
-        self.inner.last_send_at(instance).await
-    }
-
-    async fn stats(&self) -> StoreResult<QueueStats> {
-        self.inner.stats().await
     }
 }
 

@@ -8,8 +8,7 @@ use super::conversations::Mirror;
 use super::jobs::GhlJobs;
 use super::media::MediaFiles;
 use super::rate_limit::RateLimiter;
-use super::shared_window::SharedWindow;
-use super::status::ReportingQueue;
+use super::status::StatusReporter;
 use super::tokens::TokenKeeper;
 use crate::config::Settings;
 use crate::media_store::MediaStore;
@@ -27,24 +26,15 @@ pub struct GhlProvider {
 }
 
 impl GhlProvider {
-    /// With `redis` (the process's pool), GHL's rate limit is counted
-    /// across every process sharing that Redis.
-    pub fn build(
-        settings: &Settings,
-        stores: &Stores,
-        media: Arc<MediaStore>,
-        redis: Option<deadpool_redis::Pool>,
-    ) -> Self {
+    /// `limiter` keeps GHL's rate limit: in this process, or across every
+    /// process of the deployment.
+    pub fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>, limiter: RateLimiter) -> Self {
         let raw = &settings.raw;
         let secrets = SecretBox::new(raw.secrets_key.as_deref());
         if !secrets.encrypts() {
             tracing::info!("SECRETS_KEY is not set: GHL tokens are stored unencrypted");
         }
         let app = Arc::new(GhlApp::new(settings, stores.ghl.clone(), secrets));
-        let limiter = match redis {
-            Some(pool) => RateLimiter::shared(SharedWindow::new(pool, &raw.redis_prefix)),
-            None => RateLimiter::default(),
-        };
         let timeout = Duration::from_millis(raw.forward_timeout_ms);
         let client = Arc::new(GhlClient::new(&raw.ghl_api_base, timeout, limiter));
         let tokens = Arc::new(TokenKeeper::new(stores.ghl.clone(), app.clone(), client.clone()));
@@ -73,14 +63,13 @@ impl GhlProvider {
     }
 }
 
-/// The same stores, with status updates for GHL stored as messages move.
-pub fn reporting_statuses(stores: Stores, wakeup: Arc<Notify>) -> Stores {
-    let queue = Arc::new(ReportingQueue {
-        inner: stores.queue.clone(),
+/// Stores status updates for GHL as messages move (an observer of
+/// `stores`' message changes).
+pub fn status_reporter(stores: &Stores, wakeup: Arc<Notify>) -> StatusReporter {
+    StatusReporter {
         log: stores.log.clone(),
         ghl: stores.ghl.clone(),
         outbox: stores.outbox.clone(),
         wakeup,
-    });
-    Stores { queue, ..stores }
+    }
 }

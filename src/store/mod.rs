@@ -5,11 +5,13 @@
 //! ([`open`]), and nothing above this module knows which one runs.
 
 mod ghl_state;
+mod observed;
 mod records;
 pub mod redis;
 pub mod sqlite;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
+pub use observed::MessageObserver;
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
     InboundRouting, InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
@@ -178,9 +180,9 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// The one place where a backend is chosen: Redis when `redis` names
-    /// one (URL and key prefix), else the embedded SQLite file in
-    /// `session_dir`.
+    /// Redis when `redis` names one (URL and key prefix), else the
+    /// embedded SQLite file in `session_dir`. The gateway's deployment
+    /// (`app::deployment`) decides which.
     pub async fn open(session_dir: &std::path::Path, redis: Option<(&str, &str)>) -> StoreResult<Self> {
         match redis {
             Some((url, prefix)) => Ok(Self::from_backend(
