@@ -12,6 +12,7 @@ use wagate::cli::client::{existing_key, ApiClient};
 use wagate::cli::healthcheck::{self, HealthcheckArgs};
 use wagate::cli::operate::{self, Operation};
 use wagate::config::{Config, LogFormat, Role};
+use wagate::support::secrets::SecretText;
 
 #[derive(Parser)]
 #[command(name = "wagate", version, about = "WhatsApp gateway for GoHighLevel")]
@@ -48,7 +49,10 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(if healthcheck::healthy(&args).await { 0 } else { 1 })
         }
         Command::Operate(operation) => {
-            let key = existing_key(cli.config.api_key.as_deref(), &cli.config.session_dir)?;
+            let key = existing_key(
+                cli.config.api_key.as_ref().map(SecretText::expose),
+                &cli.config.session_dir,
+            )?;
             let base = cli
                 .url
                 .unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.config.port));
@@ -83,7 +87,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 fn print_api_key(config: &Config) -> anyhow::Result<()> {
     println!(
         "{}",
-        existing_key(config.api_key.as_deref(), &config.session_dir)?
+        existing_key(
+            config.api_key.as_ref().map(SecretText::expose),
+            &config.session_dir
+        )?
     );
     Ok(())
 }

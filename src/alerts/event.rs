@@ -1,8 +1,8 @@
 //! The JSON an alert carries to the monitoring webhook.
 
 use super::incident::{Change, ForwardChange, Incident};
-use crate::clock::{now_ms, rfc3339};
 use crate::domain::InstanceId;
+use crate::support::clock::{now_ms, rfc3339};
 use crate::wa::actor::InstanceView;
 use serde_json::{json, Value};
 

@@ -8,7 +8,7 @@
 //! is checked the same way on `/metrics`.
 
 use super::error::ApiError;
-use crate::panel_token::{Claims, PanelTokens};
+use crate::api::panel_token::{Claims, PanelTokens};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use warp::http::StatusCode;
@@ -66,7 +66,7 @@ impl Credentials {
         if !PanelTokens::is_token(offered) {
             return Err(unauthorized("the API key is wrong"));
         }
-        let now_s = crate::clock::now_ms() / 1000;
+        let now_s = crate::support::clock::now_ms() / 1000;
         self.tokens
             .verify(offered, now_s)
             .map(Access::Panel)

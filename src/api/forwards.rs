@@ -4,8 +4,8 @@
 use super::common::{ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
-use crate::clock::rfc3339;
 use crate::store::{ForwardRecord, ForwardStatus, Requeue};
+use crate::support::clock::rfc3339;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use warp::filters::BoxedFilter;

@@ -132,7 +132,7 @@ async fn record_test(state: AppState, headers: warp::http::HeaderMap, body: Json
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let entry = json!({
-        "receivedAt": crate::clock::rfc3339(crate::clock::now_ms()),
+        "receivedAt": crate::support::clock::rfc3339(crate::support::clock::now_ms()),
         "contentType": content_type,
         "body": body.into_value(),
     });

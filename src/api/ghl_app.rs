@@ -10,8 +10,8 @@ use super::common::{ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::ghl_locations::parse_ghl_id;
 use super::state::AppState;
-use crate::ghl::app::{install_url, SavedApp};
 use crate::ghl::install_state::{self, STATE_LIFETIME};
+use crate::ghl::marketplace_app::{install_url, SavedApp};
 use serde_json::json;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -51,9 +51,9 @@ async fn show_app(state: AppState) -> ApiResult {
         }
         None => None,
     };
-    let expires = install
-        .as_ref()
-        .map(|_| crate::clock::rfc3339(crate::clock::now_ms() + STATE_LIFETIME.as_millis() as i64));
+    let expires = install.as_ref().map(|_| {
+        crate::support::clock::rfc3339(crate::support::clock::now_ms() + STATE_LIFETIME.as_millis() as i64)
+    });
     ok(json!({
         "clientId": view.client_id,
         "appId": view.app_id,
@@ -95,8 +95,8 @@ async fn connections(state: AppState) -> ApiResult {
                 "kind": t.kind,
                 "companyId": t.company_id,
                 "scope": t.scope,
-                "expiresAt": crate::clock::rfc3339(t.expires_at_ms),
-                "updatedAt": crate::clock::rfc3339(t.updated_at_ms),
+                "expiresAt": crate::support::clock::rfc3339(t.expires_at_ms),
+                "updatedAt": crate::support::clock::rfc3339(t.updated_at_ms),
             })
         })
         .collect();

@@ -35,9 +35,11 @@ async fn event(state: AppState, raw: bytes::Bytes) -> Result<warp::reply::Json, 
         )
     })?;
     check_app(&state, &event).await?;
-    replay::check_timestamp(event.timestamp.as_deref(), crate::clock::now_ms()).map_err(|e| ApiError {
-        field: Some("timestamp"),
-        ..ApiError::new(StatusCode::BAD_REQUEST, "stale_event", e.to_string())
+    replay::check_timestamp(event.timestamp.as_deref(), crate::support::clock::now_ms()).map_err(|e| {
+        ApiError {
+            field: Some("timestamp"),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "stale_event", e.to_string())
+        }
     })?;
     let webhook_id = event
         .webhook_id

@@ -4,9 +4,9 @@
 use super::common::{ok, success, with_state, ApiResult, Reply as Answer};
 use super::error::{self, ApiError};
 use super::state::AppState;
-use crate::clock::rfc3339;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{HistoryQuery, MessageRecord};
+use crate::support::clock::rfc3339;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use warp::filters::BoxedFilter;

@@ -16,7 +16,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
     let route = warp::path!("metrics").and(warp::get());
     let guarded = match state.settings.raw.metrics_token.clone() {
         Some(token) => route
-            .and(require_secret(Arc::from(token.trim()), "metrics token"))
+            .and(require_secret(Arc::from(token.expose().trim()), "metrics token"))
             .boxed(),
         None => route.boxed(),
     };

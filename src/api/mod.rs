@@ -29,6 +29,8 @@ mod observe;
 mod openapi;
 mod panel;
 mod panel_links;
+pub mod panel_token;
+pub mod route_table;
 mod scoped;
 mod send;
 mod sim;
@@ -41,7 +43,7 @@ pub use listener::Limits;
 pub use observe::serve;
 pub use state::{AppState, InboundTestLog, StateParts};
 
-use crate::panel_token::PanelTokens;
+use crate::api::panel_token::PanelTokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;

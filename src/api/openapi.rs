@@ -1,8 +1,8 @@
 //! `GET /api/openapi.json`: the OpenAPI 3 document of every route, built
-//! with utoipa from the route table in `crate::routes` (the same table the
+//! with utoipa from the route table in `crate::api::route_table` (the same table the
 //! HTTP metrics label with), with the API key schemes and the error shape.
 
-use crate::routes::{Route, ROUTES};
+use crate::api::route_table::{Route, ROUTES};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};

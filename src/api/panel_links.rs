@@ -8,8 +8,8 @@ use super::body::{json_body, JsonBody};
 use super::common::{success, with_state, ApiResult};
 use super::error::ApiError;
 use super::state::AppState;
+use crate::api::panel_token::{Claims, PanelTokens};
 use crate::domain::InstanceId;
-use crate::panel_token::{Claims, PanelTokens};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
@@ -45,7 +45,7 @@ async fn create(
     let body = body.into_value();
     let lifetime = lifetime(&body["expiresInSeconds"])?;
     let instances = instances(&body["instances"])?;
-    let expires_at = crate::clock::now_ms() / 1000 + lifetime;
+    let expires_at = crate::support::clock::now_ms() / 1000 + lifetime;
     let token = tokens.sign(&Claims {
         expires_at,
         instances: instances.clone(),
@@ -63,7 +63,7 @@ async fn create(
         json!({
             "url": format!("{base}/panel/#token={token}"),
             "token": token,
-            "expiresAt": crate::clock::rfc3339(expires_at * 1000),
+            "expiresAt": crate::support::clock::rfc3339(expires_at * 1000),
             "instances": instances,
         }),
     ))

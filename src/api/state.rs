@@ -4,11 +4,11 @@
 
 use crate::cluster::Fleet;
 use crate::config::Settings;
-use crate::liveness::TaskFlag;
-use crate::message_events::MessageEvents;
+use crate::live::MessageEvents;
 use crate::metrics::Metrics;
-use crate::queue::Wakeups;
+use crate::send::Wakeups;
 use crate::store::Stores;
+use crate::support::liveness::TaskFlag;
 use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use std::collections::VecDeque;
@@ -37,7 +37,7 @@ pub struct StateParts {
     pub settings: Arc<Settings>,
     pub stores: Stores,
     /// GHL provider mode: app settings, tokens, jobs.
-    pub ghl: Arc<crate::ghl::wiring::GhlProvider>,
+    pub ghl: Arc<crate::ghl::provider_parts::GhlProvider>,
     /// Where each instance runs, and how to reach it.
     pub fleet: Arc<Fleet>,
     /// The sessions running in this process (the live event stream watches them).

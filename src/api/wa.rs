@@ -73,14 +73,14 @@ async fn qr(
     let view = state.fleet.view(&record).await.view;
     if query.format.as_deref() == Some("png") {
         let code = view.qr.as_deref().ok_or_else(|| no_qr_error(&view))?;
-        let png = crate::qr::png(code).map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let png = crate::support::qr::png(code).map_err(|e| ApiError::unavailable(e.to_string()))?;
         let reply = warp::reply::with_header(png, "content-type", "image/png");
         return Ok(warp::reply::with_header(reply, "cache-control", "no-store").into_response());
     }
     let data_url = view
         .qr
         .as_deref()
-        .map(crate::qr::data_url)
+        .map(crate::support::qr::data_url)
         .transpose()
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
     Ok(ok(json!({
@@ -88,7 +88,7 @@ async fn qr(
         "status": view.status,
         "qr": data_url,
         "code": view.qr,
-        "expiresAt": view.qr_expires_at_ms.map(crate::clock::rfc3339),
+        "expiresAt": view.qr_expires_at_ms.map(crate::support::clock::rfc3339),
         "pairCode": view.pair_code,
     }))?
     .into_response())
@@ -119,7 +119,7 @@ async fn qr_check(raw_id: String, state: AppState) -> ApiResult {
         let body = json!({ "success": false, "instanceId": record.id, "status": view.status, "qr": null });
         return Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK));
     };
-    let data_url = crate::qr::data_url(code).map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let data_url = crate::support::qr::data_url(code).map_err(|e| ApiError::unavailable(e.to_string()))?;
     ok(json!({ "instanceId": record.id, "status": view.status, "qr": data_url, "code": code }))
 }
 

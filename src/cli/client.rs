@@ -25,9 +25,9 @@ pub fn existing_key(configured: Option<&str>, session_dir: &Path) -> Result<Stri
     if let Some(key) = configured {
         return Ok(key.trim().to_owned());
     }
-    let path = crate::api_key::key_file(session_dir);
+    let path = crate::session_dir::api_key::key_file(session_dir);
     let shown = path.display().to_string();
-    match crate::api_key::read(&path) {
+    match crate::session_dir::api_key::read(&path) {
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(ClientError::NoKey(shown)),
         Err(source) => Err(ClientError::KeyFile { path: shown, source }),

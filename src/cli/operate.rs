@@ -72,7 +72,7 @@ async fn qr(client: &ApiClient, id: &str) -> Result<String, ClientError> {
             return Ok(format!("{id} is already linked ({})", field(&answer, "phone")));
         }
         if let Some(code) = answer["code"].as_str() {
-            let drawn = crate::qr::terminal(code).map_err(|e| ClientError::Other(e.to_string()))?;
+            let drawn = crate::support::qr::terminal(code).map_err(|e| ClientError::Other(e.to_string()))?;
             return Ok(format!("{drawn}\nScan with WhatsApp > Linked devices ({id})"));
         }
         if tokio::time::Instant::now() >= deadline {

@@ -105,7 +105,7 @@ impl SimInbound {
             caption: if has_media { self.text.clone() } else { None },
             text: if has_media { None } else { self.text },
             media,
-            timestamp_ms: crate::clock::now_ms(),
+            timestamp_ms: crate::support::clock::now_ms(),
             is_group: false,
             from_me: self.from_me,
         }))

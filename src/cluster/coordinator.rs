@@ -8,9 +8,9 @@ use super::control::execute;
 use super::lease::{Held, Leases};
 use super::remote::{PublishedView, Remote};
 use super::tenure::Tenure;
-use crate::clock::now_ms;
 use crate::domain::InstanceId;
 use crate::store::{InstanceRecord, Stores};
+use crate::support::clock::now_ms;
 use crate::wa::manager::SessionManager;
 use crate::wa::sim::SimNetwork;
 use std::collections::HashMap;
@@ -61,7 +61,7 @@ impl Coordinator {
         self.leases.ttl / 3
     }
 
-    pub async fn run(self: Arc<Self>, wakeups: Arc<crate::queue::Wakeups>, stop: CancellationToken) {
+    pub async fn run(self: Arc<Self>, wakeups: Arc<crate::send::Wakeups>, stop: CancellationToken) {
         let requests = tokio::spawn(self.clone().serve_requests(stop.clone()));
         let relay = tokio::spawn(self.remote.clone().relay_wakeups(wakeups, stop.clone()));
         while !stop.is_cancelled() {

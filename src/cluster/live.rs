@@ -8,7 +8,7 @@
 
 use super::remote::{Remote, ViewNote};
 use crate::domain::{InstanceId, MessageStatus};
-use crate::message_events::{MessageEvent, MessageEvents, Origin};
+use crate::live::{MessageEvent, MessageEvents, Origin};
 use crate::wa::actor::InstanceView;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};

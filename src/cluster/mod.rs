@@ -13,8 +13,8 @@ pub mod remote;
 pub mod tenure;
 
 use crate::domain::InstanceId;
-use crate::message_events::MessageEvents;
-use crate::queue::Wakeups;
+use crate::live::MessageEvents;
+use crate::send::Wakeups;
 use crate::store::InstanceRecord;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::SessionManager;

@@ -5,7 +5,7 @@
 
 use super::control::{Control, ControlReply};
 use crate::domain::InstanceId;
-use crate::queue::Wakeups;
+use crate::send::Wakeups;
 use crate::wa::actor::InstanceView;
 use deadpool_redis::Pool;
 use futures::StreamExt;

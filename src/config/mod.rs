@@ -2,7 +2,10 @@
 //! meaning (the original Node gateway's names stay valid), checked at start
 //! so a bad value stops the gateway with a clear message.
 
+mod duration;
+
 use crate::domain::parse_country;
+use crate::support::secrets::SecretText;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,7 +45,7 @@ pub struct Config {
     pub port: u16,
     /// The key every /api route needs. Unset: one is made and kept in SESSION_DIR/api-key.
     #[arg(long, env = "API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretText>,
     /// Where auth state and the embedded database live (mount it as a volume).
     #[arg(long, env = "SESSION_DIR", default_value = "./sessions")]
     pub session_dir: PathBuf,
@@ -127,7 +130,7 @@ pub struct Config {
     pub ghl_client_id: Option<String>,
     /// The GHL marketplace app's client secret.
     #[arg(long, env = "GHL_CLIENT_SECRET", hide_env_values = true)]
-    pub ghl_client_secret: Option<String>,
+    pub ghl_client_secret: Option<SecretText>,
     /// The app's id, for listing an agency install's locations. Unset: the client id's part before "-".
     #[arg(long, env = "GHL_APP_ID")]
     pub ghl_app_id: Option<String>,
@@ -146,10 +149,10 @@ pub struct Config {
     pub ghl_redirect_uri: Option<String>,
     /// Encrypts OAuth tokens and the client secret at rest (any long random string). Unset: kept in plain text.
     #[arg(long, env = "SECRETS_KEY", hide_env_values = true)]
-    pub secrets_key: Option<String>,
+    pub secrets_key: Option<SecretText>,
     /// Signs each forward with HMAC-SHA256 (header X-Wagate-Signature). Unset: unsigned.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<SecretText>,
     /// Tries of a forward to GHL before it becomes a dead letter.
     #[arg(long, env = "FORWARD_MAX_ATTEMPTS", default_value_t = 8)]
     pub forward_max_attempts: u32,
@@ -175,7 +178,7 @@ pub struct Config {
     pub frame_ancestors: String,
     /// Bearer token `/metrics` needs. Unset: `/metrics` is open.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<SecretText>,
     /// Time a client has to send a request's whole head, from opening the connection
     /// (or its first byte after an idle spell), in ms; slower ones are closed.
     #[arg(long, env = "HTTP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
@@ -190,7 +193,7 @@ pub struct Config {
     /// Longest graceful shutdown (finishing sends in flight, closing sessions): 8s, 1m, or ms.
     /// The default fits inside `docker stop`'s 10 s; a send cut off is sent again after the
     /// restart under the same id.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "8s", value_parser = crate::duration::parse)]
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "8s", value_parser = duration::parse)]
     pub shutdown_timeout: Duration,
     /// Where alert events are POSTed as JSON (logout, ban, long offline, dead letters). Unset: no alerts.
     #[arg(long, env = "ALERT_WEBHOOK_URL")]
@@ -202,7 +205,7 @@ pub struct Config {
     #[arg(long, env = "MONITORING_WEBHOOK_TOKEN", hide_env_values = true)]
     pub monitoring_webhook_token: Option<String>,
     /// How long a linked instance may be down before an alert: 5m, 30s, or ms.
-    #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = crate::duration::parse)]
+    #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = duration::parse)]
     pub alert_offline_after: Duration,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
@@ -264,13 +267,13 @@ impl Config {
         if self.lease_ms < 1000 {
             return Err("LEASE_MS must be at least 1000".into());
         }
-        if matches!(&self.api_key, Some(key) if key.trim().len() < 8) {
+        if matches!(&self.api_key, Some(key) if key.expose().trim().len() < 8) {
             return Err("API_KEY must be at least 8 characters".into());
         }
         check_url("GHL_INBOUND_URL", self.ghl_inbound_url.as_deref())?;
         check_url("GHL_API_BASE", Some(&self.ghl_api_base))?;
         check_url("GHL_REDIRECT_URI", self.ghl_redirect_uri.as_deref())?;
-        if matches!(&self.secrets_key, Some(key) if key.len() < 16) {
+        if matches!(&self.secrets_key, Some(key) if key.expose().len() < 16) {
             return Err("SECRETS_KEY must be at least 16 characters (try: openssl rand -base64 32)".into());
         }
         crate::ghl::signature::GhlVerifier::from_spki_base64(&self.ghl_webhook_public_key)
@@ -295,7 +298,7 @@ impl Config {
         positive("HTTP_HEADER_READ_TIMEOUT_MS", self.http_header_read_timeout_ms)?;
         positive("HTTP_IDLE_TIMEOUT_MS", self.http_idle_timeout_ms)?;
         positive("HTTP_MAX_CONNECTIONS", self.http_max_connections.into())?;
-        if matches!(&self.metrics_token, Some(token) if token.trim().is_empty()) {
+        if matches!(&self.metrics_token, Some(token) if token.expose().trim().is_empty()) {
             return Err("METRICS_TOKEN is set but empty; unset it to leave /metrics open".into());
         }
         let public_base_url = public.map(|u| u.trim_end_matches('/').to_owned());

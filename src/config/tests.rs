@@ -90,3 +90,21 @@ fn every_setting_is_in_the_configuration_doc_and_env_example() {
         assert!(in_example, "{name} is not in .env.example");
     }
 }
+
+#[test]
+fn printed_settings_never_show_a_secret() {
+    let secrets = [
+        ("--api-key", "api-key-value-123"),
+        ("--secrets-key", "secrets-key-value-1234567"),
+        ("--ghl-client-secret", "client-secret-value"),
+        ("--webhook-secret", "webhook-secret-value"),
+        ("--metrics-token", "metrics-token-value"),
+    ];
+    let args: Vec<&str> = secrets.iter().flat_map(|(flag, value)| [*flag, *value]).collect();
+    let settings = parse(&args).unwrap();
+    let printed = format!("{settings:?}");
+    for (flag, value) in secrets {
+        assert!(!printed.contains(value), "{flag} was printed: {printed}");
+    }
+    assert_eq!(settings.raw.api_key.unwrap().expose(), "api-key-value-123");
+}

@@ -36,7 +36,7 @@ static SOURCE: LazyLock<IdSource> = LazyLock::new(|| IdSource {
 
 /// A new outbound message id (`3EB0` + 18 upper-case hex digits).
 pub fn new_message_id() -> String {
-    let now_ms = crate::clock::now_ms().max(0) as u64;
+    let now_ms = crate::support::clock::now_ms().max(0) as u64;
     let source = &*SOURCE;
     let count = source.counter.fetch_add(1, Ordering::Relaxed);
     id_from(now_ms, permute(count, &source.round_keys))

@@ -5,9 +5,9 @@
 //! an error message.
 
 use super::rate_limit::RateLimiter;
-use crate::retry::parse_retry_after;
-use crate::secrets::{SecretError, SecretText};
 use crate::store::StoreError;
+use crate::support::retry::parse_retry_after;
+use crate::support::secrets::{SecretError, SecretText};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::time::Duration;

@@ -6,9 +6,9 @@
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
 use super::media::{MediaFiles, Prepared};
 use crate::domain::Phone;
-use crate::keyed_lock::KeyedLocks;
-use crate::secrets::SecretText;
 use crate::store::{ForwardTarget, NewForward};
+use crate::support::keyed_lock::KeyedLocks;
+use crate::support::secrets::SecretText;
 use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
@@ -83,7 +83,7 @@ impl Mirror {
             "message": message,
             "attachments": attachments,
             "direction": if job.from_me { "outbound" } else { "inbound" },
-            "date": crate::clock::rfc3339(job.timestamp_ms),
+            "date": crate::support::clock::rfc3339(job.timestamp_ms),
             "altId": job.wa_message_id,
         });
         let request = self
@@ -159,7 +159,7 @@ impl Mirror {
         let filename = format!(
             "{}.{}",
             job.wa_message_id,
-            crate::media_store::extension_for(Some(&mime))
+            crate::inbound::media_store::extension_for(Some(&mime))
         );
         match self.upload(token, &place, bytes, &mime, filename).await {
             Ok(uploaded) => Ok((vec![uploaded], None)),

@@ -4,15 +4,15 @@
 //! token problem (GHL answers it for a few seconds after a send): it fails
 //! the attempt and the forwarder retries it with backoff.
 
-use super::app::GhlApp;
 use super::client::{GhlClient, GhlError};
 use super::conversations::{Mirror, MirrorJob};
+use super::marketplace_app::GhlApp;
 use super::status::{self, StatusJob};
 use super::tokens::TokenKeeper;
-use crate::forward::{Delivery, Outcome};
-use crate::keyed_lock::KeyedLocks;
-use crate::secrets::SecretText;
+use crate::inbound::{Delivery, Outcome};
 use crate::store::{ForwardRecord, ForwardTarget, GhlState};
+use crate::support::keyed_lock::KeyedLocks;
+use crate::support::secrets::SecretText;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use std::future::Future;

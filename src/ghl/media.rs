@@ -4,7 +4,7 @@
 //! policy), WebP images (WhatsApp's stickers) are converted to PNG, and
 //! anything else (voice notes, for one) is sent as a link instead.
 
-use crate::media_store::MediaStore;
+use crate::inbound::media_store::MediaStore;
 use crate::wa::media::MediaFetcher;
 use bytes::Bytes;
 use std::sync::Arc;

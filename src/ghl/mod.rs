@@ -4,15 +4,16 @@
 //! (OAuth tokens, status updates, inbound messages into Conversations),
 //! all through one rate-limited client.
 
-pub mod app;
 pub mod app_events;
 pub mod client;
 pub mod conversations;
 pub mod install_state;
 pub mod jobs;
+pub mod marketplace_app;
 pub mod media;
 pub mod oauth;
 pub mod provider;
+pub mod provider_parts;
 pub mod rate_limit;
 pub mod replay;
 pub mod routing;
@@ -20,4 +21,3 @@ pub mod shared_window;
 pub mod signature;
 pub mod status;
 pub mod tokens;
-pub mod wiring;

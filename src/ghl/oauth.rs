@@ -2,9 +2,9 @@
 //! and, for an agency (company) install, listing the locations that have
 //! the app and getting a token for each.
 
-use super::app::AppCredentials;
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION};
-use crate::secrets::SecretText;
+use super::marketplace_app::AppCredentials;
+use crate::support::secrets::SecretText;
 use reqwest::Method;
 use serde_json::Value;
 

@@ -51,7 +51,7 @@ impl SharedWindow {
         let member = uuid::Uuid::new_v4().simple().to_string();
         let wait_ms: u64 = TAKE_SLOT
             .key(format!("{}{location}", self.prefix))
-            .arg(crate::clock::now_ms())
+            .arg(crate::support::clock::now_ms())
             .arg(window.as_millis() as u64)
             .arg(limit)
             .arg(member)

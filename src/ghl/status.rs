@@ -6,10 +6,10 @@
 
 use super::client::{GhlClient, GhlError, CONVERSATIONS_VERSION};
 use crate::domain::{InstanceId, MessageStatus};
-use crate::secrets::SecretText;
 use crate::store::{
     ForwardTarget, GhlLink, GhlState, MessageLog, MessageObserver, Moved, NewForward, Outbox, StoreResult,
 };
+use crate::support::secrets::SecretText;
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -5,13 +5,13 @@
 //! written only over the version it was made from, so a second refresher
 //! loses cleanly and uses the winner's token.
 
-use super::app::{AppCredentials, GhlApp};
 use super::client::{GhlClient, GhlError};
+use super::marketplace_app::{AppCredentials, GhlApp};
 use super::oauth::{self, TokenGrant};
-use crate::clock::now_ms;
-use crate::keyed_lock::KeyedLocks;
-use crate::secrets::SecretText;
 use crate::store::{GhlState, StoredToken, TokenOwnerKind};
+use crate::support::clock::now_ms;
+use crate::support::keyed_lock::KeyedLocks;
+use crate::support::secrets::SecretText;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;

@@ -145,7 +145,7 @@ impl Metrics {
     pub fn send_outcome(&self, result: SendResult, accepted_at_ms: i64) {
         self.sends.with_label_values(&[result.as_str()]).inc();
         if result == SendResult::Sent {
-            let ms = (crate::clock::now_ms() - accepted_at_ms).max(0);
+            let ms = (crate::support::clock::now_ms() - accepted_at_ms).max(0);
             self.send_latency.observe(ms as f64 / 1000.0);
         }
     }
@@ -189,7 +189,7 @@ mod tests {
     fn renders_counts_with_the_prefix_and_zero_statuses() {
         let m = Metrics::new();
         m.set_instances([InstanceStatus::Online, InstanceStatus::Online]);
-        m.send_outcome(SendResult::Sent, crate::clock::now_ms());
+        m.send_outcome(SendResult::Sent, crate::support::clock::now_ms());
         let text = m.render();
         assert!(text.contains("wagate_instances{status=\"ONLINE\"} 2"), "{text}");
         assert!(

@@ -4,7 +4,7 @@
 //! method outside the standard ones, like a path outside the routes, is
 //! counted as `other`.
 
-use crate::routes::ROUTES;
+use crate::api::route_table::ROUTES;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

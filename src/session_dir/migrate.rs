@@ -53,7 +53,7 @@ fn move_instance_files(old: &Path, new: &Path) -> io::Result<()> {
         if !is_instance_file || !entry.file_type()?.is_file() || new.join(&name).exists() {
             continue;
         }
-        crate::private_files::create_dir_all(new)?;
+        crate::session_dir::private_files::create_dir_all(new)?;
         any |= rename(&entry.path(), &new.join(&name))?;
     }
     if any {

@@ -145,7 +145,7 @@ pub struct ForwardTiming {
 impl ForwardTiming {
     /// Made now, due at once.
     pub fn now() -> Self {
-        let now = crate::clock::now_ms();
+        let now = crate::support::clock::now_ms();
         Self {
             created_ms: now,
             due_ms: now,

@@ -17,7 +17,7 @@ use super::common::with_state;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::InstanceId;
-use crate::message_events::MessageEvent;
+use crate::live::MessageEvent;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::SessionHandle;
 use futures::StreamExt;
@@ -43,11 +43,11 @@ pub fn routes(state: AppState, credentials: Credentials) -> BoxedFilter<(warp::r
         .and(auth::from_headers(credentials.clone()))
         .and(with(tickets.clone()))
         .map(|access: Access, tickets: Arc<Tickets>| {
-            let (ticket, expires_at) = tickets.issue(&access, crate::clock::now_ms() / 1000);
+            let (ticket, expires_at) = tickets.issue(&access, crate::support::clock::now_ms() / 1000);
             let answer = json!({
                 "success": true,
                 "ticket": ticket,
-                "expiresAt": crate::clock::rfc3339(expires_at * 1000),
+                "expiresAt": crate::support::clock::rfc3339(expires_at * 1000),
             });
             warp::reply::with_header(warp::reply::json(&answer), "cache-control", "no-store").into_response()
         });
@@ -89,7 +89,7 @@ fn stream_access(
             let tickets = tickets.clone();
             let access = match (query.ticket, headers) {
                 (Some(ticket), _) => tickets
-                    .redeem(&ticket, crate::clock::now_ms() / 1000)
+                    .redeem(&ticket, crate::support::clock::now_ms() / 1000)
                     .map_err(|e| auth::unauthorized(&e.to_string())),
                 (None, Some(access)) => Ok(access),
                 (None, None) => Err(auth::unauthorized(
@@ -181,7 +181,7 @@ async fn send_published_elsewhere(access: &Access, state: &AppState, sender: &mp
 async fn expiry(access: &Access) {
     match access.expires_at() {
         Some(at) => {
-            let left_ms = (at * 1000 - crate::clock::now_ms()).max(0);
+            let left_ms = (at * 1000 - crate::support::clock::now_ms()).max(0);
             tokio::time::sleep(std::time::Duration::from_millis(left_ms as u64)).await;
         }
         None => std::future::pending().await,
@@ -218,7 +218,7 @@ fn instance_event(id: &InstanceId, view: &InstanceView) -> Event {
     let qr = view
         .qr
         .as_deref()
-        .and_then(|code| match crate::qr::data_url(code) {
+        .and_then(|code| match crate::support::qr::data_url(code) {
             Ok(url) => Some(url),
             Err(e) => {
                 tracing::warn!(instance = %id, error = %e, "could not draw the QR for the panel");
@@ -230,10 +230,10 @@ fn instance_event(id: &InstanceId, view: &InstanceView) -> Event {
         "status": view.status,
         "phone": view.phone,
         "qr": qr,
-        "qrExpiresAt": view.qr_expires_at_ms.map(crate::clock::rfc3339),
+        "qrExpiresAt": view.qr_expires_at_ms.map(crate::support::clock::rfc3339),
         "pairCode": view.pair_code,
         "lastError": view.last_error,
-        "lastConnectedAt": view.last_connected_at_ms.map(crate::clock::rfc3339),
+        "lastConnectedAt": view.last_connected_at_ms.map(crate::support::clock::rfc3339),
     });
     Event::default().event("instance").data(data.to_string())
 }

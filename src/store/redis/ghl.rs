@@ -5,8 +5,8 @@
 //! expiry, taken by DEL).
 
 use super::{scripts, unavailable, RedisStore};
-use crate::clock::now_ms;
 use crate::store::{GhlLink, GhlState, StoreError, StoreResult, StoredToken};
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use redis::AsyncCommands;
 

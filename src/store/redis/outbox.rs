@@ -4,12 +4,12 @@
 
 use super::fields::{self, Fields};
 use super::{scripts, unavailable, RedisStore};
-use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{
     ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, InboundRouting, NewForward, Outbox, Recorded,
     Requeue, StoreResult, FORWARD_CLAIM,
 };
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use redis::{AsyncCommands, ScriptInvocation};
 

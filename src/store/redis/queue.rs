@@ -4,11 +4,11 @@
 
 use super::fields::{self, Fields};
 use super::{scripts, unavailable, RedisStore};
-use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
     Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
 };
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use redis::AsyncCommands;
 

@@ -7,8 +7,8 @@
 //! (SQLite's "malformed" or "not a database"), which no later success
 //! undoes: readiness reports it until the file is repaired.
 
-use crate::clock::now_ms;
 use crate::store::StoreError;
+use crate::support::clock::now_ms;
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;

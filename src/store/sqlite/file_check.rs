@@ -38,7 +38,7 @@ pub(super) fn before_open(path: &Path) -> StoreResult<()> {
             wal.display(),
         )));
     }
-    crate::private_files::create_if_missing(path)
+    crate::session_dir::private_files::create_if_missing(path)
         .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", path.display())))
 }
 

@@ -7,9 +7,9 @@
 
 use super::rows::decode_json;
 use super::SqliteStore;
-use crate::clock::now_ms;
 use crate::store::ghl_state::version_matches;
 use crate::store::{GhlLink, GhlState, StoreResult, StoredToken};
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 

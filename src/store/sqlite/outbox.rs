@@ -3,12 +3,12 @@
 //! so a message WhatsApp replays is stored and forwarded once.
 
 use super::{routing, rows, SqliteStore};
-use crate::clock::now_ms;
 use crate::domain::InstanceId;
 use crate::store::{
     ForwardRecord, ForwardStatus, ForwardTiming, InboundRecord, InboundRouting, NewForward, Outbox, Recorded,
     Requeue, StoreResult,
 };
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 

@@ -2,11 +2,11 @@
 //! order), their status, idempotency keys, and history lookups.
 
 use super::{rows, SqliteStore};
-use crate::clock::now_ms;
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
     Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
 };
+use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 

@@ -178,7 +178,7 @@ async fn a_claimed_forward_waits_out_its_claim_and_is_released_by_a_restart() {
 #[tokio::test]
 async fn released_forwards_are_due_at_once_and_finished_ones_are_left_alone() {
     let (_dir, db) = store();
-    let claimed_until = crate::clock::now_ms() + 120_000;
+    let claimed_until = crate::support::clock::now_ms() + 120_000;
     for wa_id in ["w1", "w2"] {
         let claimed = InboundRecord {
             forwards_due_at_ms: claimed_until,
@@ -188,14 +188,17 @@ async fn released_forwards_are_due_at_once_and_finished_ones_are_left_alone() {
     }
     db.forward_delivered("fwd-w2").await.unwrap();
     assert!(db
-        .due_forwards(crate::clock::now_ms(), 10)
+        .due_forwards(crate::support::clock::now_ms(), 10)
         .await
         .unwrap()
         .is_empty());
     db.release_forwards(&["fwd-w1".into(), "fwd-w2".into()])
         .await
         .unwrap();
-    let due = db.due_forwards(crate::clock::now_ms(), 10).await.unwrap();
+    let due = db
+        .due_forwards(crate::support::clock::now_ms(), 10)
+        .await
+        .unwrap();
     assert_eq!(due.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["fwd-w1"]);
     let delivered = db.forwards(Some(ForwardStatus::Delivered), 10).await.unwrap();
     assert_eq!(delivered.len(), 1, "a delivered forward stays delivered");
@@ -223,7 +226,7 @@ async fn forwards_go_from_retry_to_dead_to_requeued() {
 #[tokio::test]
 async fn a_requeue_leaves_a_claimed_forward_alone_and_hurries_a_waiting_one() {
     let (_dir, db) = store();
-    let now = crate::clock::now_ms();
+    let now = crate::support::clock::now_ms();
     let handed = InboundRecord {
         received_at_ms: now,
         forwards_due_at_ms: now + 120_000,
@@ -239,7 +242,10 @@ async fn a_requeue_leaves_a_claimed_forward_alone_and_hurries_a_waiting_one() {
         }
     );
     assert_eq!(db.requeue_forward("fwd-w2").await.unwrap(), Requeue::Requeued);
-    let due = db.due_forwards(crate::clock::now_ms(), 10).await.unwrap();
+    let due = db
+        .due_forwards(crate::support::clock::now_ms(), 10)
+        .await
+        .unwrap();
     assert_eq!(due.len(), 1, "the claimed one still waits: {due:?}");
     assert_eq!((due[0].id.as_str(), due[0].attempts), ("fwd-w2", 0));
 }

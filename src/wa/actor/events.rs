@@ -1,8 +1,8 @@
 //! How an actor reacts to what its session reports.
 
 use super::Actor;
-use crate::clock::now_ms;
 use crate::domain::{MessageStatus, Phone};
+use crate::support::clock::now_ms;
 use crate::wa::{InstanceStatus, ReceiptKind, WaEvent};
 use std::time::Duration;
 

@@ -86,9 +86,9 @@ async fn private_store_file(file: &std::path::Path) -> std::io::Result<()> {
     let file = file.to_path_buf();
     tokio::task::spawn_blocking(move || {
         if let Some(dir) = file.parent() {
-            crate::private_files::create_dir_all(dir)?;
+            crate::session_dir::private_files::create_dir_all(dir)?;
         }
-        crate::private_files::create_if_missing(&file)
+        crate::session_dir::private_files::create_if_missing(&file)
     })
     .await
     .map_err(std::io::Error::other)?

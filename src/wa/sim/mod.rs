@@ -120,7 +120,7 @@ impl WaSession for SimSession {
             text: message.text.clone(),
             media_url: message.media_url.clone(),
             caption: message.caption.clone(),
-            at: crate::clock::now_ms(),
+            at: crate::support::clock::now_ms(),
             attempts: 1,
         };
         self.network

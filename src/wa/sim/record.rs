@@ -3,7 +3,7 @@
 //! the link (`sim-link.json`) and every message received from the gateway
 //! (`sim-sent.jsonl`, one line per delivery attempt, folded by message id).
 
-use crate::private_files;
+use crate::session_dir::private_files;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};

@@ -37,9 +37,9 @@ pub fn read(path: &Path) -> std::io::Result<Option<String>> {
 
 fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        crate::private_files::create_dir_all(dir)?;
+        crate::session_dir::private_files::create_dir_all(dir)?;
     }
-    let mut file = crate::private_files::options()
+    let mut file = crate::session_dir::private_files::options()
         .write(true)
         .create_new(true)
         .open(path)?;

@@ -5,18 +5,19 @@
 //! lets each instance finish the send in flight, and closes the WhatsApp
 //! clients, all within SHUTDOWN_TIMEOUT.
 
+mod components;
 mod deployment;
-mod parts;
 
 use crate::alerts::{self, AlertSettings};
 use crate::api::{self, AppState, InboundTestLog, StateParts};
 use crate::config::{Role, Settings};
-use crate::liveness::TaskFlag;
-use crate::message_events::MessageEvents;
+use crate::live::MessageEvents;
 use crate::metrics::Metrics;
 use crate::store::{StoreError, Stores};
+use crate::support::liveness::TaskFlag;
+use crate::support::secrets::SecretText;
+use components::Parts;
 use deployment::Deployment;
-use parts::Parts;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -151,9 +152,12 @@ async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Deployment, Store
     let session_dir = settings.raw.session_dir.clone();
     let unusable = |source| session_dir_error(&session_dir, source);
     crate::session_dir::prepare(&session_dir).map_err(unusable)?;
-    let api_key: Arc<str> = crate::api_key::load_or_create(settings.raw.api_key.as_deref(), &session_dir)
-        .map_err(AppError::ApiKey)?
-        .into();
+    let api_key: Arc<str> = crate::session_dir::api_key::load_or_create(
+        settings.raw.api_key.as_ref().map(SecretText::expose),
+        &session_dir,
+    )
+    .map_err(AppError::ApiKey)?
+    .into();
     let deployment = Deployment::from_settings(&settings)?;
     let stores = deployment.open_stores(&session_dir).await?;
     let ids: Vec<_> = stores

@@ -7,16 +7,16 @@ use crate::cluster::remote::Remote;
 use crate::cluster::tenure::Tenure;
 use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
-use crate::forward::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
+use crate::ghl::provider_parts::{status_reporter, GhlProvider};
 use crate::ghl::routing::RoutingCache;
-use crate::ghl::wiring::{status_reporter, GhlProvider};
-use crate::media_store::MediaStore;
-use crate::message_events::MessageEvents;
+use crate::inbound::media_store::MediaStore;
+use crate::inbound::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
+use crate::live::MessageEvents;
 use crate::metrics::Metrics;
-use crate::queue::{Pacing, SenderCompanion, Wakeups};
-use crate::retry::RetrySchedule;
+use crate::send::{Pacing, SenderCompanion, Wakeups};
 use crate::session_dir;
 use crate::store::Stores;
+use crate::support::retry::RetrySchedule;
 use crate::wa::actor::ActorContext;
 use crate::wa::manager::SessionManager;
 use crate::wa::media::{MediaFetcher, MediaPolicy};
@@ -142,7 +142,9 @@ impl Parts {
         };
         let webhook = WebhookDelivery::new(
             raw.ghl_inbound_url.clone(),
-            raw.webhook_secret.as_deref().map(WebhookSigner::new),
+            raw.webhook_secret
+                .as_ref()
+                .map(|secret| WebhookSigner::new(secret.expose())),
             Duration::from_millis(raw.forward_timeout_ms),
         );
         let deliveries = Deliveries {

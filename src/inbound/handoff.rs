@@ -8,8 +8,8 @@
 //! it has not tried; one lost with the process (killed) is due again
 //! after a restart (embedded store) or when the claim runs out (Redis).
 
-use crate::clock::now_ms;
 use crate::store::{ForwardRecord, FORWARD_CLAIM};
+use crate::support::clock::now_ms;
 use futures::{Stream, StreamExt};
 use std::time::Duration;
 use tokio::sync::mpsc;

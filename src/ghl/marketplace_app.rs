@@ -5,8 +5,8 @@
 
 use super::client::GhlError;
 use crate::config::Settings;
-use crate::secrets::{SecretBox, SecretText};
 use crate::store::GhlState;
+use crate::support::secrets::{SecretBox, SecretText};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ impl GhlApp {
                 app_id: raw.ghl_app_id.clone(),
                 conversation_provider_id: raw.ghl_conversation_provider_id.clone(),
             },
-            env_secret: raw.ghl_client_secret.clone().map(SecretText::new),
+            env_secret: raw.ghl_client_secret.clone(),
             redirect_uri,
         }
     }

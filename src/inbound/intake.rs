@@ -9,7 +9,7 @@ use super::handoff::{Handoff, Place};
 use super::InboundPayload;
 use crate::domain::{Direction, InstanceId};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
-use crate::media_store::MediaStore;
+use crate::inbound::media_store::MediaStore;
 use crate::store::{
     ForwardRecord, ForwardTarget, InboundRecord, MessageLog, NewForward, Outbox, Recorded, StoreResult,
 };
@@ -163,7 +163,7 @@ fn inbound_record(
         from: from.clone(),
         to: own_phone.map(str::to_owned),
         text: text.clone(),
-        timestamp: crate::clock::rfc3339(m.timestamp_ms),
+        timestamp: crate::support::clock::rfc3339(m.timestamp_ms),
         message_id: m.id.clone(),
         kind: m.kind.as_str().to_owned(),
         push_name: m.push_name,

@@ -7,7 +7,9 @@
 //! Versions before this split kept instance folders at the top; `migrate`
 //! moves them once.
 
+pub mod api_key;
 mod migrate;
+pub mod private_files;
 
 pub use migrate::move_old_instance_folders;
 
@@ -32,8 +34,8 @@ pub fn store_file(root: &Path) -> PathBuf {
 /// older version, or a loose umask, left readable to others.
 pub fn prepare(root: &Path) -> std::io::Result<()> {
     for dir in [instances_dir(root), media_dir(root)] {
-        crate::private_files::create_dir_all(&dir)?;
+        crate::session_dir::private_files::create_dir_all(&dir)?;
     }
-    crate::private_files::tighten(root);
+    crate::session_dir::private_files::tighten(root);
     Ok(())
 }

@@ -2,18 +2,18 @@
 //! settings: the app's settings, the rate-limited client, the token keeper
 //! and the job runner the forwarder hands GHL jobs to.
 
-use super::app::GhlApp;
 use super::client::GhlClient;
 use super::conversations::Mirror;
 use super::jobs::GhlJobs;
+use super::marketplace_app::GhlApp;
 use super::media::MediaFiles;
 use super::rate_limit::RateLimiter;
 use super::status::StatusReporter;
 use super::tokens::TokenKeeper;
 use crate::config::Settings;
-use crate::media_store::MediaStore;
-use crate::secrets::SecretBox;
+use crate::inbound::media_store::MediaStore;
 use crate::store::Stores;
+use crate::support::secrets::{SecretBox, SecretText};
 use crate::wa::media::{MediaFetcher, MediaPolicy};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ impl GhlProvider {
     /// process of the deployment.
     pub fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>, limiter: RateLimiter) -> Self {
         let raw = &settings.raw;
-        let secrets = SecretBox::new(raw.secrets_key.as_deref());
+        let secrets = SecretBox::new(raw.secrets_key.as_ref().map(SecretText::expose));
         if !secrets.encrypts() {
             tracing::info!("SECRETS_KEY is not set: GHL tokens are stored unencrypted");
         }

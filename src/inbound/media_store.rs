@@ -2,7 +2,7 @@
 //! SESSION_DIR/media (folder 0700, files 0600) and served at `/media/<name>` so GHL can fetch it.
 //! Names are random (unguessable), which is what guards the files.
 
-use crate::private_files;
+use crate::session_dir::private_files;
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,7 @@ mod delivery;
 mod forwarder;
 pub mod handoff;
 mod intake;
+pub mod media_store;
 mod payload;
 mod signing;
 mod webhook;

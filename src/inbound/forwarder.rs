@@ -9,10 +9,10 @@
 
 use super::delivery::{Deliveries, Outcome};
 use super::handoff::{self, Handed};
-use crate::clock::now_ms;
 use crate::metrics::Metrics;
-use crate::retry::RetrySchedule;
 use crate::store::{ForwardRecord, Outbox, StoreResult, FORWARD_CLAIM};
+use crate::support::clock::now_ms;
+use crate::support::retry::RetrySchedule;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,9 +6,9 @@
 
 use super::delivery::{Delivery, Outcome};
 use super::WebhookSigner;
-use crate::keyed_lock::KeyedLocks;
-use crate::retry::parse_retry_after;
 use crate::store::ForwardRecord;
+use crate::support::keyed_lock::KeyedLocks;
+use crate::support::retry::parse_retry_after;
 use async_trait::async_trait;
 use std::time::Duration;
 use tokio::sync::{OwnedMutexGuard, Semaphore, SemaphorePermit};
@@ -72,7 +72,8 @@ impl WebhookDelivery {
             .header("Idempotency-Key", &forward.id)
             .header("X-Wagate-Forward-Id", &forward.id);
         if let Some(signer) = &self.signer {
-            let signature = signer.header_value(forward.body.as_bytes(), crate::clock::now_ms() / 1000);
+            let signature =
+                signer.header_value(forward.body.as_bytes(), crate::support::clock::now_ms() / 1000);
             request = request.header(super::SIGNATURE_HEADER, signature);
         }
         let response = match request.body(forward.body.clone()).send().await {

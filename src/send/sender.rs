@@ -3,12 +3,12 @@
 //! instance's actor with its stored WhatsApp id, and records the outcome.
 
 use super::{Pacing, Wakeups};
-use crate::clock::now_ms;
 use crate::cluster::tenure::Tenure;
 use crate::domain::{MessageStatus, Phone};
 use crate::metrics::{Metrics, SendResult};
-use crate::retry::RetrySchedule;
 use crate::store::{MessageRecord, SendQueue};
+use crate::support::clock::now_ms;
+use crate::support::retry::RetrySchedule;
 use crate::wa::manager::{Companion, SessionHandle};
 use crate::wa::{InstanceStatus, OutgoingMessage, SendError};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -102,6 +102,14 @@ impl SecretText {
     }
 }
 
+/// Settings read a secret straight into this type, so a printed
+/// configuration never shows it.
+impl From<String> for SecretText {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
 impl std::fmt::Debug for SecretText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretText(..)")
