@@ -11,6 +11,8 @@
 ARG RUST_IMAGE=rust:1.94-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
+# The runtime comes first and is a target of its own: `--target runtime`
+# builds it without the Rust stage (scripts/docker-smoke.sh --binary).
 FROM ${RUNTIME_IMAGE} AS runtime
 # ca-certificates: the gateway trusts the system's store (and its bundled
 # web roots beside it), so a private CA added here or mounted is trusted.
