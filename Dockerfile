@@ -11,21 +11,9 @@
 ARG RUST_IMAGE=rust:1.94-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-FROM ${RUST_IMAGE} AS builder
-WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
-# Stand-in sources: enough for cargo to build every dependency.
-RUN mkdir -p src/bin \
- && echo 'fn main() {}' > src/main.rs \
- && echo 'fn main() {}' > src/bin/wagate-bench.rs \
- && touch src/lib.rs \
- && cargo build --release --locked --bin wagate \
- && rm -rf src target/release/.fingerprint/wagate-* target/release/deps/wagate-* target/release/deps/libwagate-*
-COPY . .
-RUN cargo build --release --locked --bin wagate \
- && install -D -m 0755 target/release/wagate /out/wagate
-
-FROM ${RUNTIME_IMAGE}
+# The runtime comes first and is a target of its own: `--target runtime`
+# builds it without the Rust stage (scripts/docker-smoke.sh --binary).
+FROM ${RUNTIME_IMAGE} AS runtime
 # ca-certificates: the gateway trusts the system's store (and its bundled
 # web roots beside it), so a private CA added here or mounted is trusted.
 RUN apt-get update \
@@ -35,7 +23,6 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid wagate --home-dir /data --shell /usr/sbin/nologin wagate \
  && mkdir -p /data/sessions \
  && chown -R wagate:wagate /data
-COPY --from=builder /out/wagate /usr/local/bin/wagate
 ENV HOST=0.0.0.0 \
     PORT=8080 \
     SESSION_DIR=/data/sessions \
@@ -52,3 +39,22 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["wagate"]
 CMD ["serve"]
+
+FROM ${RUST_IMAGE} AS builder
+WORKDIR /src
+# The workspace's manifests (bench/ is a member: cargo loads it) and
+# stand-in sources: enough for cargo to build every dependency.
+COPY Cargo.toml Cargo.lock ./
+COPY bench/Cargo.toml bench/
+RUN mkdir -p src bench/src \
+ && echo 'fn main() {}' > src/main.rs \
+ && echo 'fn main() {}' > bench/src/main.rs \
+ && touch src/lib.rs \
+ && cargo build --release --locked --bin wagate \
+ && rm -rf src bench/src target/release/.fingerprint/wagate-* target/release/deps/wagate-* target/release/deps/libwagate-*
+COPY . .
+RUN cargo build --release --locked --bin wagate \
+ && install -D -m 0755 target/release/wagate /out/wagate
+
+FROM runtime
+COPY --from=builder /out/wagate /usr/local/bin/wagate
