@@ -10,7 +10,7 @@ use super::common::{ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::ghl_locations::parse_ghl_id;
 use super::state::AppState;
-use crate::ghl::app::{install_url, SavedApp};
+use crate::ghl::app::SavedApp;
 use crate::ghl::install_state::{self, STATE_LIFETIME};
 use serde_json::json;
 use warp::filters::BoxedFilter;
@@ -47,7 +47,7 @@ async fn show_app(state: AppState) -> ApiResult {
             let oauth_state = install_state::issue(state.stores.ghl.as_ref())
                 .await
                 .map_err(ApiError::from)?;
-            Some(install_url(client_id, redirect, &oauth_state))
+            Some(app.install_url(client_id, redirect, &oauth_state))
         }
         None => None,
     };
