@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod app_events;
+pub mod budget;
 pub mod client;
 pub mod conversations;
 pub mod install_state;
