@@ -163,7 +163,7 @@ async fn ghl_tokens_and_app_secrets_are_never_logged() {
     gw.call(reqwest::Method::PUT, "/api/ghl/locations/loc1", Some(route))
         .await;
     let code = ghl.location_install_code("loc1");
-    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
+    assert_eq!(ghl.install(&gw, &code).await.0, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let inbound = json!({ "from": "+14155550123", "text": "after expiry", "id": "L1" });
     gw.post("/api/sim/wa-01/inbound", inbound).await;

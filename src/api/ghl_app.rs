@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::ghl_locations::parse_ghl_id;
 use super::state::AppState;
 use crate::ghl::install_state::{self, STATE_LIFETIME};
-use crate::ghl::marketplace_app::{install_url, SavedApp};
+use crate::ghl::marketplace_app::SavedApp;
 use serde_json::json;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -47,7 +47,7 @@ async fn show_app(state: AppState) -> ApiResult {
             let oauth_state = install_state::issue(state.stores.ghl.as_ref())
                 .await
                 .map_err(ApiError::from)?;
-            Some(install_url(client_id, redirect, &oauth_state))
+            Some(app.install_url(client_id, redirect, &oauth_state))
         }
         None => None,
     };

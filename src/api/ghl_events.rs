@@ -3,10 +3,13 @@
 //! stored tokens in step with where the app is installed. An event for
 //! another app is refused, and so is one whose timestamp is more than five
 //! minutes off; one whose `webhookId` was acted on before is acknowledged
-//! and left alone (see `ghl::replay`).
+//! and left alone (see `ghl::replay`). GHL sends an event again only when
+//! answered 429: a failure that may pass (the store, or GHL itself, not
+//! answering while an INSTALL is handled) is answered 429; one that will
+//! not is answered 200 with `outcome: "failed"` and the reason.
 
 use super::error::ApiError;
-use super::ghl_provider::signed_by_ghl;
+use super::ghl_provider::{resend_if_transient, signed_by_ghl};
 use super::state::AppState;
 use crate::ghl::app_events::{handle, AppEvent};
 use crate::ghl::replay;
@@ -34,7 +37,7 @@ async fn event(state: AppState, raw: bytes::Bytes) -> Result<warp::reply::Json, 
             format!("not a GHL app event: {e}"),
         )
     })?;
-    check_app(&state, &event).await?;
+    check_app(&state, &event).await.map_err(resend_if_transient)?;
     replay::check_timestamp(event.timestamp.as_deref(), crate::support::clock::now_ms()).map_err(|e| {
         ApiError {
             field: Some("timestamp"),
@@ -47,10 +50,8 @@ async fn event(state: AppState, raw: bytes::Bytes) -> Result<warp::reply::Json, 
         .filter(|id| !id.is_empty())
         .ok_or_else(|| ApiError::missing("webhookId"))?;
     let store = state.stores.ghl.as_ref();
-    if !replay::first_sighting(store, webhook_id)
-        .await
-        .map_err(ApiError::from)?
-    {
+    let first = replay::first_sighting(store, webhook_id).await;
+    if !first.map_err(ApiError::from).map_err(resend_if_transient)? {
         tracing::info!(event = %event.kind, webhook_id, "GHL app event seen before; left alone");
         return Ok(answer("already handled"));
     }
@@ -59,11 +60,17 @@ async fn event(state: AppState, raw: bytes::Bytes) -> Result<warp::reply::Json, 
             tracing::info!(event = %event.kind, outcome = %handled.describe(), "GHL app event");
             Ok(answer(&handled.describe()))
         }
-        Err(e) => {
+        Err(e) if e.is_transient() => {
             if let Err(forget) = replay::forget_sighting(store, webhook_id).await {
                 tracing::error!(error = %forget, webhook_id, "could not forget a failed GHL app event");
             }
-            Err(ApiError::from(e).into())
+            Err(resend_if_transient(ApiError::unavailable(e.to_string())).into())
+        }
+        Err(e) => {
+            tracing::warn!(event = %event.kind, webhook_id, error = %e, "a GHL app event could not be acted on");
+            Ok(warp::reply::json(
+                &json!({ "success": false, "outcome": "failed", "error": e.to_string() }),
+            ))
         }
     }
 }

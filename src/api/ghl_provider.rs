@@ -9,7 +9,9 @@
 //! reason through the status API. A location no route serves is never sent
 //! through whichever number exists: GHL hears `failed` when the location
 //! has a token to hear it with, and the call is answered 404 otherwise
-//! (GHL re-sends only on 429, so either answer is final).
+//! (GHL re-sends only on 429, so either answer is final). A failure that
+//! may pass (the store not answering) is answered 429, so GHL sends the
+//! request again.
 
 use super::error::ApiError;
 use super::ghl_locations::{parse_ghl_id, routed_instance};
@@ -32,8 +34,29 @@ pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl 
         .and(warp::any().map(move || state.clone()))
         .and(request_id())
         .and(signed_by_ghl(limit, verifier))
-        .and_then(deliver)
+        .and_then(|state, request_id, raw| async move {
+            deliver(state, request_id, raw)
+                .await
+                .map_err(|e| warp::reject::custom(resend_if_transient(e)))
+        })
         .boxed()
+}
+
+/// GHL re-sends a webhook (the Delivery URL's, or the app's) only when it
+/// is answered 429, up to six times; every other answer is final (GHL's
+/// help on Conversation Providers' Delivery URL). So a failure that may
+/// pass (the store not answering, GHL itself unreachable) is answered 429,
+/// and what is final keeps its status.
+pub fn resend_if_transient(e: ApiError) -> ApiError {
+    if !e.status.is_server_error() {
+        return e;
+    }
+    tracing::warn!(code = e.code, error = %e.message, "a GHL webhook failed for now; GHL is asked to send it again");
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "try_again_later",
+        format!("not handled for now ({}); send it again", e.message),
+    )
 }
 
 /// A POST from GHL: its raw body, once `X-GHL-Signature` (Ed25519 over
@@ -61,7 +84,7 @@ async fn deliver(
     state: AppState,
     request_id: Option<String>,
     raw: bytes::Bytes,
-) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, ApiError> {
     let request: DeliveryRequest = serde_json::from_slice(&raw).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -89,7 +112,7 @@ async fn deliver(
             Err(refusal) if n == 0 && refusal.status.is_client_error() => {
                 return refused(&state, &instance, &location_id, &request, refusal).await
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     let body =
@@ -138,7 +161,7 @@ async fn refused(
     location_id: &str,
     request: &DeliveryRequest,
     refusal: ApiError,
-) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, ApiError> {
     tracing::info!(ghl_message = %request.message_id, reason = %refusal.message, "a GHL delivery cannot be sent");
     let link = GhlLink {
         location_id: location_id.to_owned(),
@@ -164,7 +187,7 @@ async fn unrouted(
     state: &AppState,
     location_id: &str,
     request: &DeliveryRequest,
-) -> Result<warp::reply::WithStatus<warp::reply::Json>, warp::Rejection> {
+) -> Result<warp::reply::WithStatus<warp::reply::Json>, ApiError> {
     let refusal = ApiError {
         field: Some("locationId"),
         ..ApiError::new(
@@ -179,7 +202,7 @@ async fn unrouted(
     if !state.ghl.tokens.has(location_id).await.map_err(ApiError::from)? {
         tracing::info!(location = location_id, ghl_message = %request.message_id,
                        "a GHL delivery for a location with no route and no token was refused");
-        return Err(refusal.into());
+        return Err(refusal);
     }
     let label = InstanceId::parse(UNROUTED).expect("a valid instance id");
     refused(state, &label, location_id, request, refusal).await
@@ -211,4 +234,18 @@ async fn queue_part(
         state.forwarder_wakeup.notify_one();
     }
     Ok(enqueued.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_that_may_pass_ask_ghl_to_send_again() {
+        let store_down = resend_if_transient(ApiError::unavailable("the store did not answer"));
+        assert_eq!(store_down.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(store_down.message.contains("the store did not answer"));
+        let no_route = resend_if_transient(ApiError::not_found("no route"));
+        assert_eq!(no_route.status, StatusCode::NOT_FOUND, "final stays final");
+    }
 }

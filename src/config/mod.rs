@@ -144,6 +144,13 @@ pub struct Config {
         default_value = "https://services.leadconnectorhq.com"
     )]
     pub ghl_api_base: String,
+    /// GHL's marketplace, host of the install (authorize) URL; white-labelled: https://marketplace.leadconnectorhq.com.
+    #[arg(
+        long,
+        env = "GHL_MARKETPLACE_URL",
+        default_value = "https://marketplace.gohighlevel.com"
+    )]
+    pub ghl_marketplace_url: String,
     /// The OAuth redirect URI registered with the app. Unset: PUBLIC_BASE_URL + /ghl/oauth/callback.
     #[arg(long, env = "GHL_REDIRECT_URI")]
     pub ghl_redirect_uri: Option<String>,
@@ -273,6 +280,7 @@ impl Config {
         check_url("GHL_INBOUND_URL", self.ghl_inbound_url.as_deref())?;
         check_url("GHL_API_BASE", Some(&self.ghl_api_base))?;
         check_url("GHL_REDIRECT_URI", self.ghl_redirect_uri.as_deref())?;
+        check_url("GHL_MARKETPLACE_URL", Some(&self.ghl_marketplace_url))?;
         if matches!(&self.secrets_key, Some(key) if key.expose().len() < 16) {
             return Err("SECRETS_KEY must be at least 16 characters (try: openssl rand -base64 32)".into());
         }

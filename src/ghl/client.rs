@@ -52,6 +52,16 @@ impl GhlError {
         }
     }
 
+    /// Whether the same call may succeed later: GHL unreachable, busy
+    /// (429) or failing (5xx), or the store not answering.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) | Self::Store(_) => true,
+            Self::Status { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Status { status, .. } => Some(*status),
@@ -102,11 +112,20 @@ impl GhlClient {
         }
     }
 
-    /// Sends a request made for `location` once the rate limit allows it,
-    /// and reads GHL's JSON answer.
+    /// Sends a request made for `location` (or, for an agency-level call,
+    /// the company) once the rate limit allows it, notes what GHL's
+    /// `X-RateLimit-*` headers say, and reads GHL's JSON answer.
     pub async fn send(&self, location: &str, request: RequestBuilder) -> Result<Value, GhlError> {
-        self.limiter.acquire(location).await;
+        self.limiter
+            .acquire(location)
+            .await
+            .map_err(|until_tomorrow| GhlError::Status {
+                status: 429,
+                message: format!("GHL's daily request limit for {location} is used up"),
+                retry_after: Some(until_tomorrow),
+            })?;
         let response = request.send().await.map_err(transport)?;
+        self.limiter.observe(location, response.headers());
         read(response).await
     }
 
@@ -203,6 +222,19 @@ mod tests {
         let forbidden = read(answer(403, r#"{"message":"no access"}"#)).await.unwrap_err();
         assert_eq!(forbidden.status(), Some(403));
         assert_eq!(read(answer(200, r#"{"ok":1}"#)).await.unwrap()["ok"], 1);
+    }
+
+    #[test]
+    fn only_failures_that_may_pass_are_transient() {
+        let status = |status| GhlError::Status {
+            status,
+            message: String::new(),
+            retry_after: None,
+        };
+        assert!(status(429).is_transient() && status(503).is_transient());
+        assert!(GhlError::Transport("reset".into()).is_transient());
+        assert!(!status(400).is_transient() && !GhlError::Unauthorized.is_transient());
+        assert!(!GhlError::NotConfigured("x").is_transient());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Inbound WhatsApp messages into a GHL location's Conversations: find the
-//! contact by phone (every WhatsApp form of the number) or create it, put
-//! media where GHL can show it (see [`super::media`]), then add the message with `altId` = the
-//! WhatsApp id. Messages typed on the linked phone go in as `outbound`.
+//! contact by phone (every WhatsApp form of the number) or create it, find
+//! or start its conversation, put media where GHL can show it (see
+//! [`super::media`]), then add the message to that conversation with
+//! `altId` = the WhatsApp id. Messages typed on the linked phone go in as
+//! `outbound`.
 
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
 use super::media::{MediaFiles, Prepared};
@@ -59,7 +61,10 @@ struct UploadPlace<'a> {
 }
 
 impl Mirror {
-    /// Adds the job's message to the location's Conversations.
+    /// Adds the job's message to the location's Conversations: in the
+    /// contact's conversation, with every field apps/conversations.json's
+    /// ProcessMessageBodyDto requires (type, conversationId, contactId,
+    /// conversationProviderId).
     pub async fn mirror(
         &self,
         token: &SecretText,
@@ -67,7 +72,13 @@ impl Mirror {
         job: &MirrorJob,
     ) -> Result<(), GhlError> {
         let contact = self.contact_for(token, job).await?;
-        let (attachments, link) = self.attachments(token, job, &contact).await?;
+        let conversation = self.conversation_for(token, &job.location_id, &contact).await?;
+        let place = UploadPlace {
+            location: &job.location_id,
+            contact: &contact,
+            conversation: &conversation,
+        };
+        let (attachments, link) = self.attachments(token, job, &place).await?;
         let mut message = job.text.clone();
         if let Some(link) = link {
             message = if message.is_empty() {
@@ -78,6 +89,7 @@ impl Mirror {
         }
         let body = json!({
             "type": "SMS",
+            "conversationId": conversation,
             "contactId": contact,
             "conversationProviderId": provider_id,
             "message": message,
@@ -142,7 +154,7 @@ impl Mirror {
         &self,
         token: &SecretText,
         job: &MirrorJob,
-        contact: &str,
+        place: &UploadPlace<'_>,
     ) -> Result<(Vec<String>, Option<String>), GhlError> {
         let Some(url) = &job.media_url else {
             return Ok((Vec::new(), None));
@@ -150,18 +162,12 @@ impl Mirror {
         let Prepared::Upload { bytes, mime } = self.files.prepare(url, job.mime_type.as_deref()).await else {
             return Ok((Vec::new(), Some(url.clone())));
         };
-        let conversation = self.conversation_for(token, &job.location_id, contact).await?;
-        let place = UploadPlace {
-            location: &job.location_id,
-            contact,
-            conversation: &conversation,
-        };
         let filename = format!(
             "{}.{}",
             job.wa_message_id,
             crate::inbound::media_store::extension_for(Some(&mime))
         );
-        match self.upload(token, &place, bytes, &mime, filename).await {
+        match self.upload(token, place, bytes, &mime, filename).await {
             Ok(uploaded) => Ok((vec![uploaded], None)),
             Err(GhlError::Status {
                 status: 413 | 415, ..
@@ -170,6 +176,9 @@ impl Mirror {
         }
     }
 
+    /// The contact's conversation (one per contact): found with GET
+    /// /conversations/search, else made with POST /conversations/
+    /// (apps/conversations.json).
     async fn conversation_for(
         &self,
         token: &SecretText,

@@ -10,10 +10,14 @@ use crate::support::secrets::{SecretBox, SecretText};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// The scopes the provider needs.
+/// The scopes the provider needs (docs/oauth/Scopes.md in
+/// GoHighLevel/highlevel-api-docs): messages, conversations and contacts
+/// for each location, and for an agency install `oauth.readonly` (GET
+/// /oauth/installedLocations) and `oauth.write` (POST /oauth/locationToken).
 pub const SCOPES: &str = "conversations/message.write conversations/message.readonly conversations.readonly \
-     conversations.write contacts.readonly contacts.write locations.readonly";
-const AUTHORIZE_URL: &str = "https://marketplace.gohighlevel.com/oauth/chooselocation";
+     conversations.write contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write";
+/// The Authorization Page's path on the marketplace (docs/oauth/Authorization.md).
+const AUTHORIZE_PATH: &str = "/v2/oauth/chooselocation";
 
 /// The app's settings, complete enough to talk OAuth.
 #[derive(Debug, Clone)]
@@ -42,6 +46,8 @@ pub struct GhlApp {
     env: SavedApp,
     env_secret: Option<SecretText>,
     redirect_uri: Option<String>,
+    /// GHL_MARKETPLACE_URL: the install URL's host (white-labelled or not).
+    marketplace: String,
 }
 
 impl GhlApp {
@@ -64,6 +70,7 @@ impl GhlApp {
             },
             env_secret: raw.ghl_client_secret.clone(),
             redirect_uri,
+            marketplace: raw.ghl_marketplace_url.trim_end_matches('/').to_owned(),
         }
     }
 
@@ -73,6 +80,12 @@ impl GhlApp {
 
     pub fn redirect_uri(&self) -> Option<&str> {
         self.redirect_uri.as_deref()
+    }
+
+    /// Where an agency admin goes to install the app; `state` comes back on
+    /// GHL's redirect (see [`super::install_state`]).
+    pub fn install_url(&self, client_id: &str, redirect_uri: &str, state: &str) -> String {
+        install_url(&self.marketplace, client_id, redirect_uri, state)
     }
 
     async fn saved(&self) -> Result<SavedApp, GhlError> {
@@ -168,10 +181,10 @@ pub fn app_id_of(client_id: &str) -> String {
     client_id.split('-').next().unwrap_or(client_id).to_owned()
 }
 
-/// Where an agency admin goes to install the app; `state` comes back on
-/// GHL's redirect (see [`super::install_state`]).
-pub fn install_url(client_id: &str, redirect_uri: &str, state: &str) -> String {
-    let mut url = reqwest::Url::parse(AUTHORIZE_URL).expect("a fixed URL parses");
+/// The Authorization Page URL of docs/oauth/Authorization.md on `marketplace`.
+fn install_url(marketplace: &str, client_id: &str, redirect_uri: &str, state: &str) -> String {
+    let page = format!("{marketplace}{AUTHORIZE_PATH}");
+    let mut url = reqwest::Url::parse(&page).expect("GHL_MARKETPLACE_URL is checked at start");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("redirect_uri", redirect_uri)
@@ -196,12 +209,21 @@ mod tests {
 
     #[test]
     fn the_install_url_carries_the_redirect_scopes_and_state() {
-        let url = install_url("app-1", "https://gw.example/ghl/oauth/callback", "s1");
+        let url = install_url(
+            "https://marketplace.gohighlevel.com",
+            "app-1",
+            "https://gw.example/ghl/oauth/callback",
+            "s1",
+        );
         assert!(
-            url.starts_with("https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code")
+            url.starts_with("https://marketplace.gohighlevel.com/v2/oauth/chooselocation?response_type=code")
         );
         assert!(url.contains("redirect_uri=https%3A%2F%2Fgw.example%2Fghl%2Foauth%2Fcallback"));
         assert!(url.contains("client_id=app-1") && url.contains("contacts.write"));
+        assert!(
+            url.contains("oauth.readonly+oauth.write"),
+            "agency installs: {url}"
+        );
         assert!(url.ends_with("&state=s1"));
     }
 }

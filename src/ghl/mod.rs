@@ -5,6 +5,7 @@
 //! all through one rate-limited client.
 
 pub mod app_events;
+pub mod budget;
 pub mod client;
 pub mod conversations;
 pub mod install_state;

@@ -84,13 +84,61 @@ async fn token_call(client: &GhlClient, form: &[(&str, &str)]) -> Result<TokenGr
     grant_of(&client.send_unlimited(request).await?)
 }
 
-/// The locations of an agency install that have the app.
+/// How many locations GHL lists at once: `limit`'s default in
+/// apps/oauth.json (GET /oauth/installedLocations), asked for explicitly.
+const PAGE: usize = 20;
+
+/// One page of an agency's installed locations.
+struct Page {
+    installed: Vec<String>,
+    /// How many entries the page had, installed or not.
+    listed: usize,
+}
+
+/// Every location of an agency install that has the app, page by page
+/// (`skip`/`limit`) until GHL lists no more. Agency-level calls count
+/// against the agency's own rate limit (docs/oauth/Authorization.md: per
+/// location or company).
 pub async fn installed_locations(
     client: &GhlClient,
     company_token: &SecretText,
     company_id: &str,
     app_id: &str,
 ) -> Result<Vec<String>, GhlError> {
+    let (mut found, mut skip) = (Vec::new(), 0);
+    loop {
+        let from = skip.to_string();
+        let filter = [("appId", app_id), ("skip", from.as_str())];
+        let page = installed_page(client, company_token, company_id, &filter).await?;
+        found.extend(page.installed);
+        skip += page.listed;
+        if page.listed < PAGE {
+            return Ok(found);
+        }
+    }
+}
+
+/// Whether the agency's install reaches `location` (GHL's `locationId`
+/// filter on the same list).
+pub async fn installed_in(
+    client: &GhlClient,
+    company_token: &SecretText,
+    company_id: &str,
+    app_id: &str,
+    location: &str,
+) -> Result<bool, GhlError> {
+    let filter = [("appId", app_id), ("skip", "0"), ("locationId", location)];
+    let page = installed_page(client, company_token, company_id, &filter).await?;
+    Ok(page.installed.iter().any(|id| id == location))
+}
+
+async fn installed_page(
+    client: &GhlClient,
+    company_token: &SecretText,
+    company_id: &str,
+    filter: &[(&str, &str)],
+) -> Result<Page, GhlError> {
+    let limit = PAGE.to_string();
     let request = client
         .request(
             Method::GET,
@@ -100,22 +148,29 @@ pub async fn installed_locations(
         )
         .query(&[
             ("companyId", company_id),
-            ("appId", app_id),
             ("isInstalled", "true"),
-        ]);
-    let answer = client.send_unlimited(request).await?;
+            ("limit", &limit),
+        ])
+        .query(filter);
+    let answer = client.send(company_id, request).await?;
     let locations = answer
         .get("locations")
         .and_then(Value::as_array)
         .ok_or_else(|| GhlError::BadAnswer("no locations in GHL's answer".into()))?;
-    Ok(locations
+    let installed = locations
         .iter()
         .filter(|l| l.get("isInstalled").and_then(Value::as_bool).unwrap_or(true))
         .filter_map(|l| l.get("_id").and_then(Value::as_str).map(str::to_owned))
-        .collect())
+        .collect();
+    Ok(Page {
+        installed,
+        listed: locations.len(),
+    })
 }
 
-/// A location's own token, from the agency's.
+/// A location's own token, from the agency's. GHL's answer (2021-07-28,
+/// apps/oauth.json) has no refresh token and no `companyId`: the grant
+/// names the agency it came from, whose token renews it.
 pub async fn location_token(
     client: &GhlClient,
     company_token: &SecretText,
@@ -130,7 +185,12 @@ pub async fn location_token(
             Some(company_token),
         )
         .form(&[("companyId", company_id), ("locationId", location_id)]);
-    grant_of(&client.send_unlimited(request).await?)
+    let grant = grant_of(&client.send(company_id, request).await?)?;
+    Ok(TokenGrant {
+        company_id: Some(company_id.to_owned()),
+        location_id: grant.location_id.clone().or_else(|| Some(location_id.to_owned())),
+        ..grant
+    })
 }
 
 #[cfg(test)]
@@ -151,6 +211,18 @@ mod tests {
             Some("r")
         );
         assert_eq!(grant.company_id.as_deref(), Some("co1"));
+    }
+
+    #[test]
+    fn a_location_token_made_from_an_agencys_reads_without_refresh_token_or_company() {
+        let answer = serde_json::json!({
+            "access_token": "a", "token_type": "Bearer", "expires_in": 86399,
+            "scope": "conversations.write", "locationId": "loc1", "userId": "u1"
+        });
+        let grant = grant_of(&answer).unwrap();
+        assert!(!grant.is_company());
+        assert!(grant.refresh_token.is_none() && grant.company_id.is_none());
+        assert_eq!(grant.location_id.as_deref(), Some("loc1"));
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! collecting 429s. With Redis the window is shared by every process; the
 //! process's own window is the fallback while Redis does not answer (and
 //! the whole budget with the embedded store, which serves one process).
+//! GHL's daily limit and what its `X-RateLimit-*` headers say are kept in
+//! [`super::budget`]. A "location" here is any resource GHL counts by: a
+//! location, or a company for agency-level calls.
 
+use super::budget::{DailyBudget, Observed};
 use super::shared_window::SharedWindow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -19,6 +23,7 @@ pub struct RateLimiter {
     window: Duration,
     recent: Mutex<HashMap<String, VecDeque<Instant>>>,
     shared: Option<SharedWindow>,
+    daily: DailyBudget,
 }
 
 impl Default for RateLimiter {
@@ -34,6 +39,7 @@ impl RateLimiter {
             window,
             recent: Mutex::new(HashMap::new()),
             shared: None,
+            daily: DailyBudget::default(),
         }
     }
 
@@ -45,8 +51,13 @@ impl RateLimiter {
         }
     }
 
-    /// Waits until `location` may make one more request, and counts it.
-    pub async fn acquire(&self, location: &str) {
+    /// Waits until `location` may make one more request, and counts it;
+    /// `Err` with the time until the next UTC day when its daily limit is
+    /// used up.
+    pub async fn acquire(&self, location: &str) -> Result<(), Duration> {
+        if let Some(pause) = self.daily.take(location, crate::support::clock::now_ms())? {
+            tokio::time::sleep(pause).await;
+        }
         loop {
             let wait = match &self.shared {
                 Some(shared) => match shared.try_take(location, self.limit, self.window).await {
@@ -60,9 +71,16 @@ impl RateLimiter {
             };
             match wait {
                 Some(wait) => tokio::time::sleep(wait).await,
-                None => return,
+                None => return Ok(()),
             }
         }
+    }
+
+    /// Takes in the `X-RateLimit-*` headers of GHL's answer for `location`.
+    pub fn observe(&self, location: &str, headers: &reqwest::header::HeaderMap) {
+        let observed = Observed::from_headers(headers);
+        self.daily
+            .observe(location, observed, crate::support::clock::now_ms());
     }
 
     /// Counts a request at `now` when the window has room; otherwise how

@@ -68,17 +68,72 @@ impl TokenKeeper {
         Ok(locations)
     }
 
-    /// A location added to an agency install later (GHL's INSTALL event):
-    /// its token is made from the agency's.
-    pub async fn add_company_location(&self, company: &str, location: &str) -> Result<(), GhlError> {
-        let company_token = self.access_token(company).await?;
-        let made = oauth::location_token(&self.client, &company_token, company, location).await?;
-        self.save_new(location, TokenOwnerKind::Location, &made).await
+    /// A location the app reached after an agency install (GHL's INSTALL
+    /// event; installed via future locations it names no company, see
+    /// docs/webhook events/AppInstall.md): its token is made from the token
+    /// of the agency whose install covers it. The agency, or `None` when no
+    /// agency held here covers it.
+    pub async fn add_location(
+        &self,
+        location: &str,
+        named: Option<&str>,
+    ) -> Result<Option<String>, GhlError> {
+        let Some(company) = self.agency_of(location, named).await? else {
+            return Ok(None);
+        };
+        let company_token = self.access_token(&company).await?;
+        let made = oauth::location_token(&self.client, &company_token, &company, location).await?;
+        self.save_new(location, TokenOwnerKind::Location, &made).await?;
+        Ok(Some(company))
+    }
+
+    /// The agency held here whose install covers `location`: the one the
+    /// event names; else the one its stored token came from; else the one
+    /// GHL lists it under (installedLocations filtered by `locationId`).
+    async fn agency_of(&self, location: &str, named: Option<&str>) -> Result<Option<String>, GhlError> {
+        let tokens = self.store.tokens().await?;
+        let agencies: Vec<&str> = tokens
+            .iter()
+            .filter(|t| t.kind == TokenOwnerKind::Company)
+            .map(|t| t.owner_id.as_str())
+            .collect();
+        if let Some(named) = named {
+            return Ok(agencies.contains(&named).then(|| named.to_owned()));
+        }
+        let stored = tokens.iter().find(|t| t.owner_id == location);
+        if let Some(company) = stored.and_then(|t| t.company_id.as_deref()) {
+            return Ok(agencies.contains(&company).then(|| company.to_owned()));
+        }
+        let app_id = self.app.credentials().await?.app_id;
+        for agency in agencies {
+            let token = self.access_token(agency).await?;
+            if oauth::installed_in(&self.client, &token, agency, &app_id, location).await? {
+                return Ok(Some(agency.to_owned()));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether `owner` has a token.
     pub async fn has(&self, owner: &str) -> Result<bool, GhlError> {
         Ok(self.store.token(owner).await?.is_some())
+    }
+
+    /// Forgets an agency's token and every location token installed under
+    /// it or made from it (GHL's agency UNINSTALL, docs/webhook
+    /// events/AppUninstall.md). Returns the ids forgotten.
+    pub async fn forget_agency(&self, company: &str) -> Result<Vec<String>, GhlError> {
+        let tokens = self.store.tokens().await?;
+        let of_agency = tokens
+            .iter()
+            .filter(|t| t.owner_id == company || t.company_id.as_deref() == Some(company));
+        let mut forgotten = Vec::new();
+        for token in of_agency {
+            if self.forget(&token.owner_id).await? {
+                forgotten.push(token.owner_id.clone());
+            }
+        }
+        Ok(forgotten)
     }
 
     /// Forgets an owner's tokens (GHL's UNINSTALL event); false when none.

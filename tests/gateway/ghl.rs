@@ -130,7 +130,12 @@ async fn forwards_are_signed_when_a_secret_is_set(env: TestEnv) {
 /// A test signing key and its public key as GHL_WEBHOOK_PUBLIC_KEY takes it
 /// (SPKI DER: the RFC 8410 prefix, then the 32 key bytes; base64).
 pub fn provider_key() -> (SigningKey, String) {
-    let signing = SigningKey::from_bytes(&[9u8; 32]);
+    provider_key_of(9)
+}
+
+/// Another signing key (made from `seed`) and its public key.
+pub fn provider_key_of(seed: u8) -> (SigningKey, String) {
+    let signing = SigningKey::from_bytes(&[seed; 32]);
     let mut der = vec![
         0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
     ];

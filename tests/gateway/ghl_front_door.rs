@@ -44,13 +44,14 @@ async fn the_oauth_callback_acts_only_on_a_state_it_issued_once(env: TestEnv) {
 
     // The link is made before a restart (another process, on Redis) and
     // redeemed after it.
-    let state = gw.install_state().await;
+    let redirect = ghl.consent(&gw.install_url().await, &code);
     gw.stop().await;
     let gw = env.start(&provider_settings(&ghl, provider_key().1, true)).await;
-    let (status, page) = gw.ghl_callback(&format!("code={code}&state={state}")).await;
+    let (status, page) = gw.ghl_callback(&redirect).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(connection_ids(&gw).await, [LOCATION]);
     let again = ghl.location_install_code(LOCATION);
+    let state = redirect.split("&state=").nth(1).unwrap();
     let (status, page) = gw.ghl_callback(&format!("code={again}&state={state}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "used once: {page}");
     assert_eq!(token_exchanges(&ghl), 1);
@@ -62,7 +63,7 @@ async fn app_events_for_another_app_stale_or_seen_before_are_not_obeyed(env: Tes
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public.clone(), true).await;
     assert_eq!(
-        gw.ghl_install(&ghl.location_install_code(LOCATION)).await.0,
+        ghl.install(&gw, &ghl.location_install_code(LOCATION)).await.0,
         StatusCode::OK
     );
     let post = |gw: &crate::common::Gateway, event: &Value| {
@@ -107,7 +108,7 @@ async fn app_events_for_another_app_stale_or_seen_before_are_not_obeyed(env: Tes
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert!(connection_ids(&gw).await.is_empty());
     assert_eq!(
-        gw.ghl_install(&ghl.location_install_code(LOCATION)).await.0,
+        ghl.install(&gw, &ghl.location_install_code(LOCATION)).await.0,
         StatusCode::OK
     );
     // The same signed body again, after a restart (another process, on Redis).
@@ -130,7 +131,7 @@ async fn a_delivery_for_a_location_without_a_route_is_refused(env: TestEnv) {
     // but has no route, "loc0" has neither.
     let gw = provider_gateway(&env, &ghl, public, true).await;
     let code = ghl.company_install_code("co1", &[LOCATION, "loc9"]);
-    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
+    assert_eq!(ghl.install(&gw, &code).await.0, StatusCode::OK);
     let contact = ghl.add_contact("loc9", "+5511999999999");
     let message = ghl.add_outbound_message("loc9", &contact);
     let body = json!({ "contactId": contact, "locationId": "loc9", "messageId": message, "type": "SMS",

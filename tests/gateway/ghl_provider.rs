@@ -69,7 +69,7 @@ async fn simulate_inbound(gw: &Gateway, body: Value) {
 /// A provider gateway with LOCATION installed.
 async fn installed_gateway(env: &TestEnv, ghl: &FakeGhl, provider: bool) -> Gateway {
     let gw = provider_gateway(env, ghl, provider_key().1, provider).await;
-    let (status, page) = gw.ghl_install(&ghl.location_install_code(LOCATION)).await;
+    let (status, page) = ghl.install(&gw, &ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     gw
 }
@@ -87,11 +87,12 @@ pub async fn finish(gw: Gateway, ghl: &FakeGhl) {
 async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
     let ghl = FakeGhl::start().await;
     let gw = provider_gateway(&env, &ghl, provider_key().1, true).await;
-    let (status, page) = gw.ghl_install("not-a-code").await;
+    let unknown_code = format!("code=not-a-code&state={}", gw.install_state().await);
+    let (status, page) = gw.ghl_callback(&unknown_code).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
 
     let code = ghl.company_install_code("co1", &["loc1", "loc2"]);
-    let (status, page) = gw.ghl_install(&code).await;
+    let (status, page) = ghl.install(&gw, &code).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("loc1") && page.contains("loc2"), "{page}");
     assert_eq!(connection_ids(&gw).await, ["co1", "loc1", "loc2"]);
@@ -126,7 +127,7 @@ async fn app_events_add_later_locations_and_forget_uninstalled_ones(env: TestEnv
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     let code = ghl.company_install_code("co1", &["loc1"]);
-    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
+    assert_eq!(ghl.install(&gw, &code).await.0, StatusCode::OK);
     ghl.install_in_company("co1", "loc2");
     let post_event = |event: Value| {
         let (text, signature) = signed_delivery(&signing, &app_event(event));
@@ -143,7 +144,7 @@ async fn app_events_add_later_locations_and_forget_uninstalled_ones(env: TestEnv
                         "locationId": "loc2", "companyId": "co1" });
     assert_eq!(post_event(added).await.unwrap().status(), StatusCode::OK);
     assert_eq!(connection_ids(&gw).await, ["co1", "loc1", "loc2"]);
-    let removed = json!({ "type": "UNINSTALL", "appId": FakeGhl::APP_ID, "locationId": "loc1" });
+    let removed = ghl.location_uninstall_event("loc1");
     assert_eq!(post_event(removed).await.unwrap().status(), StatusCode::OK);
     assert_eq!(connection_ids(&gw).await, ["co1", "loc2"]);
     let unsigned = gw
@@ -162,7 +163,7 @@ async fn provider_sends_report_their_statuses_forward_only(env: TestEnv) {
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     let code = ghl.location_install_code(LOCATION);
-    assert_eq!(gw.ghl_install(&code).await.0, StatusCode::OK);
+    assert_eq!(ghl.install(&gw, &code).await.0, StatusCode::OK);
     let contact = ghl.add_contact(LOCATION, "+5511999999999");
     let message = ghl.add_outbound_message(LOCATION, &contact);
     ghl.forbid_next_status_updates(&message, 2);
@@ -215,7 +216,7 @@ async fn a_delivery_that_cannot_be_sent_is_reported_failed(env: TestEnv) {
     let (signing, public) = provider_key();
     let gw = provider_gateway(&env, &ghl, public, true).await;
     assert_eq!(
-        gw.ghl_install(&ghl.location_install_code(LOCATION)).await.0,
+        ghl.install(&gw, &ghl.location_install_code(LOCATION)).await.0,
         StatusCode::OK
     );
     let contact = ghl.add_contact(LOCATION, "+5511999999999");
@@ -453,7 +454,11 @@ async fn inbound_waits_for_the_provider_id_then_goes_in(env: TestEnv) {
         (StatusCode::OK, Some(PROVIDER_ID))
     );
     let retry = format!("/api/forwards/{}/retry", job["id"].as_str().unwrap());
-    assert_eq!(gw.post(&retry, json!({})).await.0, StatusCode::OK);
+    // Refused (409) while a forwarder holds the job for its own next try.
+    eventually("the retry is taken", || async {
+        gw.post(&retry, json!({})).await.0 == StatusCode::OK
+    })
+    .await;
     eventually("the message is in GHL", || async {
         ghl.inbound_messages().len() == 1
     })
@@ -478,7 +483,7 @@ async fn installs_and_route_changes_apply_from_the_next_inbound(env: TestEnv) {
         }
     };
     stored("R1").await;
-    let (status, page) = gw.ghl_install(&ghl.location_install_code(LOCATION)).await;
+    let (status, page) = ghl.install(&gw, &ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     stored("R2").await;
     eventually("the message after the install is in GHL", || async {

@@ -16,6 +16,7 @@ mod damaged_store;
 mod fake_ghl;
 mod front_door;
 mod ghl;
+mod ghl_agency;
 mod ghl_front_door;
 mod ghl_provider;
 mod healthcheck;

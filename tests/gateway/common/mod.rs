@@ -211,11 +211,16 @@ impl Gateway {
         body.as_array().cloned().unwrap_or_default()
     }
 
-    /// The `state` of a fresh install link (GET /api/ghl/app mints one).
-    pub async fn install_state(&self) -> String {
+    /// A fresh install link (GET /api/ghl/app mints one).
+    pub async fn install_url(&self) -> String {
         let (status, app) = self.get("/api/ghl/app").await;
         assert_eq!(status, StatusCode::OK, "{app}");
-        let link = reqwest::Url::parse(app["installUrl"].as_str().expect("an install link")).unwrap();
+        app["installUrl"].as_str().expect("an install link").to_owned()
+    }
+
+    /// The `state` of a fresh install link.
+    pub async fn install_state(&self) -> String {
+        let link = reqwest::Url::parse(&self.install_url().await).unwrap();
         let state = link.query_pairs().find(|(name, _)| name == "state");
         state.expect("the install link carries a state").1.into_owned()
     }
@@ -225,13 +230,6 @@ impl Gateway {
         let url = self.url(&format!("/ghl/oauth/callback?{query}"));
         let response = self.http.get(url).send().await.unwrap();
         (response.status(), response.text().await.unwrap())
-    }
-
-    /// Opens a fresh install link and follows GHL's redirect back with
-    /// `code` and the link's state, as the admin's browser does.
-    pub async fn ghl_install(&self, code: &str) -> (StatusCode, String) {
-        let state = self.install_state().await;
-        self.ghl_callback(&format!("code={code}&state={state}")).await
     }
 
     pub async fn send_text(&self, instance: &str, to: &str, text: &str) -> String {

@@ -109,45 +109,53 @@ async fn contacts_are_one_per_phone_and_conversations_one_per_contact() {
     assert_eq!(search.query["number"], "+15551234567");
 }
 
-fn inbound(contact_id: &str, alt_id: &str) -> Value {
+fn inbound(conversation_id: &str, contact_id: &str, alt_id: &str) -> Value {
     json!({
-        "type": "SMS", "contactId": contact_id, "conversationProviderId": "provider1",
+        "type": "SMS", "conversationId": conversation_id, "contactId": contact_id,
+        "conversationProviderId": "provider1",
         "message": "hola", "direction": "inbound", "altId": alt_id,
     })
 }
 
 #[tokio::test]
-async fn inbound_messages_are_one_per_alt_id_and_need_a_provider() {
+async fn inbound_messages_are_one_per_alt_id_and_need_every_required_field() {
     let ghl = Ghl::start().await;
     let token = ghl.location_token("loc1").await;
     let contact = ghl.fake.add_contact("loc1", "+15551234567");
+    let conversation = ghl.fake.add_conversation("loc1", &contact);
     let path = "/conversations/messages/inbound";
-    let (status, first) = ghl
-        .post(path, &token, CONVERSATIONS, inbound(&contact, "wa-1"))
-        .await;
+    let body = inbound(&conversation, &contact, "wa-1");
+    let (status, first) = ghl.post(path, &token, CONVERSATIONS, body.clone()).await;
     assert_eq!(
         (status, &first["success"]),
         (StatusCode::OK, &json!(true)),
         "{first}"
     );
-    assert_eq!(first["message"], "Message queued");
-    let (_, again) = ghl
-        .post(path, &token, CONVERSATIONS, inbound(&contact, "wa-1"))
-        .await;
+    assert_eq!(first["conversationId"], conversation.as_str());
+    let (_, again) = ghl.post(path, &token, CONVERSATIONS, body.clone()).await;
     assert_eq!(again, first);
     assert_eq!(ghl.fake.repeated_alt_ids(), ["wa-1"]);
     assert!(ghl.fake.problems().is_empty(), "{:?}", ghl.fake.problems());
 
-    let mut orphan = inbound(&contact, "wa-2");
-    orphan.as_object_mut().unwrap().remove("conversationProviderId");
-    let request = ghl
-        .request(Method::POST, path, &token, CONVERSATIONS)
-        .json(&orphan);
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(response.text().await.unwrap(), "", "GHL's trap: 201 and nothing");
-    assert_eq!(ghl.fake.inbound_messages(), [inbound(&contact, "wa-1")]);
-    assert_eq!(ghl.problems_with("no conversationProviderId"), 1);
+    for field in ["type", "conversationId", "contactId", "conversationProviderId"] {
+        let mut lacking = inbound(&conversation, &contact, "wa-2");
+        lacking.as_object_mut().unwrap().remove(field);
+        let (status, reply) = ghl.post(path, &token, CONVERSATIONS, lacking).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "without {field}");
+        assert_eq!(reply["message"], json!([format!("{field} should not be empty")]));
+    }
+    let stranger = ghl.fake.add_contact("loc1", "+15557654321");
+    let (status, _) = ghl
+        .post(
+            path,
+            &token,
+            CONVERSATIONS,
+            inbound(&conversation, &stranger, "wa-3"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "another contact's conversation");
+    assert_eq!(ghl.fake.inbound_messages(), [body]);
+    assert_eq!(ghl.fake.problems().len(), 5, "{:?}", ghl.fake.problems());
 }
 
 #[tokio::test]

@@ -12,6 +12,24 @@ use serde_json::Value;
 const OAUTH: &str = "2021-07-28";
 const CONTACTS: &str = "2021-07-28";
 const CONVERSATIONS: &str = "2021-04-15";
+/// The scopes provider mode asks for (docs/oauth/Scopes.md).
+const SCOPES: &str = "conversations/message.write conversations/message.readonly conversations.readonly \
+                      conversations.write contacts.readonly contacts.write locations.readonly \
+                      oauth.readonly oauth.write";
+
+/// An install URL as docs/oauth/Authorization.md spells it, asking for `scopes`.
+fn install_url(host: &str, scopes: &str) -> String {
+    let params = [
+        ("response_type", "code"),
+        ("redirect_uri", "https://gw.example/ghl/oauth/callback"),
+        ("client_id", FakeGhl::CLIENT_ID),
+        ("scope", scopes),
+    ];
+    let base = format!("https://{host}/v2/oauth/chooselocation");
+    reqwest::Url::parse_with_params(&base, &params)
+        .unwrap()
+        .to_string()
+}
 
 struct Ghl {
     fake: FakeGhl,
@@ -44,6 +62,14 @@ impl Ghl {
     }
 
     async fn exchange_code(&self, code: &str, user_type: &str) -> Value {
+        self.exchange_scoped(code, user_type, SCOPES).await
+    }
+
+    /// Consents to `code` through an install URL asking for `scopes`, then
+    /// exchanges it.
+    async fn exchange_scoped(&self, code: &str, user_type: &str, scopes: &str) -> Value {
+        self.fake
+            .consent(&install_url("marketplace.gohighlevel.com", scopes), code);
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code),

@@ -29,10 +29,10 @@ fn find<'a>(state: &'a State, location_id: &str, phone: &str) -> Option<&'a Cont
         .find(|contact| contact.location_id == location_id && contact.phone == phone)
 }
 
-/// GET /contacts/search/duplicate
+/// GET /contacts/search/duplicate (apps/contacts.json: scope contacts.readonly)
 pub(super) fn search_duplicate(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONTACTS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "contacts.readonly")?;
     let [location_id, phone] = state.require(req, &req.query, ["locationId", "number"])?;
     state.location_bearer(req, &location_id)?;
     check_phone(state, req, &phone)?;
@@ -40,10 +40,10 @@ pub(super) fn search_duplicate(state: &mut State, req: &SeenRequest) -> Result<R
     Ok(Reply::ok(json!({ "contact": contact })))
 }
 
-/// POST /contacts/upsert
+/// POST /contacts/upsert (apps/contacts.json: scope contacts.write)
 pub(super) fn upsert(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONTACTS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "contacts.write")?;
     let fields = req.json_fields();
     let [location_id, phone] = state.require(req, &fields, ["locationId", "phone"])?;
     state.location_bearer(req, &location_id)?;

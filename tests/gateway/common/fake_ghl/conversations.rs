@@ -35,25 +35,28 @@ fn conversation_json(conversation: &Conversation) -> Value {
     })
 }
 
-/// GET /conversations/search
+/// GET /conversations/search (apps/conversations.json: scope
+/// conversations.readonly; `locationId` required, `contactId` optional)
 pub(super) fn search(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONVERSATIONS_VERSION)?;
-    state.bearer(req)?;
-    let [location_id, contact_id] = state.require(req, &req.query, ["locationId", "contactId"])?;
+    state.scoped(req, "conversations.readonly")?;
+    let [location_id] = state.require(req, &req.query, ["locationId"])?;
     state.location_bearer(req, &location_id)?;
+    let contact_id = req.query.get("contactId");
     let found: Vec<Value> = state
         .conversations
         .iter()
-        .filter(|c| c.location_id == location_id && c.contact_id == contact_id)
+        .filter(|c| c.location_id == location_id && contact_id.is_none_or(|id| *id == c.contact_id))
         .map(conversation_json)
         .collect();
     Ok(Reply::ok(json!({ "total": found.len(), "conversations": found })))
 }
 
-/// POST /conversations/
+/// POST /conversations/ (apps/conversations.json: scope conversations.write;
+/// CreateConversationDto requires `locationId` and `contactId`)
 pub(super) fn create(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONVERSATIONS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "conversations.write")?;
     let fields = req.json_fields();
     let [location_id, contact_id] = state.require(req, &fields, ["locationId", "contactId"])?;
     state.location_bearer(req, &location_id)?;
@@ -71,10 +74,11 @@ pub(super) fn create(state: &mut State, req: &SeenRequest) -> Result<Reply, Repl
     ))
 }
 
-/// POST /conversations/messages/upload
+/// POST /conversations/messages/upload (apps/conversations.json: scope
+/// conversations/message.write)
 pub(super) fn upload(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONVERSATIONS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "conversations/message.write")?;
     let (texts, file) = read_upload(state, req)?;
     let [conversation_id, contact_id, location_id] =
         state.require(req, &texts, ["conversationId", "contactId", "locationId"])?;

@@ -95,15 +95,6 @@ impl Reply {
         Self::json(200, body)
     }
 
-    /// GHL's trap: a success status with nothing in the body.
-    pub(super) fn empty(status: u16) -> Self {
-        Self {
-            status: StatusCode::from_u16(status).unwrap(),
-            content_type: None,
-            body: Vec::new(),
-        }
-    }
-
     pub(super) fn file(content_type: &str, bytes: Vec<u8>) -> Self {
         Self {
             status: StatusCode::OK,

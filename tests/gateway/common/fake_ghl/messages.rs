@@ -7,24 +7,25 @@ use serde_json::{json, Value};
 
 const STATUSES: [&str; 4] = ["pending", "delivered", "read", "failed"];
 
-/// POST /conversations/messages/inbound
+/// POST /conversations/messages/inbound (apps/conversations.json: scope
+/// conversations/message.write; ProcessMessageBodyDto requires `type`,
+/// `conversationId`, `contactId` and `conversationProviderId`, else 422).
 pub(super) fn inbound(state: &mut State, req: &SeenRequest) -> Result<Reply, Reply> {
     state.check_version(req, CONVERSATIONS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "conversations/message.write")?;
     let fields = req.json_fields();
-    if fields.get("conversationProviderId").is_none_or(String::is_empty) {
-        // GHL's trap: a "success" with no body, and the message is gone.
-        let problem = format!("{}: no conversationProviderId, GHL drops the message", req.line());
-        return Ok(state.reject(problem, Reply::empty(201)));
-    }
-    let [kind, contact_id] = state.require(req, &fields, ["type", "contactId"])?;
+    let [kind, conversation_id, contact_id, _provider] = state.require(
+        req,
+        &fields,
+        ["type", "conversationId", "contactId", "conversationProviderId"],
+    )?;
     let location_id = contact_location(state, req, &contact_id)?;
     state.location_bearer(req, &location_id)?;
     check_content(state, req, &kind)?;
-    let conversation_id = conversation_for(state, req, &location_id, &contact_id)?;
+    check_conversation(state, req, &conversation_id, &contact_id)?;
     let alt_id = fields.get("altId").cloned();
     let (conversation_id, message_id) = accept_once(state, req, &location_id, conversation_id, alt_id);
-    Ok(queued(&conversation_id, &message_id))
+    Ok(queued(&conversation_id, &message_id, &contact_id))
 }
 
 /// Stores the message, unless its altId was seen in the location: then
@@ -52,12 +53,14 @@ fn accept_once(
     (conversation_id, message_id)
 }
 
-fn queued(conversation_id: &str, message_id: &str) -> Reply {
+/// ProcessMessageResponseDto (apps/conversations.json).
+fn queued(conversation_id: &str, message_id: &str, contact_id: &str) -> Reply {
     Reply::ok(json!({
         "success": true,
         "conversationId": conversation_id,
         "messageId": message_id,
         "message": "Message queued",
+        "contactId": contact_id,
     }))
 }
 
@@ -107,22 +110,20 @@ fn check_content(state: &mut State, req: &SeenRequest, kind: &str) -> Result<(),
     ))
 }
 
-/// The conversationId sent (which must be the contact's), else the
-/// contact's conversation, made if need be.
-fn conversation_for(
+/// The conversationId sent must be the contact's conversation (one per
+/// contact: docs/marketplace modules/ConversationProviders.md); GHL does
+/// not make one for an inbound message.
+fn check_conversation(
     state: &mut State,
     req: &SeenRequest,
-    location_id: &str,
+    conversation_id: &str,
     contact_id: &str,
-) -> Result<String, Reply> {
-    let existing = state.conversation_of(contact_id).map(|c| c.id.clone());
-    match (req.json_fields().get("conversationId"), existing) {
-        (Some(sent), Some(existing)) if *sent == existing => Ok(existing),
-        (None, Some(existing)) => Ok(existing),
-        (None, None) => Ok(state.add_conversation(location_id, contact_id)),
-        (Some(sent), _) => {
+) -> Result<(), Reply> {
+    match state.conversation_of(contact_id) {
+        Some(conversation) if conversation.id == conversation_id => Ok(()),
+        _ => {
             let problem = format!(
-                "{}: conversation {sent} is not contact {contact_id}'s",
+                "{}: conversation {conversation_id} is not contact {contact_id}'s",
                 req.line()
             );
             Err(state.reject(problem, Reply::error(400, "Conversation not found")))
@@ -130,10 +131,11 @@ fn conversation_for(
     }
 }
 
-/// PUT /conversations/messages/{messageId}/status
+/// PUT /conversations/messages/{messageId}/status (apps/conversations.json:
+/// scope conversations/message.write; UpdateMessageStatusDto requires `status`).
 pub(super) fn status(state: &mut State, req: &SeenRequest, message_id: &str) -> Result<Reply, Reply> {
     state.check_version(req, CONVERSATIONS_VERSION)?;
-    state.bearer(req)?;
+    state.scoped(req, "conversations/message.write")?;
     if let Some(left) = state
         .forbidden_updates
         .get_mut(message_id)

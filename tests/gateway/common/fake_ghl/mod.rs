@@ -1,7 +1,11 @@
-//! A fake GoHighLevel API on 127.0.0.1:0 for integration tests: OAuth
-//! installs and tokens, contacts, conversations, uploads, inbound messages
-//! and status updates, answering as GHL does (traps included), and
-//! recording every request and every check that failed (`problems`).
+//! A fake GoHighLevel API on 127.0.0.1:0 for integration tests, built from
+//! GHL's own documentation (GoHighLevel/highlevel-api-docs; each rule names
+//! its file): OAuth installs through the documented install URL, tokens
+//! holding exactly the scopes it asked for, agency installs and location
+//! tokens, contacts, conversations, uploads, inbound messages and status
+//! updates; and the app's INSTALL/UNINSTALL webhooks in their documented
+//! shapes. It records every request and every check that failed
+//! (`problems`).
 
 mod contacts;
 mod conversations;
@@ -13,9 +17,10 @@ mod state;
 pub use http::SeenRequest;
 pub use state::Upload;
 
+use crate::common::Gateway;
 use bytes::Bytes;
 use http::Reply;
-use serde_json::Value;
+use serde_json::{json, Value};
 use state::{new_id, Grant, State, UserType};
 use std::sync::{Arc, Mutex, MutexGuard};
 use warp::http::{HeaderMap, Method};
@@ -74,12 +79,14 @@ impl FakeGhl {
         self.state().base_url.clone()
     }
 
-    /// A one-time code, as GHL's redirect after a Location install.
+    /// A one-time code for a Location install, good once the admin
+    /// consents through an install URL ([`Self::consent`]).
     pub fn location_install_code(&self, location_id: &str) -> String {
         self.new_code(Grant {
             user_type: UserType::Location,
             company_id: LOCATION_INSTALL_COMPANY.to_owned(),
             location_id: Some(location_id.to_owned()),
+            scopes: Vec::new(),
         })
     }
 
@@ -93,22 +100,103 @@ impl FakeGhl {
             user_type: UserType::Company,
             company_id: company_id.to_owned(),
             location_id: None,
+            scopes: Vec::new(),
         })
     }
 
-    /// The agency installs the app on one more of its locations.
-    pub fn install_in_company(&self, company_id: &str, location_id: &str) {
+    /// The app reaches one more of the agency's locations (installed to
+    /// future locations); returns the INSTALL webhook GHL sends for it,
+    /// which then has no `companyId` and no `userId` (docs/webhook
+    /// events/AppInstall.md).
+    pub fn install_in_company(&self, company_id: &str, location_id: &str) -> Value {
         self.state()
             .company_locations
             .entry(company_id.to_owned())
             .or_default()
             .push(location_id.to_owned());
+        app_webhook(json!({ "type": "INSTALL", "appId": Self::APP_ID, "locationId": location_id }))
+    }
+
+    /// The INSTALL webhook of a Location-level install (docs/webhook
+    /// events/AppInstall.md, non-whitelabelled example).
+    pub fn location_install_event(&self, company_id: &str, location_id: &str) -> Value {
+        app_webhook(json!({
+            "type": "INSTALL", "appId": Self::APP_ID, "locationId": location_id,
+            "companyId": company_id, "userId": "fake-user", "planId": "fake-plan",
+            "trial": {}, "isWhitelabelCompany": false, "whitelabelDetails": {},
+            "companyName": "Fake Agency",
+        }))
+    }
+
+    /// The UNINSTALL webhook of a location (docs/webhook events/AppUninstall.md).
+    pub fn location_uninstall_event(&self, location_id: &str) -> Value {
+        app_webhook(json!({ "type": "UNINSTALL", "appId": Self::APP_ID, "locationId": location_id }))
+    }
+
+    /// The UNINSTALL webhook of an agency (docs/webhook events/AppUninstall.md):
+    /// no `locationId`.
+    pub fn agency_uninstall_event(&self, company_id: &str) -> Value {
+        app_webhook(json!({ "type": "UNINSTALL", "appId": Self::APP_ID, "companyId": company_id }))
+    }
+
+    /// Sends an app webhook to `url` as GHL does: JSON, signed with
+    /// `X-GHL-Signature` (Ed25519 over the raw body) by `signing`.
+    pub async fn send_webhook(
+        &self,
+        url: &str,
+        signing: &ed25519_dalek::SigningKey,
+        event: &Value,
+    ) -> (reqwest::StatusCode, Value) {
+        use base64::Engine;
+        use ed25519_dalek::Signer;
+        let text = event.to_string();
+        let signature = signing.sign(text.as_bytes()).to_bytes();
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header(
+                "x-ghl-signature",
+                base64::engine::general_purpose::STANDARD.encode(signature),
+            )
+            .body(text)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// The admin opens `install_url` and consents to `code`'s install: the
+    /// URL must be GHL's authorize URL for this app (docs/oauth/Authorization.md),
+    /// and the code's tokens get exactly the scopes it asks for. Returns the
+    /// query of GHL's redirect back (`code=..&state=..`).
+    pub fn consent(&self, install_url: &str, code: &str) -> String {
+        let consented = self.try_consent(install_url, code);
+        consented.unwrap_or_else(|problem| panic!("the fake GHL refused the install URL: {problem}"))
+    }
+
+    /// [`Self::consent`], or why GHL would not show its consent page.
+    pub fn try_consent(&self, install_url: &str, code: &str) -> Result<String, String> {
+        oauth::consent(&mut self.state(), install_url, code)
+    }
+
+    /// Installs through the gateway as an admin does: opens a fresh
+    /// install URL from GET /api/ghl/app, consents to `code`, and follows
+    /// GHL's redirect back to the gateway.
+    pub async fn install(&self, gw: &Gateway, code: &str) -> (reqwest::StatusCode, String) {
+        let query = self.consent(&gw.install_url().await, code);
+        gw.ghl_callback(&query).await
     }
 
     fn new_code(&self, grant: Grant) -> String {
         let code = new_id("fake-code-");
-        self.state().codes.insert(code.clone(), grant);
+        self.state().unconsented_codes.insert(code.clone(), grant);
         code
+    }
+
+    /// GHL goes down (every call answered 503) or comes back.
+    pub fn set_down(&self, down: bool) {
+        self.state().down = down;
     }
 
     /// The `expires_in` of tokens issued from now on (0: dead on arrival).
@@ -141,6 +229,17 @@ impl FakeGhl {
         state.add_message(location_id, &conversation_id)
     }
 
+    /// The contact's conversation, made as GHL makes one (once per contact).
+    pub fn add_conversation(&self, location_id: &str, contact_id: &str) -> String {
+        self.state().add_conversation(location_id, contact_id)
+    }
+
+    /// The contact's conversation, if it has one.
+    pub fn conversation_of(&self, contact_id: &str) -> Option<String> {
+        let state = self.state();
+        state.conversation_of(contact_id).map(|c| c.id.clone())
+    }
+
     /// Every request received, in order.
     pub fn requests(&self) -> Vec<SeenRequest> {
         self.state().requests.clone()
@@ -169,6 +268,12 @@ impl FakeGhl {
         self.state().uploads.clone()
     }
 
+    /// Location tokens minted from an agency token for `location_id`.
+    pub fn location_tokens_made(&self, location_id: &str) -> usize {
+        let state = self.state();
+        state.location_tokens_made.get(location_id).copied().unwrap_or(0)
+    }
+
     /// Successful refreshes of the location's tokens (a company's, by its id).
     pub fn refresh_count(&self, location_id: &str) -> usize {
         self.state().refreshes.get(location_id).copied().unwrap_or(0)
@@ -180,8 +285,19 @@ impl FakeGhl {
     }
 }
 
+/// An app webhook body: GHL adds the time it was sent and an id of its
+/// own (docs/oauth/WebhookAuthentication.md).
+fn app_webhook(mut event: Value) -> Value {
+    event["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
+    event["webhookId"] = json!(new_id("wh-"));
+    event
+}
+
 fn handle(state: &mut State, req: SeenRequest) -> Reply {
     state.requests.push(req.clone());
+    if state.down {
+        return Reply::error(503, "Service Unavailable");
+    }
     let path = req.path.trim_matches('/');
     let segments: Vec<&str> = path.split('/').collect();
     let outcome = match (req.method.as_str(), segments.as_slice()) {

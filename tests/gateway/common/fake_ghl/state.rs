@@ -36,6 +36,9 @@ pub(super) struct Grant {
     pub user_type: UserType,
     pub company_id: String,
     pub location_id: Option<String>,
+    /// Exactly the scopes the install URL asked for (docs/oauth/Scopes.md:
+    /// a token reaches only the endpoints of its scopes).
+    pub scopes: Vec<String>,
 }
 
 impl Grant {
@@ -81,11 +84,15 @@ pub struct Upload {
 pub(super) struct State {
     pub base_url: String,
     pub token_lifetime: u64,
+    /// Codes the admin has not yet consented to through an install URL.
+    pub unconsented_codes: HashMap<String, Grant>,
     pub codes: HashMap<String, Grant>,
     pub access_tokens: HashMap<String, (Grant, Instant)>,
     pub refresh_tokens: HashMap<String, Grant>,
     pub spent_refresh_tokens: HashSet<String>,
     pub refreshes: HashMap<String, usize>,
+    /// Location tokens minted from agency tokens, per location.
+    pub location_tokens_made: HashMap<String, usize>,
     pub company_locations: HashMap<String, Vec<String>>,
     pub contacts: Vec<Contact>,
     pub conversations: Vec<Conversation>,
@@ -96,6 +103,8 @@ pub(super) struct State {
     pub forbidden_updates: HashMap<String, usize>,
     pub uploads: Vec<Upload>,
     pub requests: Vec<SeenRequest>,
+    /// GHL is down: every call gets a 503.
+    pub down: bool,
     pub problems: Vec<String>,
     rate: HashMap<String, (Instant, usize)>,
 }
@@ -142,6 +151,24 @@ impl State {
                 Reply::invalid_jwt(),
             )),
         }
+    }
+
+    /// The bearer's grant, if it holds `scope`: the scope each endpoint
+    /// needs is the one docs/oauth/Scopes.md (and the operation's
+    /// `security` in apps/*.json) names; without it GHL answers 401.
+    pub(super) fn scoped(&mut self, req: &SeenRequest, scope: &str) -> Result<Grant, Reply> {
+        let grant = self.bearer(req)?;
+        if grant.scopes.iter().any(|granted| granted == scope) {
+            return Ok(grant);
+        }
+        Err(self.reject(
+            format!(
+                "{}: the token lacks scope {scope} (has {:?})",
+                req.line(),
+                grant.scopes
+            ),
+            Reply::error(401, "The token is not authorized for this scope."),
+        ))
     }
 
     /// A Company token for `company_id`.
