@@ -5,7 +5,8 @@
 //! from it) with wagate's PNG data URL beside it in `qrImage`;
 //! `?format=png` answers the image itself. `qr-check` shows the current QR
 //! without starting anything, and `instances/available` lists the ids the
-//! original UI may still create.
+//! original UI may still create. `code` (the raw text again) is wagate's
+//! earlier name for it, kept for its own clients.
 
 use super::common::{control, find_instance, ok, success, with_state, ApiResult};
 use super::compat::{self, merged, status_fields};
@@ -141,6 +142,7 @@ fn qr_answer(record: &InstanceRecord, view: &InstanceView, message: &str) -> Res
     let body = json!({
         "instanceId": record.id,
         "qr": view.qr,
+        "code": view.qr,
         "qrImage": image,
         "message": message,
         "expiresAt": view.qr_expires_at_ms.map(rfc3339),
