@@ -1,14 +1,17 @@
 // wagate panel, part 1: credentials, calls to the gateway, messages for
 // the person, and the live event stream. Auth: a panel link's token (from
-// the URL fragment) or an API key typed once; either is kept in this tab's
-// sessionStorage (or memory) only, never in a cookie. app.js draws the views.
+// the URL fragment), kept in this tab's sessionStorage (or memory) only; or
+// an API key typed once and traded at once for a browser session (an
+// HttpOnly cookie this page cannot read, which other pages of this gateway,
+// such as a UI served from UI_DIR, share): the key itself is not kept.
+// app.js draws the views.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 
 // instances: the list as the API gave it; live: each instance's latest
 // state from the event stream, which wins over the list where both exist.
-const state = { credential: null, isToken: false, instances: new Map(), live: new Map(), activityChecked: new Set(), selected: null, tab: "link", events: null, retry: 1000 };
+const state = { credential: null, signedIn: false, isToken: false, instances: new Map(), live: new Map(), activityChecked: new Set(), selected: null, tab: "link", events: null, retry: 1000 };
 
 // ---- credentials -------------------------------------------------------
 
@@ -29,17 +32,37 @@ function takeCredential() {
   return store.get("wagate.credential");
 }
 
-function useCredential(credential) {
+// credential: a panel link's token, or null for the session cookie (whose
+// access is "key" or "panel").
+function useCredential(credential, access) {
   state.credential = credential;
   // A panel link may not delete; the server enforces it, the view follows.
-  state.isToken = credential.startsWith("wgp1.");
+  state.isToken = credential ? credential.startsWith("wgp1.") : access !== "key";
   $("delete").hidden = state.isToken;
-  $("sign-out").hidden = state.isToken;
+  $("sign-out").hidden = credential !== null;
+}
+
+// Trades the typed key for a session cookie; the answer says what it opens.
+async function startSession(key) {
+  const response = await fetch("/api/session", { method: "POST", headers: { "Authorization": "Bearer " + key }, cache: "no-store" }).catch(() => null);
+  if (!response) throw new Error("The gateway cannot be reached. Check the connection and try again.");
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(response.status === 401 ? "That API key was not accepted." : "The gateway answered with an error (" + response.status + "). Try again.");
+  return data.access;
+}
+
+// The session this browser already has, if any ("key" or "panel").
+async function currentSession() {
+  const response = await fetch("/api/session", { cache: "no-store" }).catch(() => null);
+  if (!response || !response.ok) return null;
+  return (await response.json().catch(() => ({}))).access || null;
 }
 
 function signOut(message) {
+  if (state.credential === null) fetch("/api/session", { method: "DELETE" }).catch(() => null);
   store.clear();
   state.credential = null;
+  state.signedIn = false;
   if (state.events) state.events.close();
   setLive("off");
   $("app").hidden = true;
@@ -54,7 +77,7 @@ async function api(method, path, body) {
   try {
     response = await fetch(path, {
       method,
-      headers: { "Authorization": "Bearer " + state.credential, ...(body ? { "Content-Type": "application/json" } : {}) },
+      headers: { ...(state.credential ? { "Authorization": "Bearer " + state.credential } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       cache: "no-store",
     });
@@ -63,7 +86,7 @@ async function api(method, path, body) {
   }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401) {
-    signOut(state.isToken ? "This panel link has expired or is no longer valid. Ask for a new link." : "That API key was not accepted.");
+    signOut(state.credential ? "This panel link has expired or is no longer valid. Ask for a new link." : "The session has ended. Sign in again.");
     throw new Error("signed out");
   }
   if (!response.ok || data.success === false) {
@@ -137,7 +160,7 @@ async function connectEvents() {
 function retryEvents(source) {
   setLive("wait");
   setTimeout(() => {
-    if (state.events === source && state.credential) connectEvents();
+    if (state.events === source && state.signedIn) connectEvents();
   }, state.retry);
   state.retry = Math.min(state.retry * 2, 15000);
 }

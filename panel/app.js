@@ -134,12 +134,14 @@ async function loadHistory() {
     const row = document.createElement("tr");
     row.dataset.id = m.id;
     const outbound = m.type === "outbound";
-    const [tick, word] = TICKS[m.status] || ["", m.status];
+    // The history speaks the original gateway's words in status and
+    // timestamp; wagate's own ride in messageStatus and createdAt.
+    const [tick, word] = TICKS[m.messageStatus] || ["", m.messageStatus];
     const ticks = el("td", "ticks", tick);
-    ticks.dataset.status = m.status;
+    ticks.dataset.status = m.messageStatus;
     ticks.title = word;
     ticks.append(el("span", "word", " " + word));
-    row.append(el("td", "time", when(m.timestamp)), el("td", "dir", outbound ? "↗ out" : "↙ in"), el("td", "number", (outbound ? m.to : m.from) || ""), el("td", "text", m.text || ""), ticks);
+    row.append(el("td", "time", when(m.createdAt)), el("td", "dir", outbound ? "↗ out" : "↙ in"), el("td", "number", (outbound ? m.to : m.from) || ""), el("td", "text", m.text || ""), ticks);
     body.append(row);
   }
   $("history-empty").hidden = data.messages.length > 0;
@@ -153,8 +155,8 @@ async function loadLastActivity(id) {
 
 function noteActivity(id, newest) {
   const item = state.instances.get(id);
-  if (newest && item && (!item.lastActivity || Date.parse(newest.timestamp) > Date.parse(item.lastActivity))) {
-    item.lastActivity = newest.timestamp;
+  if (newest && item && (!item.lastActivity || Date.parse(newest.createdAt) > Date.parse(item.lastActivity))) {
+    item.lastActivity = newest.createdAt;
     renderInstances();
   }
 }
@@ -179,7 +181,12 @@ function wire() {
   $("login-form").onsubmit = (e) => {
     e.preventDefault();
     const key = new FormData(e.target).get("key").trim();
-    if (key) { store.set("wagate.credential", key); start(key); }
+    if (!key) return;
+    attempt(async () => {
+      const access = await startSession(key);
+      e.target.reset();
+      start(null, access);
+    });
   };
   $("create-form").onsubmit = (e) => {
     e.preventDefault();
@@ -244,8 +251,9 @@ function wire() {
   setInterval(tickCountdown, 1000);
 }
 
-function start(credential) {
-  useCredential(credential);
+function start(credential, access) {
+  useCredential(credential, access);
+  state.signedIn = true;
   $("login").hidden = true;
   $("app").hidden = false;
   attempt(loadInstances);
@@ -254,4 +262,5 @@ function start(credential) {
 
 wire();
 const initial = takeCredential();
-if (initial) start(initial); else $("login").hidden = false;
+if (initial) start(initial);
+else currentSession().then((access) => { if (access) start(null, access); else $("login").hidden = false; });

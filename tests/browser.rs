@@ -5,6 +5,9 @@
 //! once the (simulated) phone scans, watches a test message's ticks move
 //! and a reply arrive. Screenshots at 1280 and 390 px (and 390 px dark) go
 //! to target/browser-artifacts/.
+//! Then, signed in with the API key (a session cookie), a page served from
+//! UI_DIR calls the original gateway's routes the way its own UI does
+//! (`browser/original_ui.html`) and links, sends and deletes a second number.
 //! Skipped, with a message, only when the browser binaries are absent.
 
 #[path = "browser/webdriver.rs"]
@@ -30,6 +33,13 @@ fn binary(name: &str) -> Option<PathBuf> {
 
 /// The real gateway with the sim backend, framable from any local origin.
 async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> SocketAddr {
+    let ui_dir = session_dir.with_file_name("ui");
+    std::fs::create_dir_all(&ui_dir).unwrap();
+    std::fs::write(
+        ui_dir.join("index.html"),
+        include_str!("browser/original_ui.html"),
+    )
+    .unwrap();
     let config = wagate::config::Config::from_args([
         "wagate".to_owned(),
         "--wa-backend=sim".into(),
@@ -38,6 +48,7 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
         "--text-delay-ms=0".into(),
         "--sim-receipt-delay-ms=400".into(),
         "--frame-ancestors='self' http://127.0.0.1:*".into(),
+        format!("--ui-dir={}", ui_dir.display()),
     ])
     .unwrap();
     let settings = config.validate().unwrap();
@@ -100,13 +111,13 @@ async fn the_panel_links_a_number_and_sends_inside_a_foreign_frame() {
     let driving = browser.clone();
     let run = tokio::spawn(async move {
         let steps = drive(&driving, &http, gateway, host);
-        tokio::time::timeout(Duration::from_secs(40), steps).await
+        tokio::time::timeout(Duration::from_secs(60), steps).await
     })
     .await;
     browser.close().await;
     shutdown.cancel();
     match run {
-        Ok(finished) => finished.expect("the browser test finishes within 40 s"),
+        Ok(finished) => finished.expect("the browser test finishes within 60 s"),
         Err(failed) => std::panic::resume_unwind(failed.into_panic()),
     }
 }
@@ -156,6 +167,43 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
     see_a_reply_arrive(browser, http, gateway).await;
     shoot(browser).await;
     with_the_api_key(browser, gateway).await;
+    the_original_ui_with_the_session(browser, http, gateway).await;
+}
+
+/// The session the panel's login started opens the original UI's calls
+/// on a page from UI_DIR: it links the next free id (the phone scans its
+/// raw QR), sends, watches the ticks, reconnects and deletes.
+async fn the_original_ui_with_the_session(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
+    browser.goto(&format!("http://{gateway}/")).await;
+    let qr = browser
+        .wait_for(
+            "the page has the raw QR text",
+            "return window.failure || (typeof window.qrText === 'string' && window.qrText);",
+        )
+        .await;
+    let qr = qr.as_str().unwrap();
+    assert!(!qr.starts_with("data:"), "the raw QR text: {qr}");
+    let id = browser.run("return window.instanceId").await;
+    assert_eq!(id, "wa-02", "the first free id");
+    let hidden = browser.run("return window.cookieVisible").await;
+    assert_eq!(hidden, false, "the session cookie is HttpOnly");
+    api(
+        http,
+        gateway,
+        "/api/sim/wa-02/scan",
+        json!({ "phone": "+15550000002" }),
+    )
+    .await;
+    let outcome = browser
+        .wait_for(
+            "the page links, sends, reconnects and deletes",
+            "return window.failure || window.done;",
+        )
+        .await;
+    assert_eq!(outcome, true, "{outcome}");
+    let ticks = browser.run("return window.ticks").await;
+    assert_eq!(ticks.as_array().unwrap().last().unwrap(), "sent", "{ticks}");
+    assert_eq!(browser.run("return window.freeAgain").await, true);
 }
 
 /// Opened directly, the panel asks for the API key once; then a new

@@ -1,7 +1,9 @@
 //! Who is calling: the API key (`x-api-key` or `Authorization: Bearer`,
 //! compared in constant time) opens everything; a signed panel token
 //! (`Authorization: Bearer wgp1...`) opens what the panel needs, within its
-//! scope. No credential is ever taken from the URL (the event stream takes
+//! scope; a request without either may carry a browser session's cookie,
+//! which opens what the login that started it could (see `session`).
+//! No credential is ever taken from the URL (the event stream takes
 //! a one-time ticket there instead, see `events::ticket`). The Bearer
 //! scheme is read in any case; an empty header is no credential, and two
 //! headers that carry different credentials are refused. The metrics token
@@ -74,8 +76,9 @@ impl Credentials {
     }
 }
 
-/// The caller's access from the request headers, or 401.
-pub fn from_headers(
+/// The caller's access from a credential header, or 401; a session
+/// cookie does not count (starting a session needs the real credential).
+pub fn header_access(
     credentials: Credentials,
 ) -> impl Filter<Extract = (Access,), Error = warp::Rejection> + Clone {
     offered().and_then(move |offered: Option<String>| {
@@ -88,20 +91,41 @@ pub fn from_headers(
     })
 }
 
-/// The caller's access from the request headers when they offer a
-/// credential (a wrong one is refused), None when they offer none.
+/// The caller's access from a credential header, else from a session
+/// cookie, or 401.
+pub fn from_headers(
+    credentials: Credentials,
+) -> impl Filter<Extract = (Access,), Error = warp::Rejection> + Clone {
+    optional_from_headers(credentials.clone()).and_then(move |access: Option<Access>| {
+        let credentials = credentials.clone();
+        async move {
+            match access {
+                Some(access) => Ok(access),
+                None => credentials.check(None).map_err(warp::reject::custom),
+            }
+        }
+    })
+}
+
+/// The caller's access from a credential header (a wrong one is refused),
+/// else from a session cookie; None when the request offers neither.
 pub fn optional_from_headers(
     credentials: Credentials,
 ) -> impl Filter<Extract = (Option<Access>,), Error = warp::Rejection> + Clone {
-    offered().and_then(move |offered: Option<String>| {
-        let credentials = credentials.clone();
-        async move {
-            offered
-                .map(|offered| credentials.check(Some(&offered)))
-                .transpose()
-                .map_err(warp::reject::custom)
-        }
-    })
+    offered()
+        .and(super::session::from_cookie(credentials.tokens.clone()))
+        .and_then(
+            move |offered: Option<String>, cookie: Result<Option<Access>, ApiError>| {
+                let credentials = credentials.clone();
+                async move {
+                    let access = match offered {
+                        Some(offered) => credentials.check(Some(&offered)).map(Some),
+                        None => cookie,
+                    };
+                    access.map_err(warp::reject::custom)
+                }
+            },
+        )
 }
 
 /// The credential a request offers: `x-api-key`, or `Authorization`

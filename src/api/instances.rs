@@ -1,9 +1,10 @@
 //! Instances: create (link a new number), list, status, log out, delete.
 //! Served at `/api/instances` and at the original gateway's `/api/wa/...`
-//! paths with the same meaning.
+//! paths with the same meaning; those answer in its words (`compat`).
 
 use super::body::{json_body, JsonBody};
 use super::common::{control, find_instance, ok, parse_instance_id, success, with_state, ApiResult};
+use super::compat::{merged, status_fields};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::cluster::control::Control;
@@ -28,11 +29,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
         .and(with_state(state.clone()))
         .and(json_body(limit))
         .and_then(create);
-    let list = collection
+    let list = warp::path("instances")
         .and(warp::path::end())
         .and(warp::get())
         .and(with_state(state.clone()))
-        .and_then(list);
+        .and_then(|state| list_where(state, |_| true, Dialect::Wagate));
+    let old_list = warp::path!("wa" / "instances")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .and_then(|state| list_where(state, |_| true, Dialect::Original));
     let delete = warp::path!("instances" / String)
         .or(warp::path!("wa" / "delete" / String))
         .unify()
@@ -47,7 +52,13 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
         .and(warp::post())
         .and(with_state(state))
         .and_then(logout);
-    create.or(list).or(delete).or(status).or(logout).boxed()
+    create
+        .or(list)
+        .or(old_list)
+        .or(delete)
+        .or(status)
+        .or(logout)
+        .boxed()
 }
 
 pub(super) async fn create(state: AppState, body: JsonBody) -> ApiResult {
@@ -88,12 +99,20 @@ pub(super) async fn create(state: AppState, body: JsonBody) -> ApiResult {
     ))
 }
 
-async fn list(state: AppState) -> ApiResult {
-    list_where(state, |_| true).await
+/// Which words an answer speaks: wagate's, or the original gateway's at
+/// its own paths.
+#[derive(Debug, Clone, Copy)]
+pub enum Dialect {
+    Wagate,
+    Original,
 }
 
 /// The instances that `keep` lets through (a panel link sees its own only).
-pub(super) async fn list_where(state: AppState, keep: impl Fn(&InstanceId) -> bool) -> ApiResult {
+pub(super) async fn list_where(
+    state: AppState,
+    keep: impl Fn(&InstanceId) -> bool,
+    dialect: Dialect,
+) -> ApiResult {
     let mut records = state.stores.instances.instances().await.map_err(ApiError::from)?;
     records.retain(|r| keep(&r.id));
     let depths: HashMap<_, _> = state
@@ -108,7 +127,13 @@ pub(super) async fn list_where(state: AppState, keep: impl Fn(&InstanceId) -> bo
     let items: Vec<Value> = records
         .iter()
         .zip(views)
-        .map(|(r, shown)| item(r, &shown, depths.get(&r.id).copied().unwrap_or(0)))
+        .map(|(r, shown)| {
+            let item = item(r, &shown, depths.get(&r.id).copied().unwrap_or(0));
+            match dialect {
+                Dialect::Wagate => item,
+                Dialect::Original => merged(item, status_fields(shown.view.status)),
+            }
+        })
         .collect();
     ok(json!({ "count": items.len(), "instances": items }))
 }
@@ -116,20 +141,21 @@ pub(super) async fn list_where(state: AppState, keep: impl Fn(&InstanceId) -> bo
 async fn status(raw_id: String, state: AppState) -> ApiResult {
     let record = find_instance(&state, &raw_id).await?;
     let shown = state.fleet.view(&record).await;
-    ok(json!({
+    let body = json!({
         "instanceId": record.id,
-        "status": shown.view.status,
         "connectedNumber": shown.view.phone,
         "lastError": shown.view.last_error,
         "owner": shown.owner,
-    }))
+    });
+    ok(merged(body, status_fields(shown.view.status)))
 }
 
 async fn logout(raw_id: String, state: AppState) -> ApiResult {
     let record = find_instance(&state, &raw_id).await?;
     control(&state, &record, Control::Logout).await?;
     let shown = state.fleet.view(&record).await;
-    ok(json!({ "instanceId": record.id, "status": shown.view.status, "message": "logged out" }))
+    let body = json!({ "instanceId": record.id, "message": format!("{} logged out", record.id) });
+    ok(merged(body, status_fields(shown.view.status)))
 }
 
 async fn delete(raw_id: String, state: AppState) -> ApiResult {
@@ -150,7 +176,8 @@ async fn delete(raw_id: String, state: AppState) -> ApiResult {
         .fail_queued(&record.id, "instance deleted")
         .await
         .map_err(ApiError::from)?;
-    ok(json!({ "instanceId": record.id, "deleted": true }))
+    let message = format!("instance {} deleted", record.id);
+    ok(json!({ "instanceId": record.id, "deleted": true, "message": message }))
 }
 
 async fn depth_of(state: &AppState, record: &InstanceRecord) -> Result<u64, ApiError> {

@@ -1,7 +1,11 @@
 //! Message lookups: one message's status by id, and the history listing in
-//! the original gateway's shape.
+//! the original gateway's shape and words (`compat`): `timestamp` in ms,
+//! delivered and read as `sent`, an image's caption (or its URL) as `text`,
+//! as its UI reads them (`frontend/src/types/gateway.ts`, `MessageHistory`).
+//! wagate's own fields ride beside: `messageStatus`, `createdAt`, `caption`.
 
 use super::common::{ok, success, with_state, ApiResult, Reply as Answer};
+use super::compat;
 use super::error::{self, ApiError};
 use super::state::AppState;
 use crate::domain::{Direction, InstanceId};
@@ -106,11 +110,27 @@ fn history_item(m: &MessageRecord) -> Value {
         "messageType": m.kind,
         "from": m.from,
         "to": m.to,
-        "text": if m.text.is_empty() { m.caption.clone().unwrap_or_default() } else { m.text.clone() },
+        "text": shown_text(m),
+        "caption": m.caption,
         "mediaUrl": m.media_url,
-        "timestamp": rfc3339(m.created_at_ms),
-        "status": m.status,
+        "timestamp": m.created_at_ms,
+        "createdAt": rfc3339(m.created_at_ms),
+        "status": compat::message_word(m.status),
+        "messageStatus": m.status,
     })
+}
+
+/// The text, else the caption, else (media without a caption) the kind
+/// and URL, as the original history showed `[Imagen: url]`.
+fn shown_text(m: &MessageRecord) -> String {
+    if !m.text.is_empty() {
+        return m.text.clone();
+    }
+    match (&m.caption, &m.media_url) {
+        (Some(caption), _) if !caption.is_empty() => caption.clone(),
+        (_, Some(url)) => format!("[{}: {url}]", m.kind.as_str()),
+        _ => String::new(),
+    }
 }
 
 fn detail(m: &MessageRecord) -> Value {

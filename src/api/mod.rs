@@ -1,7 +1,8 @@
 //! The HTTP API (warp). Each resource has its own file exposing
 //! `routes(state)`; this module mounts them under `/api` behind the API key
 //! (or, narrowed by `scoped`, a panel link's token), adds the open routes
-//! (health, metrics, inbound media, the panel's files), CORS, a 404 for
+//! (health, metrics, inbound media, the panel's files, UI_DIR's at `/`),
+//! CORS, a 404 for
 //! paths no route has, and the one `recover` that turns every error into
 //! the JSON error shape. `serve` runs
 //! them with request ids and HTTP metrics, on connections bounded in number
@@ -10,6 +11,7 @@
 mod auth;
 mod body;
 mod common;
+mod compat;
 mod connection;
 mod error;
 mod events;
@@ -33,9 +35,12 @@ pub mod panel_token;
 pub mod route_table;
 mod scoped;
 mod send;
+mod session;
 mod sim;
 pub mod state;
+mod static_files;
 mod wa;
+mod wa_qr;
 
 pub use connection::Timeouts;
 pub use error::ApiError;
@@ -59,7 +64,9 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     let access = auth::from_headers(credentials.clone());
     let keyed = api_routes(state.clone(), credentials.tokens.clone());
     let api = warp::path("api").and(
-        events::routes(state.clone(), credentials)
+        events::routes(state.clone(), credentials.clone())
+            .or(session::routes(credentials, https_base(&state)))
+            .unify()
             .or(auth::key_only(access.clone()).and(keyed.clone()))
             .unify()
             .or(scoped::routes(state.clone(), auth::panel_only(access), keyed))
@@ -76,6 +83,10 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
         .or(panel)
         .or(provider)
         .or(ghl_oauth::routes(state.clone()))
+        .or(static_files::routes(
+            state.settings.raw.ui_dir.clone(),
+            &state.settings.raw.frame_ancestors,
+        ))
         .or(error::unknown_route())
         .recover(error::recover)
         .map(Reply::into_response)
@@ -116,6 +127,11 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
     }
 }
 
+/// Is the gateway's public address https (session cookies are then Secure)?
+fn https_base(state: &AppState) -> bool {
+    (state.settings.public_base_url.as_deref()).is_some_and(|url| url.starts_with("https://"))
+}
+
 /// The key GHL's Delivery URL requests are checked with (checked at start).
 fn ghl_verifier(state: &AppState) -> Arc<crate::ghl::signature::GhlVerifier> {
     let key = &state.settings.raw.ghl_webhook_public_key;
@@ -133,7 +149,14 @@ fn cors(origins: Option<&str>) -> Option<warp::filters::cors::Builder> {
     }
     let builder = warp::cors()
         .allow_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
-        .allow_headers(["content-type", "x-api-key", "authorization", "idempotency-key"]);
+        // The original gateway's UI sends ngrok-skip-browser-warning on every call.
+        .allow_headers([
+            "content-type",
+            "x-api-key",
+            "authorization",
+            "idempotency-key",
+            "ngrok-skip-browser-warning",
+        ]);
     Some(if origins == "*" {
         builder.allow_any_origin()
     } else {

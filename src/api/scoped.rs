@@ -8,9 +8,10 @@
 use super::body::{json_body, JsonBody};
 use super::common::{parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
+use super::instances::{self, Dialect};
 use super::send::{accept, idempotency_key, Caller, SendRequest};
 use super::state::AppState;
-use super::{instances, Routes};
+use super::Routes;
 use crate::api::panel_token::Claims;
 use crate::domain::InstanceId;
 use std::collections::HashMap;
@@ -28,11 +29,17 @@ pub fn routes(
         .or(warp::path("wa").and(warp::path("instances")))
         .unify()
         .and(warp::path::end());
-    let list = collection
+    let list = warp::path("instances")
+        .map(|| Dialect::Wagate)
+        .or(warp::path!("wa" / "instances").map(|| Dialect::Original))
+        .unify()
+        .and(warp::path::end())
         .and(warp::get())
         .and(claims.clone())
         .and(with_state(state.clone()))
-        .and_then(|claims: Claims, state| instances::list_where(state, move |id| claims.allows(id)));
+        .and_then(|dialect, claims: Claims, state| {
+            instances::list_where(state, move |id| claims.allows(id), dialect)
+        });
     let create = collection
         .and(warp::post())
         .and(claims.clone())
@@ -103,6 +110,7 @@ fn guard(
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let instance = match (method.as_str(), segments.as_slice()) {
         ("GET", ["wa", "qr" | "qr-check" | "status", id]) => Some(*id),
+        ("GET", ["wa", "instances", "available"]) => None,
         ("POST", ["wa", "pair-code" | "reconnect" | "clear" | "logout", id]) => Some(*id),
         ("GET", ["messages", "history"]) => match query.get("instanceId") {
             Some(id) => Some(id.as_str()),

@@ -68,7 +68,7 @@ async fn qr(client: &ApiClient, id: &str) -> Result<String, ClientError> {
     let deadline = tokio::time::Instant::now() + QR_WAIT;
     loop {
         let answer = client.get(&path).await?;
-        if answer["status"] == "ONLINE" {
+        if answer["detailedStatus"] == "ONLINE" {
             return Ok(format!("{id} is already linked ({})", field(&answer, "phone")));
         }
         if let Some(code) = answer["code"].as_str() {

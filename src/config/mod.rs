@@ -220,6 +220,14 @@ pub struct Config {
     /// Sim backend only: how long a send takes to reach the simulated network, in ms.
     #[arg(long, env = "SIM_SEND_DELAY_MS", default_value_t = 0)]
     pub sim_send_delay_ms: u64,
+    /// A folder of static files (e.g. the original gateway's built UI) served at `/`, with
+    /// unknown non-API paths answered by its index.html. Unset: `/` redirects to the panel.
+    #[arg(long, env = "UI_DIR")]
+    pub ui_dir: Option<std::path::PathBuf>,
+    /// How many instances `GET /api/wa/qr/:id` may create on first call, and how many
+    /// `wa-NN` ids `/api/wa/instances/available` offers (the original gateway's limit was 3).
+    #[arg(long, env = "COMPAT_MAX_INSTANCES", default_value_t = 3)]
+    pub compat_max_instances: u32,
 }
 
 /// Settings checked and turned into the types the gateway uses.
@@ -316,6 +324,7 @@ impl Config {
             .clone()
             .or_else(|| self.monitoring_webhook_url.clone());
         check_url("ALERT_WEBHOOK_URL", alert_webhook_url.as_deref())?;
+        check_ui_dir(self.ui_dir.as_deref())?;
         Ok(Settings {
             raw: self,
             node_id,
@@ -323,6 +332,17 @@ impl Config {
             default_country,
             alert_webhook_url,
         })
+    }
+}
+
+/// UI_DIR must be a folder with an index.html (what unknown paths get).
+fn check_ui_dir(dir: Option<&std::path::Path>) -> Result<(), String> {
+    match dir {
+        Some(dir) if !dir.join("index.html").is_file() => Err(format!(
+            "UI_DIR {} is not a folder with an index.html",
+            dir.display()
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -28,8 +28,11 @@ async fn create_then_qr_png_then_scan_makes_the_instance_online(env: TestEnv) {
     })
     .await;
     let (_, qr) = gw.get("/api/wa/qr/wa-01").await;
-    assert_eq!(qr["status"], "PAIRING");
-    assert!(qr["qr"].as_str().unwrap().starts_with("data:image/png;base64,"));
+    assert_eq!(qr["detailedStatus"], "PAIRING");
+    assert!(qr["qrImage"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
     let png = gw
         .http
         .get(gw.url("/api/wa/qr/wa-01?format=png"))

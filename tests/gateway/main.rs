@@ -22,6 +22,7 @@ mod ghl_provider;
 mod healthcheck;
 mod inbound;
 mod linking;
+mod old_ui;
 mod openapi;
 mod operations;
 mod panel;

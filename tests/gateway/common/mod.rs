@@ -176,9 +176,11 @@ impl Gateway {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// wagate's word for the instance's state (`status` there is the
+    /// original gateway's coarser word).
     pub async fn status_of(&self, instance: &str) -> String {
         let (_, body) = self.get(&format!("/api/wa/status/{instance}")).await;
-        body["status"].as_str().unwrap_or_default().to_owned()
+        body["detailedStatus"].as_str().unwrap_or_default().to_owned()
     }
 
     /// Creates an instance, waits for its QR, scans it and waits for ONLINE.
