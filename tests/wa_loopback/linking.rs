@@ -1,0 +1,53 @@
+//! Linking by QR through the gateway's API, against the loopback server.
+
+use crate::common::{eventually, TestEnv};
+use crate::support::eventually_within;
+use crate::{real_gateway, PINNED_VERSION};
+use serde_json::json;
+use std::time::Duration;
+use wa_loopback::LoopbackServer;
+
+/// A fresh pairing waits up to 10 s inside the client for the phone's
+/// app-state key share (WHATSAPP.md), which this server does not send.
+const LINK_LIMIT: Duration = Duration::from_secs(40);
+
+crate::both_backends!(a_qr_scan_links_the_instance_and_it_goes_online);
+
+/// The client gets through the Noise XX handshake (the loopback chain is
+/// accepted only because of the feature) and announces the pinned
+/// WA_VERSION; the QR the API shows is built from the server's
+/// `pair-device` refs; a phone scanning it links the instance, which goes
+/// ONLINE with the phone's number and keeps its keys in its own folder.
+async fn a_qr_scan_links_the_instance_and_it_goes_online(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    let gw = real_gateway(&env, &server).await;
+    let (status, body) = gw
+        .post("/api/instances", json!({ "instanceId": "wa-loop" }))
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    eventually("the instance shows a QR", || async {
+        gw.get("/api/wa/qr/wa-loop").await.1["code"].is_string()
+    })
+    .await;
+    let (_, body) = gw.get("/api/wa/qr/wa-loop").await;
+    let qr = body["code"].as_str().unwrap();
+    let refs = server.issued_refs();
+    let first_ref = qr.split(',').next().unwrap();
+    assert!(refs.iter().any(|r| r == first_ref), "{qr} not from {refs:?}");
+    assert_eq!(server.client_versions(), [PINNED_VERSION]);
+    assert_eq!(gw.status_of("wa-loop").await, "PAIRING");
+
+    server.scan(qr, "+5511900000001").unwrap();
+    eventually_within("the instance goes ONLINE", LINK_LIMIT, || async {
+        gw.status_of("wa-loop").await == "ONLINE"
+    })
+    .await;
+    let (_, status) = gw.get("/api/wa/status/wa-loop").await;
+    assert_eq!(status["connectedNumber"], "+5511900000001", "{status}");
+    let store = env.dir.path().join("instances/wa-loop/whatsapp.db");
+    assert!(store.metadata().unwrap().len() > 0, "{}", store.display());
+    let stats = server.stats();
+    assert!(stats.xx_handshakes >= 2, "pairing, then login: {stats:?}");
+    assert!(server.client_versions().iter().all(|v| v == PINNED_VERSION));
+    gw.stop().await;
+}
