@@ -11,14 +11,15 @@ use wa_loopback::LoopbackServer;
 /// app-state key share (WHATSAPP.md), which this server does not send.
 const LINK_LIMIT: Duration = Duration::from_secs(40);
 
-crate::both_backends!(a_qr_scan_links_the_instance_and_it_goes_online);
+crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop);
 
 /// The client gets through the Noise XX handshake (the loopback chain is
 /// accepted only because of the feature) and announces the pinned
 /// WA_VERSION; the QR the API shows is built from the server's
 /// `pair-device` refs; a phone scanning it links the instance, which goes
-/// ONLINE with the phone's number and keeps its keys in its own folder.
-async fn a_qr_scan_links_the_instance_and_it_goes_online(env: TestEnv) {
+/// ONLINE with the phone's number and keeps its keys in its own folder;
+/// after the server drops the connection it is back ONLINE without a scan.
+async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let gw = real_gateway(&env, &server).await;
     let (status, body) = gw
@@ -49,5 +50,15 @@ async fn a_qr_scan_links_the_instance_and_it_goes_online(env: TestEnv) {
     let stats = server.stats();
     assert!(stats.xx_handshakes >= 2, "pairing, then login: {stats:?}");
     assert!(server.client_versions().iter().all(|v| v == PINNED_VERSION));
+
+    // The server drops every connection: the client comes back by itself
+    // with Noise IK (the server key it cached), and no new QR is needed.
+    let before = server.stats();
+    server.drop_connections();
+    eventually_within("the instance reconnects by IK", LINK_LIMIT, || async {
+        server.stats().ik_handshakes > before.ik_handshakes && gw.status_of("wa-loop").await == "ONLINE"
+    })
+    .await;
+    assert_eq!(server.issued_refs(), refs, "no new pairing");
     gw.stop().await;
 }
