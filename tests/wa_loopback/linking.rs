@@ -11,15 +11,16 @@ use wa_loopback::LoopbackServer;
 /// app-state key share (WHATSAPP.md), which this server does not send.
 const LINK_LIMIT: Duration = Duration::from_secs(40);
 
-crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop);
+crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart);
 
 /// The client gets through the Noise XX handshake (the loopback chain is
 /// accepted only because of the feature) and announces the pinned
 /// WA_VERSION; the QR the API shows is built from the server's
 /// `pair-device` refs; a phone scanning it links the instance, which goes
 /// ONLINE with the phone's number and keeps its keys in its own folder;
-/// after the server drops the connection it is back ONLINE without a scan.
-async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop(env: TestEnv) {
+/// after the server drops the connection, and after a gateway restart, it
+/// is back ONLINE without a scan.
+async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let gw = real_gateway(&env, &server).await;
     let (status, body) = gw
@@ -60,5 +61,18 @@ async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop(env: TestEnv) {
     })
     .await;
     assert_eq!(server.issued_refs(), refs, "no new pairing");
+    gw.stop().await;
+
+    // A new gateway process on the same SESSION_DIR and store logs in with
+    // the stored keys.
+    let logins = server.stats().connections;
+    let gw = real_gateway(&env, &server).await;
+    // (On Redis the last process's ONLINE is still shown until the new one
+    // takes over, so the server's login count is what tells.)
+    eventually_within("the restarted gateway logs in", LINK_LIMIT, || async {
+        server.stats().connections > logins && gw.status_of("wa-loop").await == "ONLINE"
+    })
+    .await;
+    assert_eq!(server.issued_refs(), refs, "no new pairing after the restart");
     gw.stop().await;
 }
