@@ -6,7 +6,7 @@ use crate::support::clock::{now_ms, rfc3339};
 use crate::wa::actor::InstanceView;
 use serde_json::{json, Value};
 
-/// `instance.logged_out|banned|offline` or `instance.recovered`.
+/// `instance.logged_out|banned|client_outdated|offline` or `instance.recovered`.
 pub fn instance(id: &InstanceId, change: Change, view: &InstanceView) -> Value {
     let (event, severity, incident) = match change {
         Change::Opened(incident) => (
@@ -48,6 +48,6 @@ pub fn forwards(change: ForwardChange) -> Value {
 fn severity(incident: Incident) -> &'static str {
     match incident {
         Incident::Offline => "warning",
-        Incident::LoggedOut | Incident::Banned => "critical",
+        Incident::LoggedOut | Incident::Banned | Incident::Outdated => "critical",
     }
 }

@@ -10,6 +10,8 @@ use tokio::time::Instant;
 pub enum Incident {
     LoggedOut,
     Banned,
+    /// WhatsApp refused the client's version (WA_VERSION needs a change).
+    Outdated,
     /// Down (not online, not waiting for a scan) for longer than allowed.
     Offline,
 }
@@ -19,6 +21,7 @@ impl Incident {
         match self {
             Self::LoggedOut => "logged_out",
             Self::Banned => "banned",
+            Self::Outdated => "client_outdated",
             Self::Offline => "offline",
         }
     }
@@ -36,6 +39,8 @@ pub struct Seen {
     pub status: InstanceStatus,
     /// Stopped by a temporary ban.
     pub banned: bool,
+    /// Stopped because WhatsApp refused the client's version.
+    pub outdated: bool,
     /// Linked to a phone: only then is being down an outage.
     pub linked: bool,
     /// Logged out on purpose, through the API: no incident.
@@ -62,6 +67,7 @@ impl InstanceTracker {
             }
             InstanceStatus::LoggedOut => self.open(Incident::LoggedOut),
             InstanceStatus::Offline if seen.banned => self.open(Incident::Banned),
+            InstanceStatus::Offline if seen.outdated => self.open(Incident::Outdated),
             InstanceStatus::Pairing => {
                 self.down_since = None;
                 None

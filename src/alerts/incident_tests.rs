@@ -8,6 +8,7 @@ fn seen(status: InstanceStatus) -> Seen {
     Seen {
         status,
         banned: false,
+        outdated: false,
         linked: true,
         deliberate: false,
     }
@@ -77,6 +78,24 @@ async fn logout_and_ban_alert_at_once_and_only_once() {
     tokio::time::advance(AFTER * 2).await;
     assert_eq!(t.tick(Instant::now(), AFTER), None);
     assert_eq!(t.observe(banned, Instant::now()), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_client_version_alerts_at_once_and_recovers_online() {
+    let mut t = InstanceTracker::default();
+    let outdated = Seen {
+        outdated: true,
+        ..seen(InstanceStatus::Offline)
+    };
+    let now = Instant::now();
+    assert_eq!(t.observe(outdated, now), Some(Change::Opened(Incident::Outdated)));
+    assert_eq!(t.observe(outdated, now), None);
+    tokio::time::advance(AFTER * 2).await;
+    assert_eq!(t.tick(Instant::now(), AFTER), None);
+    assert_eq!(
+        t.observe(seen(InstanceStatus::Online), Instant::now()),
+        Some(Change::Recovered(Incident::Outdated))
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -6,7 +6,7 @@ use super::event;
 use super::incident::{DeadLetterTracker, InstanceTracker, Seen};
 use crate::domain::InstanceId;
 use crate::metrics::Metrics;
-use crate::wa::actor::{InstanceView, LOGGED_OUT_BY_GATEWAY, TEMPORARY_BAN};
+use crate::wa::actor::{InstanceView, CLIENT_OUTDATED, LOGGED_OUT_BY_GATEWAY, TEMPORARY_BAN};
 use crate::wa::manager::{SessionHandle, SessionManager};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -89,6 +89,7 @@ fn seen(view: &InstanceView) -> Seen {
     Seen {
         status: view.status,
         banned: error.starts_with(TEMPORARY_BAN),
+        outdated: error.starts_with(CLIENT_OUTDATED),
         linked: view.phone.is_some() || view.last_connected_at_ms.is_some(),
         deliberate: error == LOGGED_OUT_BY_GATEWAY,
     }

@@ -220,13 +220,14 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
                 timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
                 allow_private: raw.allow_private_media_urls,
             });
-            (
-                Arc::new(RealBackend::new(
-                    session_dir::instances_dir(&raw.session_dir),
-                    fetcher,
-                )),
-                None,
-            )
+            let real = RealBackend::new(session_dir::instances_dir(&raw.session_dir), fetcher)
+                .with_version(raw.wa_version);
+            #[cfg(feature = "wa-loopback")]
+            let real = match &raw.wa_ws_url {
+                Some(url) => real.with_ws_url(url),
+                None => real,
+            };
+            (Arc::new(real), None)
         }
     }
 }

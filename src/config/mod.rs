@@ -88,6 +88,13 @@ pub struct Config {
     /// Which WhatsApp backend to run.
     #[arg(long, env = "WA_BACKEND", value_enum, default_value = "whatsapp")]
     pub wa_backend: WaBackendKind,
+    /// WhatsApp Web version to announce (e.g. 2.3000.1023456789). Unset: fetched from web.whatsapp.com.
+    #[arg(long, env = "WA_VERSION", value_parser = crate::wa::real::WaVersion::parse)]
+    pub wa_version: Option<crate::wa::real::WaVersion>,
+    /// Loopback tests only (feature wa-loopback): the ws:// URL of a loopback WhatsApp server.
+    #[cfg(feature = "wa-loopback")]
+    #[arg(long, env = "WA_WS_URL", value_parser = crate::wa::real::parse_ws_url)]
+    pub wa_ws_url: Option<String>,
     /// Log lines as text or JSON.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -17,6 +17,8 @@ use tokio::time::Instant;
 
 /// How `last_error` starts when WhatsApp banned the number for a while.
 pub const TEMPORARY_BAN: &str = "temporarily banned by WhatsApp";
+/// How `last_error` starts when WhatsApp refused the client's version.
+pub const CLIENT_OUTDATED: &str = "WhatsApp refused this client version as outdated";
 /// `last_error` after a logout asked for through the API (not by the phone).
 pub const LOGGED_OUT_BY_GATEWAY: &str = "logged out through the gateway";
 

@@ -23,6 +23,9 @@ pub enum WaEvent {
     TemporaryBan { reason: String },
     /// Another client took over this session.
     StreamReplaced,
+    /// WhatsApp refused the client's version as outdated; retrying with the
+    /// same version cannot help.
+    ClientOutdated,
     /// A message from a contact (or typed on the linked phone itself).
     Inbound(Box<InboundMessage>),
     /// Receipts for messages this instance sent.

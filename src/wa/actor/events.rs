@@ -32,6 +32,14 @@ impl Actor {
                 )
                 .await
             }
+            WaEvent::ClientOutdated => {
+                let hint = "set WA_VERSION to the current WhatsApp Web version and reconnect";
+                self.stop_with(
+                    InstanceStatus::Offline,
+                    &format!("{}: {hint}", super::CLIENT_OUTDATED),
+                )
+                .await
+            }
             WaEvent::Inbound(message) => {
                 let own_phone = self.view.borrow().phone.clone();
                 self.ctx

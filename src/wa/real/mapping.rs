@@ -63,10 +63,7 @@ pub fn map_event(event: &Event, own_pn: impl FnOnce() -> Option<Jid>) -> Option<
             connect_failure_reason(failure),
             failure.reason.should_reconnect(),
         )),
-        Event::ClientOutdated(_) => Some(disconnected(
-            "WhatsApp refused this client version as outdated; the gateway needs an update".into(),
-            false,
-        )),
+        Event::ClientOutdated(_) => Some(WaEvent::ClientOutdated),
         Event::StreamError(err) => {
             // whatsapp-rust only reports stream errors it survives (the
             // connection stays up); a real drop follows as `Disconnected`.

@@ -11,6 +11,7 @@ mod outgoing;
 mod session;
 #[cfg(test)]
 mod tests;
+mod version;
 
 use crate::domain::InstanceId;
 use crate::wa::media::MediaFetcher;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 use session::RealSession;
 use std::path::PathBuf;
 use tokio::sync::mpsc;
+pub use version::WaVersion;
 use whatsapp_rust::bot::Bot;
 use whatsapp_rust::store::SqliteStore;
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
@@ -32,6 +34,7 @@ pub struct RealBackend {
     instances_dir: PathBuf,
     media: MediaFetcher,
     ws_url: Option<String>,
+    version: Option<WaVersion>,
 }
 
 impl RealBackend {
@@ -42,6 +45,7 @@ impl RealBackend {
             instances_dir,
             media,
             ws_url: None,
+            version: None,
         }
     }
 
@@ -50,6 +54,13 @@ impl RealBackend {
     /// or an address that refuses connections in tests.
     pub fn with_ws_url(mut self, url: impl Into<String>) -> Self {
         self.ws_url = Some(url.into());
+        self
+    }
+
+    /// Announces this WhatsApp Web version instead of fetching the current
+    /// one from web.whatsapp.com before connecting.
+    pub fn with_version(mut self, version: Option<WaVersion>) -> Self {
+        self.version = version;
         self
     }
 
@@ -75,7 +86,20 @@ impl RealBackend {
             builder =
                 builder.with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url.clone()));
         }
+        if let Some(version) = self.version {
+            builder = builder.with_version(version.triple());
+        }
         builder.build().await.map_err(|e| WaError::Start(e.to_string()))
+    }
+}
+
+/// WA_WS_URL: a plain `ws://` URL (the loopback server) or `wss://`.
+#[cfg(feature = "wa-loopback")]
+pub fn parse_ws_url(text: &str) -> Result<String, String> {
+    if text.starts_with("ws://") || text.starts_with("wss://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not a ws:// or wss:// URL"))
     }
 }
 

@@ -90,6 +90,7 @@ fn log_event(event: &WaEvent) {
         WaEvent::LoggedOut { reason } => tracing::warn!(%reason, "WhatsApp logged out"),
         WaEvent::TemporaryBan { reason } => tracing::warn!(%reason, "WhatsApp temporary ban"),
         WaEvent::StreamReplaced => tracing::warn!("another client took over this WhatsApp session"),
+        WaEvent::ClientOutdated => tracing::error!("WhatsApp refused this client version as outdated"),
         WaEvent::Receipt { message_ids, kind } => {
             tracing::debug!(?kind, count = message_ids.len(), "receipt")
         }

@@ -120,3 +120,36 @@ async fn forget_deletes_only_the_store_files() {
         .await
         .unwrap();
 }
+
+/// The version the client would announce, as its device store holds it.
+fn announced_version(client: &whatsapp_rust::Client) -> WaVersion {
+    let device = client.persistence_manager().get_device_snapshot();
+    WaVersion(
+        device.app_version_primary,
+        device.app_version_secondary,
+        device.app_version_tertiary,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_version_is_announced_without_asking_web_whatsapp_com() {
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = WaVersion::parse("2.3000.1023456789").unwrap();
+    let backend = backend(dir.path()).with_version(Some(pinned));
+    let bot = backend
+        .build_bot(&InstanceId::parse("wa-version").unwrap())
+        .await
+        .unwrap();
+    let client = bot.client();
+    assert_ne!(announced_version(&client), pinned, "the store starts elsewhere");
+    let (events, _received) = mpsc::channel(16);
+    let session = Box::new(RealSession::start(bot, events, backend.media.clone()));
+    // Each connection attempt settles the version first; the closed port
+    // makes the attempts fail, so no server is needed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while announced_version(&client) != pinned && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(announced_version(&client), pinned);
+    (session as Box<dyn WaSession>).shutdown().await;
+}

@@ -1,0 +1,108 @@
+//! A loopback WhatsApp server for tests, built from whatsapp-rust 0.7's own
+//! parts (wacore-noise, wacore-binary, waproto, wacore-libsignal), so the
+//! gateway's real client can be driven without WhatsApp. It speaks the
+//! WebSocket transport of `TokioWebSocketTransportFactory::with_url`, runs
+//! the Noise XX and IK responders and answers a registering client with
+//! pairing refs, which the client turns into the QR code it shows.
+//! The rules it follows are those in the project's WHATSAPP.md ("Testing
+//! without WhatsApp"), each cited where it is applied.
+
+mod accounts;
+mod connection;
+mod noise;
+mod pairing;
+mod state;
+mod wire;
+
+pub use state::Stats;
+
+use anyhow::Result;
+use state::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use warp::Filter;
+
+/// A running server on 127.0.0.1; stops when dropped.
+pub struct LoopbackServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl LoopbackServer {
+    /// Binds a free port on 127.0.0.1 and starts serving.
+    pub async fn start() -> Result<Self> {
+        let shared = Arc::new(Shared::new());
+        let for_route = shared.clone();
+        let chat = warp::path!("ws" / "chat")
+            .and(warp::ws())
+            .map(move |ws: warp::ws::Ws| {
+                let shared = for_route.clone();
+                ws.on_upgrade(move |socket| connection::serve(socket, shared))
+            });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (addr, server) =
+            warp::serve(chat).try_bind_with_graceful_shutdown(([127, 0, 0, 1], 0), async {
+                let _ = stopped.await;
+            })?;
+        let task = tokio::spawn(server);
+        Ok(Self {
+            addr,
+            shared,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// The URL to give the client (`TokioWebSocketTransportFactory::with_url`).
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws/chat", self.addr)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// The app versions clients announced in their login payloads, in order.
+    pub fn client_versions(&self) -> Vec<String> {
+        self.shared.client_versions()
+    }
+
+    /// A phone with number `phone` (`+5511...` or digits) scans `qr`, the
+    /// text of a QR code a connected client shows: the client is sent
+    /// `pair-success`, answers, and is told to reconnect and log in.
+    pub fn scan(&self, qr: &str, phone: &str) -> Result<()> {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
+        self.shared.scan(qr, &digits, unix_now())
+    }
+
+    /// Closes every client connection, as a network drop would.
+    pub fn drop_connections(&self) {
+        self.shared.drop_connections()
+    }
+
+    /// The pairing refs handed out, in order; each QR code starts with one.
+    pub fn issued_refs(&self) -> Vec<String> {
+        self.shared.issued_refs()
+    }
+}
+
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+    }
+}
