@@ -42,16 +42,18 @@ CMD ["serve"]
 
 FROM ${RUST_IMAGE} AS builder
 WORKDIR /src
-# The workspace's manifests (bench/ is a member: cargo loads it) and
-# stand-in sources: enough for cargo to build every dependency.
+# The manifests cargo loads (bench/ is a workspace member; loopback/ is an
+# optional dependency, off here but resolved) and stand-in sources: enough
+# for cargo to build every dependency.
 COPY Cargo.toml Cargo.lock ./
 COPY bench/Cargo.toml bench/
-RUN mkdir -p src bench/src \
+COPY loopback/Cargo.toml loopback/
+RUN mkdir -p src bench/src loopback/src \
  && echo 'fn main() {}' > src/main.rs \
  && echo 'fn main() {}' > bench/src/main.rs \
- && touch src/lib.rs \
+ && touch src/lib.rs loopback/src/lib.rs \
  && cargo build --release --locked --bin wagate \
- && rm -rf src bench/src target/release/.fingerprint/wagate-* target/release/deps/wagate-* target/release/deps/libwagate-*
+ && rm -rf src bench/src loopback/src target/release/.fingerprint/wagate-* target/release/deps/wagate-* target/release/deps/libwagate-*
 COPY . .
 RUN cargo build --release --locked --bin wagate \
  && install -D -m 0755 target/release/wagate /out/wagate
