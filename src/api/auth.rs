@@ -10,7 +10,7 @@
 //! is checked the same way on `/metrics`.
 
 use super::error::ApiError;
-use crate::api::panel_token::{Claims, PanelTokens};
+use crate::api::panel::token::{Claims, PanelTokens};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use warp::http::StatusCode;

@@ -1,12 +1,12 @@
 //! Instances: create (link a new number), list, status, log out, delete.
 //! Served at `/api/instances` and at the original gateway's `/api/wa/...`
-//! paths with the same meaning; those answer in its words (`compat`).
+//! paths with the same meaning; those answer in its words (`original::words`).
 
 use super::body::{json_body, JsonBody};
 use super::common::{control, find_instance, ok, parse_instance_id, success, with_state, ApiResult};
-use super::compat::{merged, status_fields};
 use super::error::ApiError;
 use super::state::AppState;
+use crate::api::original::words::{merged, status_fields};
 use crate::cluster::control::Control;
 use crate::cluster::FleetView;
 use crate::domain::InstanceId;

@@ -1,12 +1,12 @@
 //! Message lookups: one message's status by id, and the history listing in
-//! the original gateway's shape and words (`compat`): `timestamp` in ms,
+//! the original gateway's shape and words (`original::words`): `timestamp` in ms,
 //! delivered and read as `sent`, an image's caption (or its URL) as `text`,
 //! as its UI reads them (`frontend/src/types/gateway.ts`, `MessageHistory`).
 //! wagate's own fields ride beside: `messageStatus`, `createdAt`, `caption`.
 
 use super::common::{ok, success, with_state, ApiResult, Reply as Answer};
-use super::compat;
 use super::error::{self, ApiError};
+use super::original::words;
 use super::state::AppState;
 use crate::domain::{Direction, InstanceId};
 use crate::store::{HistoryQuery, MessageRecord};
@@ -115,7 +115,7 @@ fn history_item(m: &MessageRecord) -> Value {
         "mediaUrl": m.media_url,
         "timestamp": m.created_at_ms,
         "createdAt": rfc3339(m.created_at_ms),
-        "status": compat::message_word(m.status),
+        "status": words::message_word(m.status),
         "messageStatus": m.status,
     })
 }

@@ -1,54 +1,42 @@
 //! The HTTP API (warp). Each resource has its own file exposing
-//! `routes(state)`; this module mounts them under `/api` behind the API key
-//! (or, narrowed by `scoped`, a panel link's token), adds the open routes
-//! (health, metrics, inbound media, the panel's files, UI_DIR's at `/`),
-//! CORS, a 404 for
-//! paths no route has, and the one `recover` that turns every error into
-//! the JSON error shape. `serve` runs
-//! them with request ids and HTTP metrics, on connections bounded in number
-//! and time (`listener`, `connection`).
+//! `routes(state)`, grouped in folders where several belong together
+//! (`ghl/`, `original/` for the original gateway's routes, `panel/`); this
+//! module mounts them under `/api` behind the API key (or, narrowed by
+//! `panel::scoped`, a panel link's token, or a browser session), adds the
+//! open routes (health, metrics, inbound media, the panel's files, UI_DIR's
+//! at `/`), CORS, a 404 for paths no route has, and the one `recover` that
+//! turns every error into the JSON error shape. `server/` runs them with
+//! request ids and HTTP metrics, on connections bounded in number and time.
 
 mod auth;
 mod body;
 mod common;
-mod compat;
-mod connection;
 mod error;
 mod events;
 mod forwards;
 mod ghl;
-mod ghl_app;
-mod ghl_events;
-mod ghl_locations;
-mod ghl_oauth;
-mod ghl_provider;
 mod health;
 mod instances;
-mod listener;
 mod messages;
 mod metrics;
-mod observe;
 mod openapi;
-mod panel;
-mod panel_links;
-pub mod panel_token;
+mod original;
+pub mod panel;
 pub mod route_table;
-mod scoped;
 mod send;
+mod server;
 mod session;
 mod sim;
 pub mod state;
 mod static_files;
-mod wa;
-mod wa_qr;
 
-pub use connection::Timeouts;
 pub use error::ApiError;
-pub use listener::Limits;
-pub use observe::serve;
+pub use server::connection::Timeouts;
+pub use server::listener::Limits;
+pub use server::observe::serve;
 pub use state::{AppState, InboundTestLog, StateParts};
 
-use crate::api::panel_token::PanelTokens;
+use crate::api::panel::token::PanelTokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
@@ -69,20 +57,24 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
             .unify()
             .or(auth::key_only(access.clone()).and(keyed.clone()))
             .unify()
-            .or(scoped::routes(state.clone(), auth::panel_only(access), keyed))
+            .or(panel::scoped::routes(
+                state.clone(),
+                auth::panel_only(access),
+                keyed,
+            ))
             .unify(),
     );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
-    let panel = panel::routes(&state.settings.raw.frame_ancestors);
+    let panel = panel::files::routes(&state.settings.raw.frame_ancestors);
     let verifier = ghl_verifier(&state);
-    let provider =
-        ghl_provider::routes(state.clone(), verifier.clone()).or(ghl_events::routes(state.clone(), verifier));
+    let provider = ghl::delivery_url::routes(state.clone(), verifier.clone())
+        .or(ghl::webhooks::routes(state.clone(), verifier));
     let traced = metrics::routes(state.clone())
         .or(api)
         .or(media)
         .or(panel)
         .or(provider)
-        .or(ghl_oauth::routes(state.clone()))
+        .or(ghl::oauth::routes(state.clone()))
         .or(static_files::routes(
             state.settings.raw.ui_dir.clone(),
             &state.settings.raw.frame_ancestors,
@@ -108,12 +100,12 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
     // The send route first: it takes most of the traffic.
     let core = send::routes(state.clone())
         .or(instances::routes(state.clone()))
-        .or(panel_links::routes(state.clone(), tokens))
-        .or(wa::routes(state.clone()))
+        .or(panel::links::routes(state.clone(), tokens))
+        .or(original::wa::routes(state.clone()))
         .or(messages::routes(state.clone()))
-        .or(ghl::routes(state.clone()))
-        .or(ghl_locations::routes(state.clone()))
-        .or(ghl_app::routes(state.clone()))
+        .or(ghl::workflow::routes(state.clone()))
+        .or(ghl::locations::routes(state.clone()))
+        .or(ghl::app_settings::routes(state.clone()))
         .or(forwards::routes(state.clone()))
         .or(openapi::routes())
         .map(Reply::into_response)

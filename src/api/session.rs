@@ -13,7 +13,7 @@
 
 use super::auth::{unauthorized, Access, Credentials};
 use super::error::ApiError;
-use crate::api::panel_token::{Claims, PanelTokens};
+use crate::api::panel::token::{Claims, PanelTokens};
 use crate::domain::InstanceId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -7,7 +7,7 @@
 //! that leads out of the folder is too. `/api`, `/panel` and `/media` are
 //! never answered here. Without UI_DIR, `/` redirects to the panel.
 
-use super::panel::content_security_policy;
+use crate::api::panel::files::content_security_policy;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use warp::filters::BoxedFilter;

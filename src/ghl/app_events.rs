@@ -3,7 +3,7 @@
 //! UNINSTALL (the location's, or an agency's and all its locations',
 //! tokens are forgotten). Other
 //! events are acknowledged and left alone. Which app an event is for, and
-//! whether it is fresh, is checked before (see `api::ghl_events`).
+//! whether it is fresh, is checked before (see `api::ghl::webhooks`).
 
 use super::client::GhlError;
 use super::tokens::TokenKeeper;

@@ -123,8 +123,8 @@ async fn a_panel_link_opens_the_panel_for_its_instances_only(env: TestEnv) {
 
 async fn expired_forged_and_other_key_tokens_are_refused(env: TestEnv) {
     let gw = env.start(&[]).await;
-    let tokens = wagate::api::panel_token::PanelTokens::from_api_key(KEY);
-    let expired = tokens.sign(&wagate::api::panel_token::Claims {
+    let tokens = wagate::api::panel::token::PanelTokens::from_api_key(KEY);
+    let expired = tokens.sign(&wagate::api::panel::token::Claims {
         expires_at: chrono::Utc::now().timestamp() - 1,
         instances: None,
     });
@@ -137,8 +137,8 @@ async fn expired_forged_and_other_key_tokens_are_refused(env: TestEnv) {
     let forged = format!("{}x", token);
     let (status, _) = with_bearer(&gw, &forged, Method::GET, "/api/instances", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let other = wagate::api::panel_token::PanelTokens::from_api_key("another-key-123").sign(
-        &wagate::api::panel_token::Claims {
+    let other = wagate::api::panel::token::PanelTokens::from_api_key("another-key-123").sign(
+        &wagate::api::panel::token::Claims {
             expires_at: i64::MAX,
             instances: None,
         },

@@ -9,7 +9,7 @@
 //! each process takes a ticket once.
 
 use crate::api::auth::Access;
-use crate::api::panel_token::{Claims, PanelTokens};
+use crate::api::panel::token::{Claims, PanelTokens};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

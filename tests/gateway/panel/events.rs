@@ -98,7 +98,7 @@ async fn the_event_stream_pushes_status_changes_message_ticks_and_inbound(env: T
 async fn the_event_stream_of_a_panel_link_ends_when_the_link_expires(env: TestEnv) {
     let gw = env.start(&[]).await;
     let soon =
-        wagate::api::panel_token::PanelTokens::from_api_key(KEY).sign(&wagate::api::panel_token::Claims {
+        wagate::api::panel::token::PanelTokens::from_api_key(KEY).sign(&wagate::api::panel::token::Claims {
             expires_at: chrono::Utc::now().timestamp() + 2,
             instances: None,
         });

@@ -2,10 +2,10 @@
 //! go through its default instance), and per-contact overrides. Used by the
 //! workflow route when a body names a location rather than an instance.
 
-use super::body::{json_body, JsonBody};
-use super::common::{ok, parse_instance_id, with_state, ApiResult};
-use super::error::ApiError;
-use super::state::AppState;
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{ok, parse_instance_id, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::state::AppState;
 use crate::domain::InstanceId;
 use crate::store::LocationRoute;
 use serde_json::json;

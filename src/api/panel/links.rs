@@ -4,11 +4,11 @@
 //! (`/panel/#token=...`), which browsers never send to a server, so it stays
 //! out of access logs.
 
-use super::body::{json_body, JsonBody};
-use super::common::{success, with_state, ApiResult};
-use super::error::ApiError;
-use super::state::AppState;
-use crate::api::panel_token::{Claims, PanelTokens};
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{success, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::panel::token::{Claims, PanelTokens};
+use crate::api::state::AppState;
 use crate::domain::InstanceId;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! answer, and counts answers by route template, method and status.
 //! Connections are taken and bounded by `listener`.
 
-use super::listener::{self, Limits};
+use crate::api::server::listener::{self, Limits};
 use crate::metrics::{routes, Metrics};
 use hyper::service::Service;
 use hyper::{Body, Request, Response};

@@ -5,11 +5,11 @@
 //! `GET /api/ghl/connections` lists the locations (and agencies) that
 //! installed the app, without their tokens; `DELETE` forgets one.
 
-use super::body::{json_body, JsonBody};
-use super::common::{ok, with_state, ApiResult};
-use super::error::ApiError;
-use super::ghl_locations::parse_ghl_id;
-use super::state::AppState;
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{ok, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::ghl::locations::parse_ghl_id;
+use crate::api::state::AppState;
 use crate::ghl::install_state::{self, STATE_LIFETIME};
 use crate::ghl::marketplace_app::SavedApp;
 use serde_json::json;

@@ -1,14 +1,14 @@
 //! Linking and steering a WhatsApp session at the original gateway's
-//! `/api/wa/*` paths, in its words (see `compat`): the QR (`wa_qr`), the
+//! `/api/wa/*` paths, in its words (see `words`): the QR (`qr`), the
 //! ids its UI offers, pairing by phone-number code, forced reconnect, and
 //! clear (drop the session, start a fresh QR).
 
-use super::body::{json_body, JsonBody};
-use super::common::{control, find_instance, ok, with_state, ApiResult};
-use super::compat::{self, merged, status_fields};
-use super::error::ApiError;
-use super::state::AppState;
-use super::wa_qr;
+use super::qr;
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{control, find_instance, ok, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::original::words::{self, merged, status_fields};
+use crate::api::state::AppState;
 use crate::cluster::control::Control;
 use crate::domain::Phone;
 use crate::wa::InstanceStatus;
@@ -33,7 +33,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
         .and(warp::post())
         .and(with_state(state.clone()))
         .and_then(|id, state| async move { clear(id, state).await.map(Reply::into_response) });
-    wa_qr::routes(state)
+    qr::routes(state)
         .or(pair)
         .unify()
         .or(reconnect)
@@ -65,8 +65,8 @@ async fn reconnect(raw_id: String, state: AppState) -> ApiResult {
     ok(json!({
         "instanceId": record.id,
         "message": "reconnecting with a fresh client",
-        "previousStatus": compat::status_word(before),
-        "currentStatus": compat::status_word(after),
+        "previousStatus": words::status_word(before),
+        "currentStatus": words::status_word(after),
         "detailedStatus": after,
         "timestamp": crate::support::clock::rfc3339(crate::support::clock::now_ms()),
     }))

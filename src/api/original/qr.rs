@@ -8,10 +8,10 @@
 //! original UI may still create. `code` (the raw text again) is wagate's
 //! earlier name for it, kept for its own clients.
 
-use super::common::{control, find_instance, ok, success, with_state, ApiResult};
-use super::compat::{self, merged, status_fields};
-use super::error::ApiError;
-use super::state::AppState;
+use crate::api::common::{control, find_instance, ok, success, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::original::words::{self, merged, status_fields};
+use crate::api::state::AppState;
 use crate::cluster::control::Control;
 use crate::domain::InstanceId;
 use crate::store::InstanceRecord;
@@ -71,7 +71,7 @@ async fn qr(
     // Still pairing: success, and the original UI polls qr-check (it does
     // while it reads RECONNECTING). Down for another reason: success false
     // with 200, as the original answered a QR that did not come.
-    let pairing = compat::status_word(view.status) == "RECONNECTING";
+    let pairing = words::status_word(view.status) == "RECONNECTING";
     let message = "the QR is not ready yet; GET /api/wa/qr-check/:id shows it when it is";
     let body = json!({ "success": pairing, "instanceId": record.id, "message": message });
     let body = merged(body, status_fields(view.status));
@@ -127,7 +127,7 @@ fn qr_answer(record: &InstanceRecord, view: &InstanceView, message: &str) -> Res
     if view.status == InstanceStatus::Online {
         return Ok(json!({
             "instanceId": record.id,
-            "status": compat::LINKED_WORD,
+            "status": words::LINKED_WORD,
             "detailedStatus": view.status,
             "phoneNumber": view.phone,
             "message": "already linked",
@@ -195,7 +195,7 @@ async fn available(state: AppState) -> ApiResult {
         .map(|r| r.id)
         .collect();
     let room = taken.len() < limit as usize;
-    let free: Vec<String> = compat::slot_ids(limit)
+    let free: Vec<String> = words::slot_ids(limit)
         .into_iter()
         .filter(|slot| room && !taken.iter().any(|id| id.as_str() == slot))
         .collect();

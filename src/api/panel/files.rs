@@ -11,10 +11,10 @@ use warp::http::{header, Response, StatusCode};
 use warp::hyper::Body;
 use warp::Filter;
 
-const INDEX: &str = include_str!("../../panel/index.html");
-const API_SCRIPT: &str = include_str!("../../panel/api.js");
-const APP_SCRIPT: &str = include_str!("../../panel/app.js");
-const STYLE: &str = include_str!("../../panel/style.css");
+const INDEX: &str = include_str!("../../../panel/index.html");
+const API_SCRIPT: &str = include_str!("../../../panel/api.js");
+const APP_SCRIPT: &str = include_str!("../../../panel/app.js");
+const STYLE: &str = include_str!("../../../panel/style.css");
 
 pub fn routes(frame_ancestors: &str) -> BoxedFilter<(warp::reply::Response,)> {
     let policy: Arc<str> = content_security_policy(frame_ancestors).into();

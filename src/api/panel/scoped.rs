@@ -5,14 +5,14 @@
 //! usual. Everything else (deleting, panel links, the outbox, the sim) is
 //! refused with 403: those need the API key.
 
-use super::body::{json_body, JsonBody};
-use super::common::{parse_instance_id, with_state, ApiResult};
-use super::error::ApiError;
-use super::instances::{self, Dialect};
-use super::send::{accept, idempotency_key, Caller, SendRequest};
-use super::state::AppState;
-use super::Routes;
-use crate::api::panel_token::Claims;
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{parse_instance_id, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::instances::{self, Dialect};
+use crate::api::panel::token::Claims;
+use crate::api::send::{accept, idempotency_key, Caller, SendRequest};
+use crate::api::state::AppState;
+use crate::api::Routes;
 use crate::domain::InstanceId;
 use std::collections::HashMap;
 use warp::http::{Method, StatusCode};

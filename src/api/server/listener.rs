@@ -8,7 +8,7 @@
 //! runs in `connection`, within its timeouts. At stop the loop stops
 //! accepting and waits until every connection has closed.
 
-use super::connection::{self, Timeouts};
+use crate::api::server::connection::{self, Timeouts};
 use crate::metrics::Metrics;
 use hyper::server::conn::Http;
 use hyper::{Body, Request, Response};

@@ -5,7 +5,7 @@
 //! bring back the `state` of an install link this gateway made (unexpired,
 //! used once); without one the request is refused before any call to GHL.
 
-use super::state::AppState;
+use crate::api::state::AppState;
 use crate::ghl::client::GhlError;
 use crate::ghl::install_state;
 use std::collections::HashMap;

@@ -4,12 +4,12 @@
 //! action body with `customData`), and `/api/ghl/inbound-test` records what
 //! it receives, for checking the wiring.
 
-use super::body::{json_body, JsonBody};
-use super::common::{ok, parse_instance_id, with_state, ApiResult};
-use super::error::ApiError;
-use super::ghl_locations::{instance_for_location, only_instance, parse_ghl_id};
-use super::send::{accept, idempotency_key, parse_phone, request_id, Caller, SendRequest};
-use super::state::AppState;
+use crate::api::body::{json_body, JsonBody};
+use crate::api::common::{ok, parse_instance_id, with_state, ApiResult};
+use crate::api::error::ApiError;
+use crate::api::ghl::locations::{instance_for_location, only_instance, parse_ghl_id};
+use crate::api::send::{accept, idempotency_key, parse_phone, request_id, Caller, SendRequest};
+use crate::api::state::AppState;
 use crate::domain::{InstanceId, MessageKind};
 use serde_json::json;
 use warp::filters::BoxedFilter;

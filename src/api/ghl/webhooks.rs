@@ -8,9 +8,9 @@
 //! answering while an INSTALL is handled) is answered 429; one that will
 //! not is answered 200 with `outcome: "failed"` and the reason.
 
-use super::error::ApiError;
-use super::ghl_provider::{resend_if_transient, signed_by_ghl};
-use super::state::AppState;
+use crate::api::error::ApiError;
+use crate::api::ghl::delivery_url::{resend_if_transient, signed_by_ghl};
+use crate::api::state::AppState;
 use crate::ghl::app_events::{handle, AppEvent};
 use crate::ghl::replay;
 use crate::ghl::signature::GhlVerifier;

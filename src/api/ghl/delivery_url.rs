@@ -13,10 +13,10 @@
 //! may pass (the store not answering) is answered 429, so GHL sends the
 //! request again.
 
-use super::error::ApiError;
-use super::ghl_locations::{parse_ghl_id, routed_instance};
-use super::send::{enqueue_as, parse_phone, request_id, SendRequest};
-use super::state::AppState;
+use crate::api::error::ApiError;
+use crate::api::ghl::locations::{parse_ghl_id, routed_instance};
+use crate::api::send::{enqueue_as, parse_phone, request_id, SendRequest};
+use crate::api::state::AppState;
 use crate::domain::{new_message_id, InstanceId};
 use crate::ghl::provider::DeliveryRequest;
 use crate::ghl::signature::GhlVerifier;
