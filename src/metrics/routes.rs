@@ -93,7 +93,11 @@ mod tests {
         assert_eq!(template("/api/messages/a/b"), "other");
         assert_eq!(template("/api/sim/wa-01/explode"), "other");
         assert_eq!(template("/index.html/x"), "other");
-        assert_eq!(template("/"), "/", "the root is a route (UI_DIR, or the way to the panel)");
+        assert_eq!(
+            template("/"),
+            "/",
+            "the root is a route (UI_DIR, or the way to the panel)"
+        );
     }
 
     #[test]
