@@ -73,9 +73,13 @@ async fn qr(
     // with 200, as the original answered a QR that did not come.
     let pairing = words::status_word(view.status) == "RECONNECTING";
     let message = "the QR is not ready yet; GET /api/wa/qr-check/:id shows it when it is";
-    let body = json!({ "success": pairing, "instanceId": record.id, "message": message });
-    let body = merged(body, status_fields(view.status));
-    Ok(warp::reply::json(&body).into_response())
+    Ok(warp::reply::json(&no_qr_yet(&record, &view, pairing, message)).into_response())
+}
+
+/// The original's answer when no QR came (always with 200).
+fn no_qr_yet(record: &InstanceRecord, view: &InstanceView, success: bool, message: &str) -> Value {
+    let body = json!({ "success": success, "instanceId": record.id, "message": message });
+    merged(body, status_fields(view.status))
 }
 
 /// The instance, created now if it does not exist and the original limit
@@ -176,8 +180,7 @@ async fn qr_check(raw_id: String, state: AppState) -> ApiResult {
     if view.qr.is_some() || view.status == InstanceStatus::Online {
         return ok(qr_answer(&record, &view, "QR ready to scan")?);
     }
-    let body = json!({ "success": false, "instanceId": record.id, "message": "no QR yet" });
-    let body = merged(body, status_fields(view.status));
+    let body = no_qr_yet(&record, &view, false, "no QR yet");
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
 }
 
