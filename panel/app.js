@@ -57,6 +57,7 @@ function select(id) {
   renderInstances();
   renderDetail();
   if (state.tab === "activity") attempt(loadHistory);
+  if (state.tab === "sending") attempt(loadSending);
 }
 
 function badge(status) {
@@ -243,11 +244,12 @@ function wire() {
     tab.onclick = () => {
       state.tab = tab.dataset.tab;
       for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
-      $("tab-link").hidden = state.tab !== "link";
-      $("tab-activity").hidden = state.tab !== "activity";
+      for (const name of ["link", "activity", "sending"]) $("tab-" + name).hidden = state.tab !== name;
       if (state.tab === "activity") attempt(loadHistory);
+      if (state.tab === "sending") attempt(loadSending);
     };
   }
+  wireSending();
   setInterval(tickCountdown, 1000);
 }
 

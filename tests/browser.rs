@@ -46,6 +46,8 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
         format!("--api-key={KEY}"),
         format!("--session-dir={}", session_dir.display()),
         "--text-delay-ms=0".into(),
+        "--typing-presence=false".into(),
+        "--daily-cap=0".into(),
         "--sim-receipt-delay-ms=400".into(),
         "--frame-ancestors='self' http://127.0.0.1:*".into(),
         format!("--ui-dir={}", ui_dir.display()),

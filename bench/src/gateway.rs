@@ -57,6 +57,8 @@ impl Scratch {
             format!("--api-key={KEY}"),
             format!("--session-dir={}", self.dir.display()),
             "--text-delay-ms=0".into(),
+            "--typing-presence=false".into(),
+            "--daily-cap=0".into(),
             "--media-delay-ms-min=0".into(),
             "--media-delay-ms-max=0".into(),
         ];

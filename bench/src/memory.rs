@@ -30,6 +30,8 @@ pub async fn measure(args: &Args) -> anyhow::Result<Vec<Row>> {
         .env("PORT", port.to_string())
         .env("API_KEY", KEY)
         .env("WA_BACKEND", "sim")
+        .env("TYPING_PRESENCE", "false")
+        .env("DAILY_CAP", "0")
         .env("SESSION_DIR", &scratch.dir)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

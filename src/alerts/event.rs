@@ -29,6 +29,25 @@ pub fn instance(id: &InstanceId, change: Change, view: &InstanceView) -> Value {
     })
 }
 
+/// `instance.new_contacts_blocked` when WhatsApp starts refusing the
+/// number's messages to new contacts, `instance.new_contacts_unblocked`
+/// when that ends.
+pub fn new_contacts(id: &InstanceId, blocked: bool, view: &InstanceView) -> Value {
+    let block = view.new_contact_block.as_ref();
+    json!({
+        "event": if blocked { "instance.new_contacts_blocked" } else { "instance.new_contacts_unblocked" },
+        "severity": if blocked { "warning" } else { "resolved" },
+        "incident": "new_contacts_blocked",
+        "instanceId": id.as_str(),
+        "status": view.status.as_str(),
+        "phone": view.phone,
+        "detail": block.map(|b| b.reason.clone()),
+        "until": block.and_then(|b| b.until_ms).map(rfc3339),
+        "at": rfc3339(now_ms()),
+        "gateway": concat!("wagate/", env!("CARGO_PKG_VERSION")),
+    })
+}
+
 /// `forwards.dead_lettering` or `forwards.recovered`.
 pub fn forwards(change: ForwardChange) -> Value {
     let (event, severity, dead_letters) = match change {

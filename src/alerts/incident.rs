@@ -106,6 +106,24 @@ impl InstanceTracker {
     }
 }
 
+/// WhatsApp's block on new contacts: opens when the instance shows one,
+/// recovers when it is lifted. Apart from [`InstanceTracker`], since the
+/// instance stays online meanwhile.
+#[derive(Debug, Default)]
+pub struct BlockTracker {
+    open: bool,
+}
+
+impl BlockTracker {
+    /// True: the block began; false: it ended; None: no change.
+    pub fn observe(&mut self, blocked: bool) -> Option<bool> {
+        (blocked != self.open).then(|| {
+            self.open = blocked;
+            blocked
+        })
+    }
+}
+
 /// Forwards dead-lettering: opens when the dead-letter count grows,
 /// recovers when forwards are delivered again without new dead letters.
 #[derive(Debug)]

@@ -132,3 +132,13 @@ fn dead_letters_alert_once_until_forwards_flow_again() {
     assert_eq!(t.observe(6, 13), Some(ForwardChange::Recovered));
     assert_eq!(t.observe(6, 14), None);
 }
+
+#[test]
+fn a_block_on_new_contacts_alerts_once_and_once_when_lifted() {
+    let mut t = BlockTracker::default();
+    assert_eq!(t.observe(false), None);
+    assert_eq!(t.observe(true), Some(true));
+    assert_eq!(t.observe(true), None);
+    assert_eq!(t.observe(false), Some(false));
+    assert_eq!(t.observe(false), None);
+}

@@ -3,7 +3,7 @@
 //! starts those tasks for new instances and checks the dead-letter count.
 
 use super::event;
-use super::incident::{DeadLetterTracker, InstanceTracker, Seen};
+use super::incident::{BlockTracker, DeadLetterTracker, InstanceTracker, Seen};
 use crate::domain::InstanceId;
 use crate::metrics::Metrics;
 use crate::wa::actor::{InstanceView, CLIENT_OUTDATED, LOGGED_OUT_BY_GATEWAY, TEMPORARY_BAN};
@@ -66,10 +66,14 @@ async fn watch_instance(
 ) {
     let mut views = handle.watch();
     let mut tracker = InstanceTracker::default();
+    let mut block = BlockTracker::default();
     loop {
         let view = views.borrow_and_update().clone();
         if let Some(change) = tracker.observe(seen(&view), Instant::now()) {
             emit(&events, event::instance(&handle.id, change, &view));
+        }
+        if let Some(blocked) = block.observe(view.new_contact_block.is_some()) {
+            emit(&events, event::new_contacts(&handle.id, blocked, &view));
         }
         let deadline = tracker.offline_deadline(offline_after);
         tokio::select! {

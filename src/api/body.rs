@@ -53,8 +53,13 @@ impl JsonBody {
     }
 
     pub fn flag(&self, field: &'static str) -> Result<bool, ApiError> {
+        self.flag_or(field, false)
+    }
+
+    /// A true/false field, `absent` when it is left out.
+    pub fn flag_or(&self, field: &'static str, absent: bool) -> Result<bool, ApiError> {
         match self.0.get(field) {
-            None | Some(Value::Null) => Ok(false),
+            None | Some(Value::Null) => Ok(absent),
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
             Some(_) => Err(ApiError::invalid(field, format!("{field} must be true or false"))),
@@ -63,6 +68,17 @@ impl JsonBody {
 }
 
 impl JsonBody {
+    /// A whole number (or its digits as text).
+    pub fn integer(&self, field: &'static str) -> Result<Option<i64>, ApiError> {
+        let wrong = || ApiError::invalid(field, format!("{field} must be a whole number"));
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(wrong),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| wrong()),
+            Some(_) => Err(wrong()),
+        }
+    }
+
     /// A nested object, such as GHL's `customData` or `location`.
     pub fn object(&self, field: &'static str) -> Result<Option<JsonBody>, ApiError> {
         match self.0.get(field) {

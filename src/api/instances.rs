@@ -180,7 +180,7 @@ async fn delete(raw_id: String, state: AppState) -> ApiResult {
     ok(json!({ "instanceId": record.id, "deleted": true, "message": message }))
 }
 
-async fn depth_of(state: &AppState, record: &InstanceRecord) -> Result<u64, ApiError> {
+pub(super) async fn depth_of(state: &AppState, record: &InstanceRecord) -> Result<u64, ApiError> {
     let depths = state.stores.queue.queue_depths().await?;
     Ok(depths
         .into_iter()

@@ -24,6 +24,7 @@ mod original;
 pub mod panel;
 pub mod route_table;
 mod send;
+mod sending;
 mod server;
 mod session;
 mod sim;
@@ -100,6 +101,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
     // The send route first: it takes most of the traffic.
     let core = send::routes(state.clone())
         .or(instances::routes(state.clone()))
+        .or(sending::routes(state.clone()))
         .or(panel::links::routes(state.clone(), tokens))
         .or(original::wa::routes(state.clone()))
         .or(messages::routes(state.clone()))

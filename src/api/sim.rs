@@ -25,10 +25,43 @@ pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,
         .and_then(act);
     let sent = warp::path!("sim" / String / "sent")
         .and(warp::get())
+        .and(with_state(state.clone()))
+        .and(sim.clone())
+        .and_then(sent);
+    let chat = warp::path!("sim" / String / "chat")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .and(sim.clone())
+        .and_then(chat);
+    let refuse = warp::path!("sim" / String / "refuse")
+        .and(warp::post())
         .and(with_state(state))
         .and(sim)
-        .and_then(sent);
-    sent.or(action).boxed()
+        .and(json_body(limit))
+        .and_then(refuse);
+    sent.or(chat).or(refuse).or(action).boxed()
+}
+
+/// The chat states and read marks the instance's contacts saw.
+async fn chat(
+    raw_id: String,
+    state: AppState,
+    sim: Arc<SimNetwork>,
+) -> Result<warp::reply::Json, warp::Rejection> {
+    let record = find_instance(&state, &raw_id).await?;
+    Ok(warp::reply::json(&sim.chat_log(&record.id)))
+}
+
+/// `{to, refuse?, untilMs?}`: the network answers sends to `to` with
+/// error 463 (reporting a block until `untilMs`), or stops with `refuse: false`.
+async fn refuse(raw_id: String, state: AppState, sim: Arc<SimNetwork>, body: JsonBody) -> ApiResult {
+    let record = find_instance(&state, &raw_id).await?;
+    let to = parse_phone("to", &body.required("to")?, &state)?;
+    let refused = body.flag_or("refuse", true)?;
+    let until_ms = body.integer("untilMs")?;
+    sim.refuse(&record.id, &to, refused, until_ms)
+        .map_err(|e| sim_error(e.to_string()))?;
+    ok(json!({ "instanceId": record.id, "to": to.e164(), "refused": refused, "untilMs": until_ms }))
 }
 
 async fn act(raw_id: String, action: String, state: AppState, body: JsonBody) -> ApiResult {

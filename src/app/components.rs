@@ -13,7 +13,7 @@ use crate::inbound::media_store::MediaStore;
 use crate::inbound::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
 use crate::live::MessageEvents;
 use crate::metrics::Metrics;
-use crate::send::{Pacing, SenderCompanion, Wakeups};
+use crate::send::{Gate, SenderCompanion, SendingPolicy, Wakeups};
 use crate::session_dir;
 use crate::store::Stores;
 use crate::support::retry::RetrySchedule;
@@ -182,15 +182,15 @@ fn sender(
     metrics: Arc<Metrics>,
     tenure: Arc<Tenure>,
 ) -> SenderCompanion {
-    let (media_min, media_max) = settings.media_delay_range();
     SenderCompanion {
         queue: stores.queue.clone(),
+        instances: stores.instances.clone(),
         wakeups,
-        pacing: Pacing {
-            text: settings.text_delay(),
-            media_min,
-            media_max,
-        },
+        gate: Arc::new(Gate {
+            queue: stores.queue.clone(),
+            sending: stores.sending.clone(),
+            policy: SendingPolicy::from_config(&settings.raw.sending),
+        }),
         retry: RetrySchedule {
             base: Duration::from_millis(settings.raw.send_retry_base_ms),
             max: Duration::from_millis(settings.raw.send_retry_max_ms),

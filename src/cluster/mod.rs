@@ -190,5 +190,6 @@ fn unowned_view(record: &InstanceRecord) -> InstanceView {
         phone: record.phone.clone(),
         last_error: record.last_error.clone(),
         last_connected_at_ms: record.last_connected_at_ms,
+        new_contact_block: None,
     }
 }

@@ -3,6 +3,9 @@
 //! so a bad value stops the gateway with a clear message.
 
 mod duration;
+mod sending;
+
+pub use sending::SendingDefaults;
 
 use crate::domain::parse_country;
 use crate::support::secrets::SecretText;
@@ -64,15 +67,8 @@ pub struct Config {
     /// How long an instance's ownership lease lasts without renewal, in ms (Redis only).
     #[arg(long, env = "LEASE_MS", default_value_t = 15_000)]
     pub lease_ms: u64,
-    /// Pause between two text sends of one instance, in ms.
-    #[arg(long, env = "TEXT_DELAY_MS", default_value_t = 3500)]
-    pub text_delay_ms: u64,
-    /// Shortest pause before a media send, in ms.
-    #[arg(long, env = "MEDIA_DELAY_MS_MIN", default_value_t = 6000)]
-    pub media_delay_ms_min: u64,
-    /// Longest pause before a media send, in ms.
-    #[arg(long, env = "MEDIA_DELAY_MS_MAX", default_value_t = 9000)]
-    pub media_delay_ms_max: u64,
+    #[command(flatten)]
+    pub sending: SendingDefaults,
     /// Origins allowed by CORS (comma-separated, or *). Unset: no CORS headers.
     #[arg(long, env = "CORS_ORIGIN")]
     pub cors_origin: Option<String>,
@@ -270,12 +266,7 @@ impl Config {
 
     /// Checks every value; the error is a sentence naming the variable.
     pub fn validate(self) -> Result<Settings, String> {
-        if self.media_delay_ms_min > self.media_delay_ms_max {
-            return Err(format!(
-                "MEDIA_DELAY_MS_MIN ({}) is larger than MEDIA_DELAY_MS_MAX ({})",
-                self.media_delay_ms_min, self.media_delay_ms_max
-            ));
-        }
+        self.sending.validate()?;
         if let Some(url) = &self.redis_url {
             if !url.starts_with("redis://") && !url.starts_with("rediss://") {
                 return Err("REDIS_URL must start with redis:// or rediss://".into());
@@ -384,10 +375,6 @@ fn positive(name: &str, value: u64) -> Result<(), String> {
 }
 
 impl Settings {
-    pub fn text_delay(&self) -> Duration {
-        Duration::from_millis(self.raw.text_delay_ms)
-    }
-
     /// The bounds of the HTTP server's connections.
     pub fn http_limits(&self) -> crate::api::Limits {
         crate::api::Limits {
@@ -397,13 +384,6 @@ impl Settings {
                 idle: Duration::from_millis(self.raw.http_idle_timeout_ms),
             },
         }
-    }
-
-    pub fn media_delay_range(&self) -> (Duration, Duration) {
-        (
-            Duration::from_millis(self.raw.media_delay_ms_min),
-            Duration::from_millis(self.raw.media_delay_ms_max),
-        )
     }
 }
 

@@ -12,8 +12,11 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
 fn defaults_match_the_original_gateway() {
     let s = parse(&[]).unwrap();
     assert_eq!(s.raw.port, 8080);
-    assert_eq!(s.raw.text_delay_ms, 3500);
-    assert_eq!((s.raw.media_delay_ms_min, s.raw.media_delay_ms_max), (6000, 9000));
+    assert_eq!(s.raw.sending.text_delay_ms, 3500);
+    assert_eq!(
+        (s.raw.sending.media_delay_ms_min, s.raw.sending.media_delay_ms_max),
+        (6000, 9000)
+    );
     assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
     assert!(s.raw.frame_ancestors.contains("https://app.gohighlevel.com"));
 }

@@ -101,6 +101,8 @@ mod tests {
             kind: crate::domain::MessageKind::Text,
             from: None,
             to: None,
+            contact: None,
+            unread: false,
             text: "hi".into(),
             media_url: None,
             caption: None,

@@ -180,6 +180,8 @@ fn inbound_record(
         kind: m.kind,
         from,
         to: own_phone.map(str::to_owned),
+        contact: m.contact.as_ref().map(|p| p.e164().to_owned()),
+        unread: !m.from_me,
         text,
         media_url,
         caption: m.caption,

@@ -1,13 +1,22 @@
 //! Sending: one sender task per instance drains that instance's durable
-//! queue in strict order, paced by the configured delays, retrying passing
-//! failures and failing what can never go out. Instances never wait on
-//! each other.
+//! queue in order, like a person would: random pauses, typing before each
+//! message, a daily cap that a new number works up to, and patience while
+//! WhatsApp blocks it from new contacts. It retries passing failures and
+//! fails what can never go out. Instances never wait on each other.
 
+mod gate;
+mod human;
 mod pacing;
+mod policy;
+mod schedule;
 mod sender;
+mod settings;
 
-pub use pacing::Pacing;
+pub use gate::Gate;
+pub use policy::{Outlook, SendingPolicy};
+pub use schedule::Windows;
 pub use sender::{InstanceSender, SenderCompanion};
+pub use settings::{InvalidSettings, SendingSettings};
 
 use crate::domain::InstanceId;
 use std::collections::HashMap;

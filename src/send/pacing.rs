@@ -1,55 +1,82 @@
-//! Pacing against bans: a fixed pause before a text, a random pause within
-//! a range before a media message, counted from the instance's previous send.
+//! Pacing against bans: fixed gaps and instant replies are bot signals, so
+//! every pause before a send is a fresh random draw within the instance's
+//! range for that kind of message (counted from its previous send), and
+//! the "typing…" shown before a text lasts longer for a longer text,
+//! within bounds, with a little jitter.
 
+use super::settings::{DelayRange, PresenceSettings};
 use crate::domain::MessageKind;
+use crate::wa::ChatPresence;
 use rand::Rng;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy)]
-pub struct Pacing {
-    pub text: Duration,
-    pub media_min: Duration,
-    pub media_max: Duration,
+/// A pause drawn uniformly from `range`.
+pub fn draw(range: DelayRange) -> Duration {
+    if range.min >= range.max {
+        return range.min();
+    }
+    Duration::from_millis(rand::thread_rng().gen_range(range.min..=range.max))
 }
 
-impl Pacing {
-    /// The gap to leave after the previous send before sending `kind`.
-    pub fn gap_before(&self, kind: MessageKind) -> Duration {
-        if !kind.is_media() {
-            return self.text;
-        }
-        if self.media_min >= self.media_max {
-            return self.media_min;
-        }
-        rand::thread_rng().gen_range(self.media_min..=self.media_max)
+/// What to show before sending `kind`, and for how long.
+pub fn presence_before(
+    kind: MessageKind,
+    text_chars: usize,
+    p: &PresenceSettings,
+) -> (ChatPresence, Duration) {
+    let bounds = DelayRange {
+        min: p.min_ms,
+        max: p.max_ms,
+    };
+    if kind == MessageKind::Audio {
+        return (ChatPresence::Recording, draw(bounds));
     }
+    let typing_ms = (text_chars as u64).saturating_mul(p.ms_per_char);
+    let jitter = rand::thread_rng().gen_range(0.85..=1.15);
+    let ms = ((typing_ms as f64 * jitter) as u64).clamp(p.min_ms, p.max_ms);
+    (ChatPresence::Composing, Duration::from_millis(ms))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
+    const PRESENCE: PresenceSettings = PresenceSettings {
+        enabled: true,
+        ms_per_char: 60,
+        min_ms: 1000,
+        max_ms: 8000,
+    };
 
     #[test]
-    fn texts_wait_the_text_delay_and_media_a_random_one_in_range() {
-        let p = Pacing {
-            text: Duration::from_millis(3500),
-            media_min: Duration::from_millis(6000),
-            media_max: Duration::from_millis(9000),
-        };
-        assert_eq!(p.gap_before(MessageKind::Text), Duration::from_millis(3500));
-        for _ in 0..100 {
-            let gap = p.gap_before(MessageKind::Image);
-            assert!(gap >= p.media_min && gap <= p.media_max, "{gap:?}");
-        }
+    fn a_thousand_draws_stay_in_range_and_vary() {
+        let range = DelayRange { min: 3500, max: 7000 };
+        let draws: Vec<Duration> = (0..1000).map(|_| draw(range)).collect();
+        assert!(draws.iter().all(|d| *d >= range.min() && *d <= range.max()));
+        let distinct: HashSet<_> = draws.iter().collect();
+        assert!(distinct.len() > 500, "only {} distinct pauses", distinct.len());
+        let mean = draws.iter().map(Duration::as_millis).sum::<u128>() / 1000;
+        assert!((4800..=5700).contains(&mean), "mean {mean} ms");
     }
 
     #[test]
-    fn an_empty_media_range_uses_its_one_value() {
-        let p = Pacing {
-            text: Duration::ZERO,
-            media_min: Duration::ZERO,
-            media_max: Duration::ZERO,
-        };
-        assert_eq!(p.gap_before(MessageKind::Video), Duration::ZERO);
+    fn an_empty_range_gives_its_one_value() {
+        assert_eq!(draw(DelayRange { min: 0, max: 0 }), Duration::ZERO);
+    }
+
+    #[test]
+    fn typing_grows_with_the_text_within_bounds() {
+        let typing = |chars| presence_before(MessageKind::Text, chars, &PRESENCE);
+        assert_eq!(typing(1), (ChatPresence::Composing, Duration::from_millis(1000)));
+        let (_, medium) = typing(60);
+        assert!(
+            medium >= Duration::from_millis(3060) && medium <= Duration::from_millis(4140),
+            "{medium:?}"
+        );
+        assert_eq!(typing(10_000).1, Duration::from_millis(8000));
+        let (shown, recording) = presence_before(MessageKind::Audio, 0, &PRESENCE);
+        assert_eq!(shown, ChatPresence::Recording);
+        assert!(recording >= Duration::from_millis(1000) && recording <= Duration::from_millis(8000));
     }
 }

@@ -1,12 +1,16 @@
-//! The sender of one instance: takes the oldest queued message, waits until
-//! the instance is online and the pacing gap has passed, hands it to the
-//! instance's actor with its stored WhatsApp id, and records the outcome.
+//! The sender of one instance: takes the next message the gate allows,
+//! waits until the instance is online, under today's cap, and the pacing
+//! pause has passed, acts like a person (reads, types), hands the message
+//! to the instance's actor with its stored WhatsApp id, and records the
+//! outcome.
 
-use super::{Pacing, Wakeups};
+use super::gate::Gate;
+use super::settings::SendingSettings;
+use super::{human, pacing, Wakeups};
 use crate::cluster::tenure::Tenure;
 use crate::domain::{MessageStatus, Phone};
 use crate::metrics::{Metrics, SendResult};
-use crate::store::{MessageRecord, SendQueue};
+use crate::store::{InstanceRegistry, MessageRecord, SendQueue, SentMark, StoreResult};
 use crate::support::clock::now_ms;
 use crate::support::retry::RetrySchedule;
 use crate::wa::manager::{Companion, SessionHandle};
@@ -21,8 +25,9 @@ use tracing::Instrument;
 /// Starts an [`InstanceSender`] beside every instance's actor.
 pub struct SenderCompanion {
     pub queue: Arc<dyn SendQueue>,
+    pub instances: Arc<dyn InstanceRegistry>,
     pub wakeups: Arc<Wakeups>,
-    pub pacing: Pacing,
+    pub gate: Arc<Gate>,
     pub retry: RetrySchedule,
     /// Sends in flight across all instances, for the stats.
     pub in_flight: Arc<AtomicU64>,
@@ -36,13 +41,15 @@ impl Companion for SenderCompanion {
         let sender = InstanceSender {
             handle: handle.clone(),
             queue: self.queue.clone(),
+            instances: self.instances.clone(),
             wakeups: self.wakeups.clone(),
-            pacing: self.pacing,
+            gate: self.gate.clone(),
             retry: self.retry,
             in_flight: self.in_flight.clone(),
             metrics: self.metrics.clone(),
             tenure: self.tenure.clone(),
             last_send: None,
+            created_at_ms: None,
         };
         tokio::spawn(sender.run(stop))
     }
@@ -51,13 +58,16 @@ impl Companion for SenderCompanion {
 pub struct InstanceSender {
     handle: SessionHandle,
     queue: Arc<dyn SendQueue>,
+    instances: Arc<dyn InstanceRegistry>,
     wakeups: Arc<Wakeups>,
-    pacing: Pacing,
+    gate: Arc<Gate>,
     retry: RetrySchedule,
     in_flight: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
     tenure: Arc<Tenure>,
     last_send: Option<Instant>,
+    /// When the instance was created: its warm-up counts from then.
+    created_at_ms: Option<i64>,
 }
 
 /// Pause after the store failed to answer, before asking again.
@@ -65,6 +75,9 @@ const STORE_RETRY: Duration = Duration::from_secs(1);
 /// An idle sender looks at its queue this often even without a wakeup (a
 /// wakeup from another process can be missed while Redis reconnects).
 const IDLE_RECHECK: Duration = Duration::from_secs(5);
+/// Longest a waiting sender sleeps before it looks again: settings changed
+/// by another process (no wakeup reaches it) take effect within this.
+const LONGEST_NAP: Duration = Duration::from_secs(30);
 /// Pause while the instance's lease is not confirmed, before looking again
 /// (the coordinator renews it or stops this sender meanwhile).
 const TENURE_RECHECK: Duration = Duration::from_millis(100);
@@ -75,44 +88,73 @@ impl InstanceSender {
         let wakeup = self.wakeups.for_instance(&self.handle.id);
         while !stop.is_cancelled() {
             let notified = wakeup.notified();
-            let head = match self.queue.head(&self.handle.id).await {
-                Ok(head) => head,
+            match self.step(&stop).await {
+                Ok(Step::Done) => {}
+                Ok(Step::WaitUntil(at_ms)) => {
+                    let wait = Duration::from_millis((at_ms - now_ms()).max(0) as u64).min(LONGEST_NAP);
+                    tokio::select! {
+                        _ = notified => {},
+                        _ = tokio::time::sleep(wait) => {},
+                        _ = stop.cancelled() => {},
+                    }
+                }
                 Err(e) => {
-                    tracing::error!(instance = %self.handle.id, error = %e, "cannot read the send queue");
+                    tracing::error!(instance = %self.handle.id, error = %e, "cannot read the sending state");
                     pause(&stop, STORE_RETRY).await;
-                    continue;
                 }
-            };
-            match head {
-                Some(message) => {
-                    // The message's logs carry the id of the request that queued it.
-                    let request_id = message.request_id.clone().unwrap_or_default();
-                    let span = tracing::info_span!("send", message = %message.id, %request_id);
-                    self.deliver(message, &stop).instrument(span).await
-                }
-                None => tokio::select! {
-                    _ = notified => {},
-                    _ = tokio::time::sleep(IDLE_RECHECK) => {},
-                    _ = stop.cancelled() => {},
-                },
             }
         }
     }
 
+    /// Sends the next message that may go, or says how long to wait.
+    async fn step(&mut self, stop: &CancellationToken) -> StoreResult<Step> {
+        let id = self.handle.id.clone();
+        let blocked = self.handle.view().new_contact_block.is_some();
+        let Some(message) = self.gate.next(&id, blocked).await? else {
+            return Ok(Step::WaitUntil(now_ms() + IDLE_RECHECK.as_millis() as i64));
+        };
+        let settings = self.gate.policy.settings(self.gate.sending.as_ref(), &id).await?;
+        let created_at_ms = self.created_at_ms().await?;
+        if let Some(next_window) = self
+            .gate
+            .capped_until(&id, &settings, created_at_ms, now_ms())
+            .await?
+        {
+            tracing::debug!(instance = %id, "today's send cap is reached; the queue waits for the next day");
+            return Ok(Step::WaitUntil(next_window));
+        }
+        // The message's logs carry the id of the request that queued it.
+        let request_id = message.request_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("send", message = %message.id, %request_id);
+        self.deliver(message, &settings, stop).instrument(span).await;
+        Ok(Step::Done)
+    }
+
     /// Sends one message when the instance is ready; records the outcome.
-    async fn deliver(&mut self, message: MessageRecord, stop: &CancellationToken) {
+    async fn deliver(
+        &mut self,
+        message: MessageRecord,
+        settings: &SendingSettings,
+        stop: &CancellationToken,
+    ) {
         if !self.wait_until_online(stop).await {
             return;
-        }
-        if let Some(last) = self.last_send {
-            let gap = self.pacing.gap_before(message.kind);
-            tokio::select! { _ = tokio::time::sleep_until(last + gap) => {}, _ = stop.cancelled() => return }
         }
         let Some(outgoing) = outgoing(&message) else {
             self.settle_failed(&message, "the stored recipient is not a phone number")
                 .await;
             return;
         };
+        let presence = human::presence_time(&message, settings);
+        if let Some(last) = self.last_send {
+            let gap = pacing::draw(settings.delay_for(message.kind));
+            let start_typing = (last + gap).checked_sub(presence.1).unwrap_or(last);
+            tokio::select! { _ = tokio::time::sleep_until(start_typing) => {}, _ = stop.cancelled() => return }
+        }
+        human::mark_read(&self.handle, self.gate.sending.as_ref(), &outgoing.to, settings).await;
+        if !human::show_presence(&self.handle, &outgoing.to, presence, stop).await {
+            return;
+        }
         if !self.tenure.allows_send(&self.handle.id) {
             tracing::debug!(instance = %self.handle.id, "the lease is not confirmed lately; holding the send");
             pause(stop, TENURE_RECHECK).await;
@@ -128,8 +170,19 @@ impl InstanceSender {
                 self.settle_sent(&message).await;
             }
             Err(SendError::Permanent(reason)) => self.settle_failed(&message, &reason).await,
+            Err(SendError::NewContactsBlocked { reason, .. }) => self.settle_failed(&message, &reason).await,
             Err(SendError::Transient(reason)) => self.retry_later(&message, &reason, stop).await,
         }
+    }
+
+    /// When the instance was created, read once.
+    async fn created_at_ms(&mut self) -> StoreResult<i64> {
+        if let Some(at) = self.created_at_ms {
+            return Ok(at);
+        }
+        let record = self.instances.instance(&self.handle.id).await?;
+        let at = record.map_or_else(now_ms, |r| r.created_at_ms);
+        Ok(*self.created_at_ms.insert(at))
     }
 
     async fn retry_later(&self, message: &MessageRecord, reason: &str, stop: &CancellationToken) {
@@ -158,8 +211,15 @@ impl InstanceSender {
     /// Stores the success with the pacing mark, retrying until stored: the
     /// outcome must be kept, or the message would be sent again.
     async fn settle_sent(&self, message: &MessageRecord) {
-        let sent_at = now_ms();
-        while let Err(e) = self.queue.mark_sent(&message.id, &self.handle.id, sent_at).await {
+        let at_ms = now_ms();
+        let sent = SentMark {
+            id: message.id.clone(),
+            instance: self.handle.id.clone(),
+            at_ms,
+            window: self.gate.policy.windows.index(at_ms),
+            contact: message.to.clone(),
+        };
+        while let Err(e) = self.queue.mark_sent(&sent).await {
             tracing::error!(instance = %self.handle.id, error = %e, "could not store a send outcome; retrying");
             tokio::time::sleep(STORE_RETRY).await;
         }
@@ -185,6 +245,14 @@ impl InstanceSender {
             _ = stop.cancelled() => false,
         }
     }
+}
+
+/// What a sender's step came to.
+enum Step {
+    Done,
+    /// Nothing may go before this time (ms since the epoch), unless a
+    /// wakeup comes first.
+    WaitUntil(i64),
 }
 
 async fn pause(stop: &CancellationToken, how_long: Duration) {

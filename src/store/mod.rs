@@ -8,6 +8,7 @@ mod ghl_state;
 mod observed;
 mod records;
 pub mod redis;
+mod sending;
 pub mod sqlite;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
@@ -17,6 +18,7 @@ pub use records::{
     InboundRouting, InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
     Recorded, Requeue,
 };
+pub use sending::{NewContactBlock, SendingState, SentMark};
 
 use crate::domain::{InstanceId, MessageStatus};
 use async_trait::async_trait;
@@ -80,6 +82,9 @@ pub trait SendQueue: Send + Sync {
     ) -> StoreResult<Option<Enqueued>>;
     /// The oldest queued message of the instance: the next to send.
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>>;
+    /// The instance's `limit` oldest queued messages, oldest first (the
+    /// sender looks past the head when some recipients must wait).
+    async fn queued(&self, instance: &InstanceId, limit: usize) -> StoreResult<Vec<MessageRecord>>;
     /// Counts one more send attempt and remembers the error that caused it.
     async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()>;
     /// Moves a message forward (sent, delivered, read, failed) and returns
@@ -91,9 +96,10 @@ pub trait SendQueue: Send + Sync {
         status: MessageStatus,
         error: Option<&str>,
     ) -> StoreResult<Option<Moved>>;
-    /// Stores a send's success and the instance's pacing mark (`at_ms`) in
-    /// one write: [`SendQueue::advance`] to sent, plus [`SendQueue::last_send_at`].
-    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>>;
+    /// Stores a send's success in one write: [`SendQueue::advance`] to
+    /// sent, the pacing mark ([`SendQueue::last_send_at`]), the count of
+    /// the cap window and the recipient as a contact ([`SendingState`]).
+    async fn mark_sent(&self, sent: &SentMark) -> StoreResult<Option<Moved>>;
     /// Fails every queued message of the instance with `reason`; returns
     /// their ids.
     async fn fail_queued(&self, instance: &InstanceId, reason: &str) -> StoreResult<Vec<String>>;
@@ -175,6 +181,7 @@ pub struct Stores {
     pub outbox: Arc<dyn Outbox>,
     pub routes: Arc<dyn LocationRoutes>,
     pub ghl: Arc<dyn GhlState>,
+    pub sending: Arc<dyn SendingState>,
     /// The embedded store's disk; None with Redis.
     pub disk: Option<Arc<dyn DiskCheck>>,
 }
@@ -200,7 +207,14 @@ impl Stores {
 
     fn from_backend<B>(backend: Arc<B>, disk: Option<Arc<dyn DiskCheck>>) -> Self
     where
-        B: InstanceRegistry + SendQueue + MessageLog + Outbox + LocationRoutes + GhlState + 'static,
+        B: InstanceRegistry
+            + SendQueue
+            + MessageLog
+            + Outbox
+            + LocationRoutes
+            + GhlState
+            + SendingState
+            + 'static,
     {
         Self {
             instances: backend.clone(),
@@ -208,6 +222,7 @@ impl Stores {
             log: backend.clone(),
             outbox: backend.clone(),
             routes: backend.clone(),
+            sending: backend.clone(),
             ghl: backend,
             disk,
         }

@@ -6,7 +6,7 @@
 
 use super::{
     Enqueued, ForwardRecord, ForwardStatus, InboundRecord, InboundRouting, MessageRecord, Moved, NewForward,
-    NewOutbound, Outbox, QueueStats, Recorded, Requeue, SendQueue, StoreResult, Stores,
+    NewOutbound, Outbox, QueueStats, Recorded, Requeue, SendQueue, SentMark, StoreResult, Stores,
 };
 use crate::domain::{InstanceId, MessageStatus};
 use async_trait::async_trait;
@@ -84,6 +84,10 @@ impl SendQueue for ObservedQueue {
         self.inner.head(instance).await
     }
 
+    async fn queued(&self, instance: &InstanceId, limit: usize) -> StoreResult<Vec<MessageRecord>> {
+        self.inner.queued(instance, limit).await
+    }
+
     async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
         self.inner.record_attempt(id, error).await
     }
@@ -99,9 +103,9 @@ impl SendQueue for ObservedQueue {
         Ok(moved)
     }
 
-    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
-        let moved = self.inner.mark_sent(id, instance, at_ms).await?;
-        self.tell_moved(id, &moved).await;
+    async fn mark_sent(&self, sent: &SentMark) -> StoreResult<Option<Moved>> {
+        let moved = self.inner.mark_sent(sent).await?;
+        self.tell_moved(&sent.id, &moved).await;
         Ok(moved)
     }
 

@@ -99,6 +99,12 @@ pub struct InboundRecord {
     pub kind: MessageKind,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The other person of a one-to-one chat (E.164), kept as a contact of
+    /// the instance; None in groups and for hidden numbers.
+    pub contact: Option<String>,
+    /// Written by the contact (not typed on the linked phone): the
+    /// contact's latest message to mark read before the next reply.
+    pub unread: bool,
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,

@@ -5,10 +5,13 @@
 //! logout, stop) one at a time, so two clients never share a store.
 
 mod events;
+mod new_contacts;
 
-use super::{InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
+use super::{
+    ChatPresence, InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession,
+};
 use crate::domain::{InstanceId, Phone};
-use crate::store::Stores;
+use crate::store::{NewContactBlock, Stores};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,11 +39,24 @@ pub struct InstanceView {
     pub phone: Option<String>,
     pub last_error: Option<String>,
     pub last_connected_at_ms: Option<i64>,
+    /// WhatsApp refuses this number's messages to new contacts for now.
+    #[serde(default)]
+    pub new_contact_block: Option<NewContactBlock>,
 }
 
 pub enum Command {
     Send {
         message: OutgoingMessage,
+        reply: oneshot::Sender<Result<(), SendError>>,
+    },
+    Presence {
+        to: Phone,
+        presence: ChatPresence,
+        reply: oneshot::Sender<Result<(), SendError>>,
+    },
+    MarkRead {
+        contact: Phone,
+        message_ids: Vec<String>,
         reply: oneshot::Sender<Result<(), SendError>>,
     },
     PairCode {
@@ -77,6 +93,8 @@ pub(super) struct Actor {
     reopen_at: Option<Instant>,
     /// Consecutive failed openings, for the reopen backoff.
     failures: u32,
+    /// When WhatsApp's block on new contacts ends.
+    block_lifts_at: Option<Instant>,
 }
 
 const EVENT_BUFFER: usize = 256;
@@ -92,10 +110,12 @@ impl Actor {
             events: None,
             reopen_at: None,
             failures: 0,
+            block_lifts_at: None,
         }
     }
 
     pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        self.restore_new_contact_block().await;
         self.open().await;
         loop {
             tokio::select! {
@@ -109,6 +129,7 @@ impl Actor {
                     None => self.lost_session().await,
                 },
                 _ = sleep_until(self.reopen_at) => self.reopen().await,
+                _ = sleep_until(self.block_lifts_at) => self.lift_new_contact_block().await,
             }
         }
     }
@@ -117,6 +138,24 @@ impl Actor {
         match command {
             Command::Send { message, reply } => {
                 let _ = reply.send(self.send(&message).await);
+            }
+            Command::Presence { to, presence, reply } => {
+                let shown = match self.online_session() {
+                    Ok(session) => session.presence(&to, presence).await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(shown);
+            }
+            Command::MarkRead {
+                contact,
+                message_ids,
+                reply,
+            } => {
+                let marked = match self.online_session() {
+                    Ok(session) => session.mark_read(&contact, &message_ids).await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(marked);
             }
             Command::PairCode { phone, reply } => {
                 let _ = reply.send(self.pair_code(&phone).await);
@@ -140,10 +179,19 @@ impl Actor {
         }
     }
 
-    async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
+    async fn send(&mut self, message: &OutgoingMessage) -> Result<(), SendError> {
+        let sent = self.online_session()?.send(message).await;
+        if let Err(SendError::NewContactsBlocked { reason, until_ms }) = &sent {
+            self.block_new_contacts(reason, *until_ms).await;
+        }
+        sent
+    }
+
+    /// The session, when it is online and can carry messages.
+    fn online_session(&self) -> Result<&dyn WaSession, SendError> {
         let status = self.view.borrow().status;
         match (&self.session, status) {
-            (Some(session), InstanceStatus::Online) => session.send(message).await,
+            (Some(session), InstanceStatus::Online) => Ok(session.as_ref()),
             (_, status) => Err(SendError::Transient(format!("instance is {}", status.as_str()))),
         }
     }

@@ -19,8 +19,8 @@ pub enum WaEvent {
     Disconnected { reason: String, will_retry: bool },
     /// The phone unlinked this device; a new scan is needed.
     LoggedOut { reason: String },
-    /// WhatsApp banned the number for a while.
-    TemporaryBan { reason: String },
+    /// WhatsApp banned the number for a while: `lasts` when it said.
+    TemporaryBan { reason: String, lasts: Option<Duration> },
     /// Another client took over this session.
     StreamReplaced,
     /// WhatsApp refused the client's version as outdated; retrying with the

@@ -3,7 +3,7 @@
 //! the registry are restored at start, so a restart needs no new scan.
 
 use super::actor::{Actor, ActorContext, Command, InstanceView};
-use super::{InboundMessage, InstanceStatus, OutgoingMessage, SendError, WaError};
+use super::{ChatPresence, InboundMessage, InstanceStatus, OutgoingMessage, SendError, WaError};
 use crate::domain::{InstanceId, Phone};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -47,12 +47,32 @@ impl SessionHandle {
     }
 
     pub async fn send(&self, message: OutgoingMessage) -> Result<(), SendError> {
+        self.ask_send(|reply| Command::Send { message, reply }).await
+    }
+
+    /// Shows `to` "typing…" or "recording…", or stops it.
+    pub async fn presence(&self, to: Phone, presence: ChatPresence) -> Result<(), SendError> {
+        self.ask_send(|reply| Command::Presence { to, presence, reply })
+            .await
+    }
+
+    /// Marks the contact's messages read.
+    pub async fn mark_read(&self, contact: Phone, message_ids: Vec<String>) -> Result<(), SendError> {
+        self.ask_send(|reply| Command::MarkRead {
+            contact,
+            message_ids,
+            reply,
+        })
+        .await
+    }
+
+    async fn ask_send(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<(), SendError>>) -> Command,
+    ) -> Result<(), SendError> {
         let (reply, answer) = oneshot::channel();
         let gone = || SendError::Transient(SessionGone.to_string());
-        self.commands
-            .send(Command::Send { message, reply })
-            .await
-            .map_err(|_| gone())?;
+        self.commands.send(command(reply)).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 
@@ -144,6 +164,7 @@ impl SessionManager {
             phone,
             last_error: None,
             last_connected_at_ms: None,
+            new_contact_block: None,
         });
         tokio::spawn(Actor::new(id.clone(), self.ctx.clone(), view_tx).run(inbox));
         let handle = SessionHandle {

@@ -41,6 +41,33 @@ pub enum SendError {
     /// Can never succeed: the number is not on WhatsApp, the media is refused.
     #[error("{0}")]
     Permanent(String),
+    /// WhatsApp refuses this number's messages to people it has no chat
+    /// with (error 463, the "reach-out timelock"), until `until_ms` when
+    /// WhatsApp said. Retrying cannot help before then.
+    #[error("{reason}")]
+    NewContactsBlocked { reason: String, until_ms: Option<i64> },
+}
+
+/// What a contact sees in the chat while the gateway prepares a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatPresence {
+    /// "typing…"
+    Composing,
+    /// "recording audio…"
+    Recording,
+    /// Neither any more.
+    Paused,
+}
+
+impl ChatPresence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Composing => "composing",
+            Self::Recording => "recording",
+            Self::Paused => "paused",
+        }
+    }
 }
 
 /// Errors from starting or steering a session.
@@ -79,6 +106,12 @@ pub trait WaBackend: Send + Sync + 'static {
 pub trait WaSession: Send + Sync {
     /// Sends one message with its gateway-chosen id.
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError>;
+
+    /// Shows `to` that a message is being typed or recorded, or stops it.
+    async fn presence(&self, to: &Phone, presence: ChatPresence) -> Result<(), SendError>;
+
+    /// Marks messages `contact` sent as read (their blue ticks).
+    async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError>;
 
     /// Asks for an 8-character pairing code for `phone` (link with phone
     /// number instead of QR). A backend may also report it as [`WaEvent::PairCode`].

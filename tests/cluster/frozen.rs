@@ -12,6 +12,7 @@ fn vars(prefix: &str, role: &str) -> Vec<(&'static str, String)> {
     let mut vars = member(prefix, role);
     // Long enough for the lease (1.5 s) to run out during the gap.
     vars.push(("TEXT_DELAY_MS", "4000".into()));
+    vars.push(("TEXT_DELAY_MS_MAX", "4000".into()));
     vars
 }
 

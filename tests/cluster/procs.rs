@@ -53,6 +53,8 @@ impl Proc {
             .env("SESSION_DIR", dir.join("sessions"))
             .env("LEASE_MS", "1500")
             .env("SIM_RECEIPT_DELAY_MS", "50")
+            .env("TYPING_PRESENCE", "false")
+            .env("DAILY_CAP", "0")
             .env("NODE_ID", name)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

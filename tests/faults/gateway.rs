@@ -45,6 +45,8 @@ fn with_gateway_env(mut command: Command, session_dir: &Path, port: u16, vars: &
         .env("SESSION_DIR", session_dir)
         .env("SIM_RECEIPT_DELAY_MS", "50")
         .env("SEND_RETRY_BASE_MS", "50")
+        .env("TYPING_PRESENCE", "false")
+        .env("DAILY_CAP", "0")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
     for (key, value) in vars {
@@ -171,6 +173,8 @@ impl InProcess {
             format!("--api-key={KEY}"),
             format!("--session-dir={}", session_dir.display()),
             "--text-delay-ms=0".into(),
+            "--typing-presence=false".into(),
+            "--daily-cap=0".into(),
         ];
         args.extend(extra.iter().map(|flag| flag.to_string()));
         let config = wagate::config::Config::from_args(args).expect("settings parse");

@@ -20,6 +20,7 @@ mod ghl_agency;
 mod ghl_front_door;
 mod ghl_provider;
 mod healthcheck;
+mod human_sending;
 mod inbound;
 mod linking;
 mod old_ui;

@@ -80,6 +80,8 @@ fn inbound(wa_id: &str, routing_generation: u64) -> InboundRecord {
         kind: MessageKind::Text,
         from: Some("+14155550123".into()),
         to: None,
+        contact: None,
+        unread: false,
         text: "hi".into(),
         media_url: None,
         caption: None,

@@ -112,6 +112,7 @@ fn guard(
         ("GET", ["wa", "qr" | "qr-check" | "status", id]) => Some(*id),
         ("GET", ["wa", "instances", "available"]) => None,
         ("POST", ["wa", "pair-code" | "reconnect" | "clear" | "logout", id]) => Some(*id),
+        ("GET", ["instances", id]) | ("GET" | "PUT", ["instances", id, "settings"]) => Some(*id),
         ("GET", ["messages", "history"]) => match query.get("instanceId") {
             Some(id) => Some(id.as_str()),
             None if claims.instances.is_some() => {
@@ -178,6 +179,8 @@ mod tests {
         assert_eq!(check(&wa01, Method::GET, "wa/qr/wa-01", &[]), Ok(()));
         assert_eq!(check(&wa01, Method::POST, "wa/reconnect/wa-01", &[]), Ok(()));
         assert_eq!(check(&wa01, Method::GET, "wa/qr/wa-02", &[]), Err(403));
+        assert_eq!(check(&wa01, Method::PUT, "instances/wa-01/settings", &[]), Ok(()));
+        assert_eq!(check(&wa01, Method::GET, "instances/wa-02", &[]), Err(403));
         assert_eq!(check(&wa01, Method::GET, "wa/qr/..%2F", &[]), Err(403));
         let history = "messages/history";
         assert_eq!(

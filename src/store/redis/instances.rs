@@ -73,7 +73,11 @@ impl InstanceRegistry for RedisStore {
 
     async fn remove_instance(&self, id: &InstanceId) -> StoreResult<()> {
         let mut conn = self.conn().await?;
-        conn.hdel::<_, _, ()>(self.keys.instances(), id.as_str())
+        redis::pipe()
+            .atomic()
+            .hdel(self.keys.instances(), id.as_str())
+            .del(&self.sending_keys(id))
+            .query_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
     }

@@ -49,6 +49,22 @@ impl Keys {
         format!("{}paced:{instance}", self.prefix)
     }
 
+    /// Hash: `settings` and `new_contact_block` of one instance, as JSON.
+    pub fn sending(&self, instance: &InstanceId) -> String {
+        format!("{}sending:{instance}", self.prefix)
+    }
+
+    /// Hash: cap window → sends the instance counted in it.
+    pub fn sent_windows(&self, instance: &InstanceId) -> String {
+        format!("{}sent-windows:{instance}", self.prefix)
+    }
+
+    /// Hash: contact (E.164) → their latest message not yet marked read
+    /// ("" for none), for every contact the instance has a chat with.
+    pub fn contacts(&self, instance: &InstanceId) -> String {
+        format!("{}contacts:{instance}", self.prefix)
+    }
+
     pub fn idempotency(&self, key: &str) -> String {
         format!("{}idem:{key}", self.prefix)
     }

@@ -13,6 +13,7 @@ mod outbox;
 mod queue;
 mod routes;
 mod scripts;
+mod sending;
 
 use super::{StoreError, StoreResult};
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};

@@ -134,11 +134,15 @@ impl Outbox for RedisStore {
         for log in self.keys.logs_of(&m.instance, Direction::Inbound) {
             script.key(log);
         }
+        script.key(self.keys.contacts(&m.instance));
+        let unread = if m.unread { m.wa_id.as_str() } else { "" };
         script
             .arg(m.routing_generation)
             .arg(m.received_at_ms)
             .arg(&member)
-            .arg(m.forwards_due_at_ms);
+            .arg(m.forwards_due_at_ms)
+            .arg(m.contact.as_deref().unwrap_or(""))
+            .arg(if m.contact.is_some() { unread } else { "" });
         add_inbound_fields(&mut script, &m);
         for forward in &m.forwards {
             script.key(self.keys.forward(&forward.id));

@@ -3,10 +3,12 @@
 //! nothing), idempotency keys, counters, and the history sets.
 
 use super::fields::{self, Fields};
+use super::keys::Keys;
 use super::{scripts, unavailable, RedisStore};
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, SentMark,
+    StoreResult,
 };
 use crate::support::clock::now_ms;
 use async_trait::async_trait;
@@ -72,20 +74,27 @@ impl RedisStore {
         status: MessageStatus,
         error: Option<&str>,
         now: i64,
-        pacing: Option<String>,
+        sent: Option<&SentMark>,
     ) -> StoreResult<Option<Moved>> {
         let mut conn = self.conn().await?;
         let mut script = scripts::ADVANCE.prepare_invoke();
+        let of_instance = |key: fn(&Keys, &InstanceId) -> String| {
+            sent.map(|s| key(&self.keys, &s.instance)).unwrap_or_default()
+        };
         script
             .key(self.keys.outbound(id))
             .key(self.keys.stats())
-            .key(pacing.unwrap_or_default())
+            .key(of_instance(Keys::pacing))
             .key(self.keys.ghl_link(id))
+            .key(of_instance(Keys::sent_windows))
+            .key(of_instance(Keys::contacts))
             .arg(status.as_str())
             .arg(predecessors(status))
             .arg(error.unwrap_or(""))
             .arg(now)
-            .arg(self.keys.prefix());
+            .arg(self.keys.prefix())
+            .arg(sent.map_or(0, |s| s.window))
+            .arg(sent.and_then(|s| s.contact.as_deref()).unwrap_or(""));
         let moved: Option<(String, String, String, String)> =
             script.invoke_async(&mut conn).await.map_err(unavailable)?;
         moved.map(fields::moved).transpose()
@@ -133,14 +142,21 @@ impl SendQueue for RedisStore {
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
-        let id: Option<String> = {
+        Ok(self.queued(instance, 1).await?.pop())
+    }
+
+    async fn queued(&self, instance: &InstanceId, limit: usize) -> StoreResult<Vec<MessageRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = {
             let mut conn = self.conn().await?;
-            conn.lindex(self.keys.queue(instance), 0)
+            conn.lrange(self.keys.queue(instance), 0, limit as isize - 1)
                 .await
                 .map_err(unavailable)?
         };
-        let Some(id) = id else { return Ok(None) };
-        Ok(self.messages_at(&[self.keys.outbound(&id)]).await?.pop())
+        let keys: Vec<String> = ids.iter().map(|id| self.keys.outbound(id)).collect();
+        self.messages_at(&keys).await
     }
 
     async fn record_attempt(&self, id: &str, error: &str) -> StoreResult<()> {
@@ -165,9 +181,8 @@ impl SendQueue for RedisStore {
         self.move_forward(id, status, error, now_ms(), None).await
     }
 
-    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
-        let pacing = self.keys.pacing(instance);
-        self.move_forward(id, MessageStatus::Sent, None, at_ms, Some(pacing))
+    async fn mark_sent(&self, sent: &SentMark) -> StoreResult<Option<Moved>> {
+        self.move_forward(&sent.id, MessageStatus::Sent, None, sent.at_ms, Some(sent))
             .await
     }
 

@@ -30,11 +30,14 @@ pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: message, stats, the instance's pacing mark ("" for none), the
-/// message's GHL link. ARGV: new status, allowed current statuses
-/// (",a,b,"), error ("" for none), now, key prefix. Moves the status
-/// forward (a message leaving `queued` leaves its queue), sets the pacing
-/// mark to now, and returns the message's instance, status, error and GHL
-/// link ("" for none); nil when it did not move.
+/// message's GHL link, the instance's sent windows and contacts ("" for
+/// none: not a send). ARGV: new status, allowed current statuses
+/// (",a,b,"), error ("" for none), now, key prefix, the cap window, the
+/// recipient ("" for none). Moves the status forward (a message leaving
+/// `queued` leaves its queue), sets the pacing mark to now, counts a send
+/// in its window and keeps its recipient as a contact, and returns the
+/// message's instance, status, error and GHL link ("" for none); nil when
+/// it did not move.
 pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -49,6 +52,8 @@ pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
             redis.call('HINCRBY', KEYS[2], ARGV[1] == 'failed' and 'failed' or 'completed', 1)
         end
         if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+        if KEYS[5] ~= '' then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
+        if KEYS[6] ~= '' and ARGV[7] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[7], '') end
         local error = redis.call('HGET', KEYS[1], 'error') or ''
         return {instance, ARGV[1], error, redis.call('GET', KEYS[4]) or ''}
         "#,
@@ -72,10 +77,12 @@ pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: routing generation, inbound message, inbound index, forwards
-/// due, forwards all, 4 logs, then one key per forward. ARGV: the routing
-/// generation the forwards were chosen by, received at, log member (also
-/// the index's value), forwards due at, the message's fields (counted
-/// pairs), then per forward its id and fields (counted pairs). Returns 1
+/// due, forwards all, 4 logs, the instance's contacts, then one key per
+/// forward. ARGV: the routing generation the forwards were chosen by,
+/// received at, log member (also the index's value), forwards due at, the
+/// contact ("" for none) and its message to mark read ("" for none), the
+/// message's fields (counted pairs), then per forward its id and fields
+/// (counted pairs). Returns 1
 /// when stored, 0 for a message seen before, -1 when the routing
 /// generation moved on (nothing is written then).
 pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
@@ -83,11 +90,15 @@ pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
         r#"
         if (tonumber(redis.call('GET', KEYS[1])) or 0) ~= tonumber(ARGV[1]) then return -1 end
         if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-        local at = 6 + tonumber(ARGV[5])
-        redis.call('HSET', KEYS[2], unpack(ARGV, 6, at - 1))
+        local at = 8 + tonumber(ARGV[7])
+        redis.call('HSET', KEYS[2], unpack(ARGV, 8, at - 1))
         redis.call('SET', KEYS[3], ARGV[3])
         for i = 6, 9 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
-        for n = 10, #KEYS do
+        if ARGV[5] ~= '' then
+            if ARGV[6] ~= '' then redis.call('HSET', KEYS[10], ARGV[5], ARGV[6])
+            else redis.call('HSETNX', KEYS[10], ARGV[5], '') end
+        end
+        for n = 11, #KEYS do
             local id, count = ARGV[at], tonumber(ARGV[at + 1])
             redis.call('HSET', KEYS[n], unpack(ARGV, at + 2, at + 1 + count))
             redis.call('ZADD', KEYS[4], ARGV[4], id)

@@ -46,7 +46,10 @@ impl InstanceRegistry for SqliteStore {
     async fn remove_instance(&self, id: &InstanceId) -> StoreResult<()> {
         let (id, known) = (id.clone(), self.known.clone());
         self.with(move |conn| {
-            conn.execute("DELETE FROM instances WHERE id = ?1", [id.as_str()])?;
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM instances WHERE id = ?1", [id.as_str()])?;
+            super::sending::forget(&tx, &id)?;
+            tx.commit()?;
             known.remove(&id);
             Ok(())
         })

@@ -17,6 +17,7 @@ mod routes;
 mod routing;
 mod rows;
 mod schema;
+mod sending;
 
 use super::{StoreError, StoreResult};
 use rusqlite::Connection;

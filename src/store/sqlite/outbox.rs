@@ -85,6 +85,9 @@ impl Outbox for SqliteStore {
             for forward in &m.forwards {
                 insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.forward_timing())?;
             }
+            if let Some(contact) = &m.contact {
+                super::sending::note_contact(&tx, &m.instance, contact, m.unread.then_some(&m.wa_id))?;
+            }
             tx.commit()?;
             Ok(Recorded::Stored)
         })

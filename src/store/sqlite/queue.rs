@@ -1,10 +1,11 @@
 //! Outbound messages: the per-instance send queue (queued rows in arrival
 //! order), their status, idempotency keys, and history lookups.
 
-use super::{rows, SqliteStore};
+use super::{rows, sending, SqliteStore};
 use crate::domain::{Direction, InstanceId, MessageStatus};
 use crate::store::{
-    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, StoreResult,
+    Enqueued, HistoryQuery, MessageLog, MessageRecord, Moved, NewOutbound, QueueStats, SendQueue, SentMark,
+    StoreResult,
 };
 use crate::support::clock::now_ms;
 use async_trait::async_trait;
@@ -127,15 +128,21 @@ impl SendQueue for SqliteStore {
     }
 
     async fn head(&self, instance: &InstanceId) -> StoreResult<Option<MessageRecord>> {
+        Ok(self.queued(instance, 1).await?.pop())
+    }
+
+    async fn queued(&self, instance: &InstanceId, limit: usize) -> StoreResult<Vec<MessageRecord>> {
         let instance = instance.clone();
         self.read(move |conn| {
             let sql = format!(
-                "SELECT {} FROM messages WHERE instance_id = ?1 AND status = 'queued' ORDER BY seq LIMIT 1",
+                "SELECT {} FROM messages WHERE instance_id = ?1 AND status = 'queued' ORDER BY seq LIMIT ?2",
                 rows::MESSAGE_COLUMNS
             );
-            conn.prepare_cached(&sql)?
-                .query_row([instance.as_str()], rows::message)
-                .optional()
+            let found = conn
+                .prepare_cached(&sql)?
+                .query_map(params![instance.as_str(), limit as i64], rows::message)?
+                .collect();
+            found
         })
         .await
     }
@@ -166,16 +173,19 @@ impl SendQueue for SqliteStore {
             .await
     }
 
-    async fn mark_sent(&self, id: &str, instance: &InstanceId, at_ms: i64) -> StoreResult<Option<Moved>> {
-        let (id, instance) = (id.to_owned(), instance.clone());
+    async fn mark_sent(&self, sent: &SentMark) -> StoreResult<Option<Moved>> {
+        let sent = sent.clone();
         self.writer
             .write(move |tx| {
-                let moved = advance_in(tx, &id, MessageStatus::Sent, None, at_ms)?;
+                let moved = advance_in(tx, &sent.id, MessageStatus::Sent, None, sent.at_ms)?;
                 tx.prepare_cached(
                     "INSERT INTO pacing (instance_id, last_send_at) VALUES (?1, ?2)
                      ON CONFLICT (instance_id) DO UPDATE SET last_send_at = ?2",
                 )?
-                .execute(params![instance.as_str(), at_ms])?;
+                .execute(params![sent.instance.as_str(), sent.at_ms])?;
+                if moved.is_some() {
+                    sending::count_send(tx, &sent)?;
+                }
                 Ok(moved)
             })
             .await

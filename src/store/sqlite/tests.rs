@@ -46,6 +46,8 @@ fn inbound(wa_id: &str) -> InboundRecord {
         kind: MessageKind::Text,
         from: Some("+5511999999999".into()),
         to: None,
+        contact: None,
+        unread: false,
         text: "hi".into(),
         media_url: None,
         caption: None,
@@ -123,7 +125,7 @@ async fn a_move_tells_what_it_stored_and_a_refused_one_tells_nothing() {
 
 #[tokio::test]
 async fn marking_sent_stores_the_pacing_mark_and_the_ghl_link_comes_back() {
-    use crate::store::{GhlLink, GhlState};
+    use crate::store::{GhlLink, GhlState, SendingState};
     let (_dir, db) = store_with_wa01().await;
     db.enqueue(outbound("a"), None).await.unwrap();
     let link = GhlLink {
@@ -132,10 +134,28 @@ async fn marking_sent_stores_the_pacing_mark_and_the_ghl_link_comes_back() {
         part: 0,
     };
     db.link_message("a", &link).await.unwrap();
-    let sent = db.mark_sent("a", &wa01(), 1234).await.unwrap().unwrap();
+    let mark = crate::store::SentMark {
+        id: "a".into(),
+        instance: wa01(),
+        at_ms: 1234,
+        window: 7,
+        contact: Some("+5511999999999".into()),
+    };
+    let sent = db.mark_sent(&mark).await.unwrap().unwrap();
     assert_eq!(sent.status, MessageStatus::Sent);
     assert_eq!(sent.ghl_link, Some(link));
     assert_eq!(db.last_send_at(&wa01()).await.unwrap(), Some(1234));
+    assert_eq!(db.sent_in_window(&wa01(), 7).await.unwrap(), 1);
+    assert!(db.mark_sent(&mark).await.unwrap().is_none(), "sent once");
+    assert_eq!(db.sent_in_window(&wa01(), 7).await.unwrap(), 1, "counted once");
+    let known = db
+        .known_contacts(&wa01(), &["+5511999999999".into(), "+5511888888888".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        known.into_iter().collect::<Vec<_>>(),
+        vec!["+5511999999999".to_owned()]
+    );
     assert!(
         db.head(&wa01()).await.unwrap().is_none(),
         "a sent message leaves the queue"

@@ -6,6 +6,9 @@ use crate::support::clock::now_ms;
 use crate::wa::{InstanceStatus, ReceiptKind, WaEvent};
 use std::time::Duration;
 
+/// Wait past the end of a temporary ban before connecting again.
+const BAN_MARGIN: Duration = Duration::from_secs(60);
+
 impl Actor {
     pub(super) async fn handle_event(&mut self, event: WaEvent) {
         match event {
@@ -18,12 +21,17 @@ impl Actor {
             WaEvent::Connected { phone } => self.connected(phone).await,
             WaEvent::Disconnected { reason, will_retry } => self.disconnected(reason, will_retry),
             WaEvent::LoggedOut { reason } => self.logged_out(&reason).await,
-            WaEvent::TemporaryBan { reason } => {
+            WaEvent::TemporaryBan { reason, lasts } => {
                 self.stop_with(
                     InstanceStatus::Offline,
                     &format!("{}: {reason}", super::TEMPORARY_BAN),
                 )
-                .await
+                .await;
+                // Queued sends wait (the sender needs the instance online);
+                // once the ban is over, the session opens again by itself.
+                if let Some(lasts) = lasts {
+                    self.schedule_reopen(lasts + BAN_MARGIN);
+                }
             }
             WaEvent::StreamReplaced => {
                 self.stop_with(

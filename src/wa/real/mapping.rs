@@ -57,6 +57,7 @@ pub fn map_event(event: &Event, own_pn: impl FnOnce() -> Option<Jid>) -> Option<
         }),
         Event::TemporaryBan(ban) => Some(WaEvent::TemporaryBan {
             reason: ban_reason(ban),
+            lasts: ban.expire.to_std().ok(),
         }),
         Event::StreamReplaced(_) => Some(WaEvent::StreamReplaced),
         Event::ConnectFailure(failure) => Some(disconnected(

@@ -5,6 +5,7 @@
 //! translates its events, `outgoing` builds what it sends and `numbers`
 //! finds who to send it to.
 
+mod acks;
 mod mapping;
 mod numbers;
 mod outgoing;

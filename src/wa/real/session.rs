@@ -2,13 +2,15 @@
 //! event pump that turns library events into [`WaEvent`]s (downloading
 //! inbound media on the way), and the [`WaSession`] operations on top.
 
+use super::acks::{self, AckWaiters};
 use super::mapping::{map_batch, map_event, Incoming};
 use super::numbers::NumberDirectory;
 use super::outgoing;
 use crate::domain::Phone;
 use crate::wa::media::MediaFetcher;
 use crate::wa::{
-    InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError, WaError, WaEvent, WaSession,
+    ChatPresence, InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError, WaError, WaEvent,
+    WaSession,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -34,6 +36,7 @@ pub(super) struct RealSession {
     subscription: Subscription,
     media: MediaFetcher,
     numbers: NumberDirectory,
+    acks: Arc<AckWaiters>,
 }
 
 impl RealSession {
@@ -42,7 +45,14 @@ impl RealSession {
         let client = bot.client();
         let (handler, receiver) = ChannelEventHandler::new();
         let subscription = client.subscribe_handler(handler);
-        let pump = tokio::spawn(pump(receiver, client.clone(), events, media.max_bytes()));
+        let acks = Arc::new(AckWaiters::default());
+        let pump = tokio::spawn(pump(
+            receiver,
+            client.clone(),
+            events,
+            media.max_bytes(),
+            acks.clone(),
+        ));
         let bot = bot.spawn();
         Self {
             client,
@@ -51,6 +61,7 @@ impl RealSession {
             subscription,
             media,
             numbers: NumberDirectory::default(),
+            acks,
         }
     }
 }
@@ -62,9 +73,12 @@ async fn pump(
     client: Arc<Client>,
     events: mpsc::Sender<WaEvent>,
     max_media: u64,
+    acks: Arc<AckWaiters>,
 ) {
     while let Ok(event) = receiver.recv().await {
-        if let Event::Messages(batch) = &*event {
+        if let Event::ServerAck(ack) = &*event {
+            acks.acked(&ack.id, ack.error.clone());
+        } else if let Event::Messages(batch) = &*event {
             for incoming in map_batch(batch) {
                 let message = with_media(&client, incoming, max_media).await;
                 tracing::debug!(id = %message.id, kind = %message.kind, "inbound WhatsApp message");
@@ -88,7 +102,7 @@ fn log_event(event: &WaEvent) {
             tracing::info!(%reason, will_retry, "WhatsApp disconnected")
         }
         WaEvent::LoggedOut { reason } => tracing::warn!(%reason, "WhatsApp logged out"),
-        WaEvent::TemporaryBan { reason } => tracing::warn!(%reason, "WhatsApp temporary ban"),
+        WaEvent::TemporaryBan { reason, .. } => tracing::warn!(%reason, "WhatsApp temporary ban"),
         WaEvent::StreamReplaced => tracing::warn!("another client took over this WhatsApp session"),
         WaEvent::ClientOutdated => tracing::error!("WhatsApp refused this client version as outdated"),
         WaEvent::Receipt { message_ids, kind } => {
@@ -125,6 +139,27 @@ async fn with_media(client: &Client, incoming: Incoming, max_bytes: u64) -> Inbo
     message
 }
 
+impl RealSession {
+    /// When WhatsApp's block on new contacts ends, asked after a 463.
+    async fn new_contacts_blocked_until(&self, code: &str) -> Option<i64> {
+        if code != acks::NEW_CONTACTS_BLOCKED {
+            return None;
+        }
+        match tokio::time::timeout(SOCKET_WAIT, self.client.mex().fetch_reachout_timelock()).await {
+            Ok(Ok(lock)) if lock.is_active != Some(false) => lock
+                .time_enforcement_ends
+                .as_deref()
+                .and_then(acks::timelock_end_ms),
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not ask WhatsApp when the block on new contacts ends");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+}
+
 #[async_trait]
 impl WaSession for RealSession {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
@@ -134,6 +169,7 @@ impl WaSession for RealSession {
         let to = self.numbers.resolve(&self.client, &message.to).await?;
         let body = outgoing::build_message(&self.client, &self.media, message).await?;
         let options = SendOptions::default().with_message_id(message.id.clone());
+        let ack = self.acks.expect(&message.id);
         let sent = tokio::time::timeout(
             SEND_TIMEOUT,
             self.client.send_message_with_options(to, body, options),
@@ -141,8 +177,39 @@ impl WaSession for RealSession {
         .await
         .map_err(|_| SendError::Transient("WhatsApp did not take the message in time".into()))?
         .map_err(outgoing::send_error)?;
+        if let Some(code) = ack.refusal(acks::ACK_WAIT).await {
+            tracing::warn!(id = %sent.message_id, %code, "WhatsApp refused the message");
+            return Err(acks::nack_error(
+                &code,
+                self.new_contacts_blocked_until(&code).await,
+            ));
+        }
         tracing::debug!(id = %sent.message_id, kind = %message.kind, "message sent");
         Ok(())
+    }
+
+    async fn presence(&self, to: &Phone, presence: ChatPresence) -> Result<(), SendError> {
+        use whatsapp_rust::features::ChatStateType;
+        let jid = self.numbers.resolve(&self.client, to).await?;
+        let state = match presence {
+            ChatPresence::Composing => ChatStateType::Composing,
+            ChatPresence::Recording => ChatStateType::Recording,
+            ChatPresence::Paused => ChatStateType::Paused,
+        };
+        self.client
+            .chatstate()
+            .send(&jid, state)
+            .await
+            .map_err(|e| SendError::Transient(format!("could not show {}: {e}", presence.as_str())))
+    }
+
+    async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError> {
+        let jid = self.numbers.resolve(&self.client, contact).await?;
+        let ids: Vec<&str> = message_ids.iter().map(String::as_str).collect();
+        self.client
+            .mark_as_read(&jid, None, &ids)
+            .await
+            .map_err(|e| SendError::Transient(format!("could not mark messages read: {e}")))
     }
 
     async fn pair_with_code(&self, phone: &Phone) -> Result<String, WaError> {

@@ -3,13 +3,16 @@
 //! sim is told the phone scanned; sends land in the network's record and
 //! come back as delivered and read receipts.
 
+mod chat_log;
 mod network;
 mod record;
+mod refusals;
 
+pub use chat_log::ChatEntry;
 pub use network::{SimError, SimNetwork};
 pub use record::SentEntry;
 
-use super::{OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
+use super::{ChatPresence, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
 use crate::domain::{InstanceId, Phone};
 use async_trait::async_trait;
 use rand::distributions::{Alphanumeric, DistString};
@@ -96,6 +99,31 @@ async fn rotate_qr_codes(
     }
 }
 
+impl SimSession {
+    fn connected(&self) -> Result<(), SendError> {
+        if self.network.is_current(&self.instance, self.generation) {
+            Ok(())
+        } else {
+            Err(SendError::Transient(
+                "not connected to the simulated network".into(),
+            ))
+        }
+    }
+
+    fn note_chat(&self, to: &Phone, state: &str, message_ids: Vec<String>) -> Result<(), SendError> {
+        self.connected()?;
+        let entry = ChatEntry {
+            to: to.e164().to_owned(),
+            state: state.to_owned(),
+            message_ids,
+            at: crate::support::clock::now_ms(),
+        };
+        self.network
+            .note_chat(&self.instance, &entry)
+            .map_err(|e| SendError::Transient(e.to_string()))
+    }
+}
+
 struct SimSession {
     network: Arc<SimNetwork>,
     instance: InstanceId,
@@ -108,10 +136,15 @@ struct SimSession {
 impl WaSession for SimSession {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
         tokio::time::sleep(self.network.send_delay()).await;
-        if !self.network.is_current(&self.instance, self.generation) {
-            return Err(SendError::Transient(
-                "not connected to the simulated network".into(),
-            ));
+        self.connected()?;
+        if let Some(until_ms) = self.network.refusal(&self.instance, &message.to) {
+            return Err(SendError::NewContactsBlocked {
+                reason: format!(
+                    "WhatsApp refused the message to {} (error 463: this number may not reach new contacts for now)",
+                    message.to.e164()
+                ),
+                until_ms,
+            });
         }
         let entry = SentEntry {
             id: message.id.clone(),
@@ -126,6 +159,14 @@ impl WaSession for SimSession {
         self.network
             .receive(&self.instance, entry)
             .map_err(|e| SendError::Transient(e.to_string()))
+    }
+
+    async fn presence(&self, to: &Phone, presence: ChatPresence) -> Result<(), SendError> {
+        self.note_chat(to, presence.as_str(), Vec::new())
+    }
+
+    async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError> {
+        self.note_chat(contact, "read", message_ids.to_vec())
     }
 
     async fn pair_with_code(&self, _phone: &Phone) -> Result<String, WaError> {

@@ -2,7 +2,9 @@
 //! what arrived, and the one live connection (if any) whose events go to
 //! the gateway. Tests and demos steer it through `/api/sim/*`.
 
+use super::chat_log::{self, ChatEntry};
 use super::record::{self, SentEntry};
+use super::refusals;
 use crate::domain::{InstanceId, Phone};
 use crate::wa::{ReceiptKind, WaEvent};
 use std::collections::HashMap;
@@ -197,6 +199,33 @@ impl SimNetwork {
 
     pub fn linked(&self, id: &InstanceId) -> Option<String> {
         self.with(id, |s| s.linked.clone())
+    }
+
+    /// The chat states and read marks the instance's contacts saw.
+    pub fn chat_log(&self, id: &InstanceId) -> Vec<ChatEntry> {
+        chat_log::load(&self.dir(id))
+    }
+
+    pub(super) fn note_chat(&self, id: &InstanceId, entry: &ChatEntry) -> Result<(), SimError> {
+        chat_log::append(&self.dir(id), entry).map_err(|e| SimError::Io(e.to_string()))
+    }
+
+    /// Answers sends to `to` with error 463 from now on, reporting a block
+    /// until `until_ms`; `refuse: false` withdraws that.
+    pub fn refuse(
+        &self,
+        id: &InstanceId,
+        to: &Phone,
+        refuse: bool,
+        until_ms: Option<i64>,
+    ) -> Result<(), SimError> {
+        refusals::set(&self.dir(id), to.e164(), refuse.then_some(until_ms))
+            .map_err(|e| SimError::Io(e.to_string()))
+    }
+
+    /// Whether sends to `to` are refused, and until when the block lasts.
+    pub(super) fn refusal(&self, id: &InstanceId, to: &Phone) -> Option<Option<i64>> {
+        refusals::load(&self.dir(id)).get(to.e164()).copied()
     }
 
     /// What arrived for the instance, read from its record on disk (which

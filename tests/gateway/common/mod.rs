@@ -105,6 +105,8 @@ pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
         format!("--api-key={KEY}"),
         format!("--session-dir={}", session_dir.display()),
         "--text-delay-ms=0".into(),
+        "--typing-presence=false".into(),
+        "--daily-cap=0".into(),
         "--media-delay-ms-min=0".into(),
         "--media-delay-ms-max=0".into(),
         "--sim-receipt-delay-ms=50".into(),

@@ -91,10 +91,11 @@ fn logout_ban_and_replacement_are_reported() {
         .code(TempBanReason::SentToTooManyPeople)
         .expire(chrono::Duration::minutes(150))
         .build();
-    let Some(WaEvent::TemporaryBan { reason }) = map_event(&Event::TemporaryBan(ban), || None) else {
+    let Some(WaEvent::TemporaryBan { reason, lasts }) = map_event(&Event::TemporaryBan(ban), || None) else {
         panic!("no ban")
     };
     assert!(reason.contains("101") && reason.contains("2h 30m"), "{reason}");
+    assert_eq!(lasts, Some(std::time::Duration::from_secs(150 * 60)));
     let replaced = Event::StreamReplaced(StreamReplaced::builder().build());
     assert!(matches!(
         map_event(&replaced, || None),
