@@ -32,4 +32,5 @@ mod routing;
 mod sending;
 mod session_files;
 mod shutdown;
+mod store_contract;
 mod validation;

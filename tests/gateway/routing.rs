@@ -4,10 +4,9 @@
 //! older generation is refused with nothing written.
 
 use crate::common::TestEnv;
-use wagate::domain::{InstanceId, MessageKind};
+use wagate::domain::InstanceId;
 use wagate::store::{
-    ForwardStatus, ForwardTarget, InboundRecord, LocationRoute, NewForward, Recorded, StoredToken, Stores,
-    TokenOwnerKind,
+    ForwardStatus, InboundRecord, LocationRoute, Recorded, StoredToken, Stores, TokenOwnerKind,
 };
 
 crate::both_backends!(
@@ -75,24 +74,8 @@ async fn routes_and_token_owners_move_the_generation_on(env: TestEnv) {
 
 fn inbound(wa_id: &str, routing_generation: u64) -> InboundRecord {
     InboundRecord {
-        wa_id: wa_id.into(),
-        instance: wa01(),
-        kind: MessageKind::Text,
-        from: Some("+14155550123".into()),
-        to: None,
-        contact: None,
-        unread: false,
-        text: "hi".into(),
-        media_url: None,
-        caption: None,
-        received_at_ms: 10,
-        forwards: vec![NewForward {
-            id: format!("fwd-{wa_id}"),
-            target: ForwardTarget::Webhook,
-            body: "{}".into(),
-        }],
-        forwards_due_at_ms: 10,
         routing_generation,
+        ..crate::store_contract::inbound(wa_id)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::common::{eventually, TestEnv};
 use reqwest::StatusCode;
 use serde_json::json;
-use wagate::domain::{InstanceId, MessageKind};
+use wagate::domain::InstanceId;
 use wagate::store::{InstanceRecord, NewOutbound};
 
 crate::both_backends!(
@@ -153,15 +153,8 @@ async fn the_ghl_workflow_route_queues_a_send(env: TestEnv) {
 
 fn outbound(id: &str, instance: &InstanceId) -> NewOutbound {
     NewOutbound {
-        id: id.into(),
         instance: instance.clone(),
-        to: "+5511999999999".into(),
-        kind: MessageKind::Text,
-        text: format!("text {id}"),
-        media_url: None,
-        caption: None,
-        created_at_ms: 1,
-        request_id: None,
+        ..crate::store_contract::outbound(id)
     }
 }
 
