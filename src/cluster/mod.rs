@@ -191,5 +191,6 @@ fn unowned_view(record: &InstanceRecord) -> InstanceView {
         last_error: record.last_error.clone(),
         last_connected_at_ms: record.last_connected_at_ms,
         new_contact_block: None,
+        down_since_ms: None,
     }
 }

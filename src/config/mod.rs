@@ -217,6 +217,10 @@ pub struct Config {
     /// How long a linked instance may be down before an alert: 5m, 30s, or ms.
     #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = duration::parse)]
     pub alert_offline_after: Duration,
+    /// How long a location's number may be down before its contacts' replies go from the
+    /// location's next number: 10m, 30s, or ms.
+    #[arg(long, env = "ROUTE_FAILOVER_AFTER", default_value = "10m", value_parser = duration::parse)]
+    pub route_failover_after: Duration,
     /// Sim backend only: delay before a simulated delivered receipt (read follows after as long again), in ms.
     #[arg(long, env = "SIM_RECEIPT_DELAY_MS", default_value_t = 300)]
     pub sim_receipt_delay_ms: u64,

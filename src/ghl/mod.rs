@@ -12,6 +12,7 @@ pub mod install_state;
 pub mod jobs;
 pub mod marketplace_app;
 pub mod media;
+pub mod number_choice;
 pub mod oauth;
 pub mod provider;
 pub mod provider_parts;

@@ -114,6 +114,7 @@ mod tests {
             location_id: location.into(),
             default_instance_id: id(default),
             instance_ids,
+            new_contacts: Default::default(),
         }
     }
 

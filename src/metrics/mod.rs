@@ -40,6 +40,9 @@ pub struct Metrics {
     pub forward_failures: IntCounter,
     pub forwards_delivered: IntCounter,
     pub forward_dead_letters: IntCounter,
+    /// Replies routed to a location's next number because the contact's
+    /// own number could not be used.
+    pub route_failovers: IntCounter,
     /// HTTP answers by route template, method and status.
     pub http_requests: IntCounterVec,
     /// Open HTTP connections.
@@ -95,6 +98,10 @@ impl Metrics {
             forward_failures: counter("forward_failures_total", "Forward tries that failed"),
             forwards_delivered: counter("forwards_delivered_total", "Forwards the receiver took"),
             forward_dead_letters: counter("forward_dead_letters_total", "Forwards given up on"),
+            route_failovers: counter(
+                "route_failovers_total",
+                "Replies sent from a location's next number because the contact's number was down",
+            ),
             http_requests: counter_vec(
                 "http_requests_total",
                 "HTTP answers by route template, method and status",

@@ -15,8 +15,8 @@ pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use observed::MessageObserver;
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
-    InboundRouting, InstanceRecord, LocationRoute, MessageRecord, Moved, NewForward, NewOutbound, QueueStats,
-    Recorded, Requeue,
+    InboundRouting, InstanceRecord, LocationRoute, MessageRecord, Moved, NewContacts, NewForward,
+    NewOutbound, QueueStats, Recorded, Requeue,
 };
 pub use sending::{NewContactBlock, SendingState, SentMark};
 

@@ -316,4 +316,19 @@ pub struct LocationRoute {
     pub default_instance_id: InstanceId,
     /// Every instance the location may use, the default among them.
     pub instance_ids: Vec<InstanceId>,
+    /// Which instance a contact who never talked with any of them gets.
+    #[serde(default)]
+    pub new_contacts: NewContacts,
+}
+
+/// How a location picks the number for a contact none of its numbers has
+/// talked with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NewContacts {
+    /// The location's default instance.
+    #[default]
+    Default,
+    /// The usable instance with the fewest messages waiting.
+    LeastLoaded,
 }

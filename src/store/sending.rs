@@ -51,6 +51,9 @@ pub trait SendingState: Send + Sync {
         instance: &InstanceId,
         contacts: &[String],
     ) -> StoreResult<HashSet<String>>;
+    /// When the instance last talked with `contact` (sent to or heard from),
+    /// ms since the epoch; None when it never did.
+    async fn last_talked(&self, instance: &InstanceId, contact: &str) -> StoreResult<Option<i64>>;
     /// The contact's latest message not yet marked read, taken: the next
     /// call answers None until another one arrives.
     async fn take_unread(&self, instance: &InstanceId, contact: &str) -> StoreResult<Option<String>>;

@@ -42,6 +42,9 @@ pub struct InstanceView {
     /// WhatsApp refuses this number's messages to new contacts for now.
     #[serde(default)]
     pub new_contact_block: Option<NewContactBlock>,
+    /// Since when the instance has not been online (None while online).
+    #[serde(default)]
+    pub down_since_ms: Option<i64>,
 }
 
 pub enum Command {
@@ -265,8 +268,16 @@ impl Actor {
         Duration::from_secs(secs).min(REOPEN_BACKOFF_MAX)
     }
 
+    /// Changes the view, keeping `down_since_ms` in step with the status.
     fn update(&self, change: impl FnOnce(&mut InstanceView)) {
-        self.view.send_modify(change);
+        self.view.send_modify(|view| {
+            change(view);
+            if view.status == InstanceStatus::Online {
+                view.down_since_ms = None;
+            } else if view.down_since_ms.is_none() {
+                view.down_since_ms = Some(crate::support::clock::now_ms());
+            }
+        });
     }
 }
 

@@ -165,6 +165,7 @@ impl SessionManager {
             last_error: None,
             last_connected_at_ms: None,
             new_contact_block: None,
+            down_since_ms: Some(crate::support::clock::now_ms()),
         });
         tokio::spawn(Actor::new(id.clone(), self.ctx.clone(), view_tx).run(inbox));
         let handle = SessionHandle {

@@ -32,5 +32,6 @@ mod routing;
 mod sending;
 mod session_files;
 mod shutdown;
+mod sticky_routing;
 mod store_contract;
 mod validation;

@@ -23,6 +23,7 @@ fn route(location: &str) -> LocationRoute {
         location_id: location.into(),
         default_instance_id: wa01(),
         instance_ids: vec![wa01()],
+        new_contacts: Default::default(),
     }
 }
 

@@ -93,7 +93,11 @@ async fn deliver(
         )
     })?;
     let location_id = parse_ghl_id("locationId", &request.location_id)?;
-    let Some(instance) = routed_instance(&state, &location_id, request.contact_id.as_deref()).await? else {
+    // A number that does not parse is refused by `plan`, after routing.
+    let phone = parse_phone("phone", &request.phone, &state).ok();
+    let phone = phone.as_ref().map(|p| p.e164());
+    let Some(instance) = routed_instance(&state, &location_id, request.contact_id.as_deref(), phone).await?
+    else {
         return unrouted(&state, &location_id, &request).await;
     };
     let sends = match plan(&state, &request, &instance, request_id) {

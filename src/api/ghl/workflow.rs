@@ -45,12 +45,12 @@ async fn outbound(
 ) -> ApiResult {
     let custom = body.object("customData")?;
     let field = |name: &'static str| first_text(&body, custom.as_ref(), name);
-    let instance = pick_instance(&state, &body, custom.as_ref()).await?;
     let raw_to = match field("to")? {
         Some(to) => to,
         None => field("phone")?.ok_or_else(|| ApiError::missing("to"))?,
     };
     let to = parse_phone("to", &raw_to, &state)?;
+    let instance = pick_instance(&state, &body, custom.as_ref(), to.e164()).await?;
     let kind = match field("type")? {
         Some(raw) => {
             MessageKind::parse_sendable(&raw).map_err(|e| ApiError::invalid("type", e.to_string()))?
@@ -97,6 +97,7 @@ async fn pick_instance(
     state: &AppState,
     body: &JsonBody,
     custom: Option<&JsonBody>,
+    phone: &str,
 ) -> Result<InstanceId, ApiError> {
     if let Some(raw) = first_text(body, custom, "instanceId")? {
         return parse_instance_id(&raw);
@@ -106,7 +107,7 @@ async fn pick_instance(
             Some(found) => Some(found),
             None => first_text(body, custom, "contactId")?,
         };
-        return instance_for_location(state, &location_id, contact.as_deref()).await;
+        return instance_for_location(state, &location_id, contact.as_deref(), Some(phone)).await;
     }
     only_instance(state)
         .await?

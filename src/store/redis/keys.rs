@@ -65,6 +65,11 @@ impl Keys {
         format!("{}contacts:{instance}", self.prefix)
     }
 
+    /// Hash: contact (E.164) → when the instance last talked with them, ms.
+    pub fn talked(&self, instance: &InstanceId) -> String {
+        format!("{}talked:{instance}", self.prefix)
+    }
+
     pub fn idempotency(&self, key: &str) -> String {
         format!("{}idem:{key}", self.prefix)
     }

@@ -134,7 +134,9 @@ impl Outbox for RedisStore {
         for log in self.keys.logs_of(&m.instance, Direction::Inbound) {
             script.key(log);
         }
-        script.key(self.keys.contacts(&m.instance));
+        script
+            .key(self.keys.contacts(&m.instance))
+            .key(self.keys.talked(&m.instance));
         let unread = if m.unread { m.wa_id.as_str() } else { "" };
         script
             .arg(m.routing_generation)

@@ -88,6 +88,7 @@ impl RedisStore {
             .key(self.keys.ghl_link(id))
             .key(of_instance(Keys::sent_windows))
             .key(of_instance(Keys::contacts))
+            .key(of_instance(Keys::talked))
             .arg(status.as_str())
             .arg(predecessors(status))
             .arg(error.unwrap_or(""))

@@ -30,8 +30,8 @@ pub static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: message, stats, the instance's pacing mark ("" for none), the
-/// message's GHL link, the instance's sent windows and contacts ("" for
-/// none: not a send). ARGV: new status, allowed current statuses
+/// message's GHL link, the instance's sent windows, contacts and talked
+/// times ("" for none: not a send). ARGV: new status, allowed current statuses
 /// (",a,b,"), error ("" for none), now, key prefix, the cap window, the
 /// recipient ("" for none). Moves the status forward (a message leaving
 /// `queued` leaves its queue), sets the pacing mark to now, counts a send
@@ -53,7 +53,10 @@ pub static ADVANCE: LazyLock<Script> = LazyLock::new(|| {
         end
         if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
         if KEYS[5] ~= '' then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
-        if KEYS[6] ~= '' and ARGV[7] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[7], '') end
+        if KEYS[6] ~= '' and ARGV[7] ~= '' then
+            redis.call('HSETNX', KEYS[6], ARGV[7], '')
+            redis.call('HSET', KEYS[7], ARGV[7], ARGV[4])
+        end
         local error = redis.call('HGET', KEYS[1], 'error') or ''
         return {instance, ARGV[1], error, redis.call('GET', KEYS[4]) or ''}
         "#,
@@ -77,8 +80,8 @@ pub static FAIL_QUEUED: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS: routing generation, inbound message, inbound index, forwards
-/// due, forwards all, 4 logs, the instance's contacts, then one key per
-/// forward. ARGV: the routing generation the forwards were chosen by,
+/// due, forwards all, 4 logs, the instance's contacts and talked times,
+/// then one key per forward. ARGV: the routing generation the forwards were chosen by,
 /// received at, log member (also the index's value), forwards due at, the
 /// contact ("" for none) and its message to mark read ("" for none), the
 /// message's fields (counted pairs), then per forward its id and fields
@@ -97,8 +100,10 @@ pub static RECORD_INBOUND: LazyLock<Script> = LazyLock::new(|| {
         if ARGV[5] ~= '' then
             if ARGV[6] ~= '' then redis.call('HSET', KEYS[10], ARGV[5], ARGV[6])
             else redis.call('HSETNX', KEYS[10], ARGV[5], '') end
+            local known = tonumber(redis.call('HGET', KEYS[11], ARGV[5])) or 0
+            if tonumber(ARGV[2]) > known then redis.call('HSET', KEYS[11], ARGV[5], ARGV[2]) end
         end
-        for n = 11, #KEYS do
+        for n = 12, #KEYS do
             local id, count = ARGV[at], tonumber(ARGV[at + 1])
             redis.call('HSET', KEYS[n], unpack(ARGV, at + 2, at + 1 + count))
             redis.call('ZADD', KEYS[4], ARGV[4], id)

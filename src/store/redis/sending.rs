@@ -49,11 +49,12 @@ impl RedisStore {
     }
 
     /// The keys of everything kept for sending by the instance.
-    pub(super) fn sending_keys(&self, instance: &InstanceId) -> [String; 3] {
+    pub(super) fn sending_keys(&self, instance: &InstanceId) -> [String; 4] {
         [
             self.keys.sending(instance),
             self.keys.sent_windows(instance),
             self.keys.contacts(instance),
+            self.keys.talked(instance),
         ]
     }
 }
@@ -98,6 +99,13 @@ impl SendingState for RedisStore {
             .filter(|(_, known)| *known)
             .map(|(contact, _)| contact.clone())
             .collect())
+    }
+
+    async fn last_talked(&self, instance: &InstanceId, contact: &str) -> StoreResult<Option<i64>> {
+        let mut conn = self.conn().await?;
+        conn.hget(self.keys.talked(instance), contact)
+            .await
+            .map_err(unavailable)
     }
 
     async fn take_unread(&self, instance: &InstanceId, contact: &str) -> StoreResult<Option<String>> {

@@ -86,7 +86,8 @@ impl Outbox for SqliteStore {
                 insert_forward(&tx, m.instance.as_str(), &m.wa_id, forward, m.forward_timing())?;
             }
             if let Some(contact) = &m.contact {
-                super::sending::note_contact(&tx, &m.instance, contact, m.unread.then_some(&m.wa_id))?;
+                let unread = m.unread.then_some(&m.wa_id);
+                super::sending::note_contact(&tx, &m.instance, contact, unread, m.received_at_ms)?;
             }
             tx.commit()?;
             Ok(Recorded::Stored)

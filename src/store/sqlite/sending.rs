@@ -28,6 +28,7 @@ CREATE TABLE contacts (
     instance_id TEXT NOT NULL,
     contact TEXT NOT NULL,
     unread_id TEXT,
+    last_at INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (instance_id, contact)
 );
 "#;
@@ -36,12 +37,14 @@ CREATE TABLE contacts (
 /// that went out, and senders of messages received (not the instance's
 /// own number, which messages typed on the phone carry).
 const CONTACTS_FROM_LOG: &str = r#"
-INSERT OR IGNORE INTO contacts (instance_id, contact)
-    SELECT instance_id, to_phone FROM messages
-     WHERE direction = 'outbound' AND status IN ('sent', 'delivered', 'read') AND to_phone IS NOT NULL
-    UNION
-    SELECT instance_id, from_phone FROM messages
-     WHERE direction = 'inbound' AND from_phone IS NOT NULL AND from_phone IS NOT to_phone;
+INSERT INTO contacts (instance_id, contact, last_at)
+    SELECT instance_id, contact, MAX(at) FROM (
+        SELECT instance_id, to_phone AS contact, updated_at AS at FROM messages
+         WHERE direction = 'outbound' AND status IN ('sent', 'delivered', 'read') AND to_phone IS NOT NULL
+        UNION ALL
+        SELECT instance_id, from_phone, created_at FROM messages
+         WHERE direction = 'inbound' AND from_phone IS NOT NULL AND from_phone IS NOT to_phone
+    ) GROUP BY instance_id, contact;
 "#;
 
 /// Creates the tables; a database made before contacts were kept gets
@@ -71,24 +74,26 @@ pub(super) fn count_send(tx: &Connection, sent: &SentMark) -> rusqlite::Result<(
     )?
     .execute(params![sent.instance.as_str(), sent.window])?;
     match &sent.contact {
-        Some(contact) => note_contact(tx, &sent.instance, contact, None),
+        Some(contact) => note_contact(tx, &sent.instance, contact, None, sent.at_ms),
         None => Ok(()),
     }
 }
 
-/// Keeps `contact` as a contact of the instance, with `unread` as its
-/// latest message to mark read when given.
+/// Keeps `contact` as a contact of the instance, talked with at `at_ms`,
+/// with `unread` as its latest message to mark read when given.
 pub(super) fn note_contact(
     tx: &Connection,
     instance: &InstanceId,
     contact: &str,
     unread: Option<&String>,
+    at_ms: i64,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO contacts (instance_id, contact, unread_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT (instance_id, contact) DO UPDATE SET unread_id = COALESCE(?3, unread_id)",
+        "INSERT INTO contacts (instance_id, contact, unread_id, last_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (instance_id, contact)
+         DO UPDATE SET unread_id = COALESCE(?3, unread_id), last_at = MAX(last_at, ?4)",
     )?
-    .execute(params![instance.as_str(), contact, unread])
+    .execute(params![instance.as_str(), contact, unread, at_ms])
     .map(drop)
 }
 
@@ -181,6 +186,16 @@ impl SendingState for SqliteStore {
                 }
             }
             Ok(known)
+        })
+        .await
+    }
+
+    async fn last_talked(&self, instance: &InstanceId, contact: &str) -> StoreResult<Option<i64>> {
+        let (instance, contact) = (instance.clone(), contact.to_owned());
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT last_at FROM contacts WHERE instance_id = ?1 AND contact = ?2")?
+                .query_row(params![instance.as_str(), contact], |r| r.get(0))
+                .optional()
         })
         .await
     }

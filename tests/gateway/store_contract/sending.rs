@@ -52,6 +52,22 @@ async fn a_send_is_counted_once_in_its_window_and_its_recipient_becomes_a_contac
     let known = stores.sending.known_contacts(&wa01(), &asked).await.unwrap();
     assert_eq!(known.into_iter().collect::<Vec<_>>(), [CONTACT]);
     assert_eq!(stores.sending.take_unread(&wa01(), CONTACT).await.unwrap(), None);
+    assert_eq!(
+        stores.sending.last_talked(&wa01(), CONTACT).await.unwrap(),
+        Some(1234)
+    );
+    assert_eq!(
+        stores.sending.last_talked(&wa01(), &stranger).await.unwrap(),
+        None
+    );
+    let older = wagate::store::InboundRecord {
+        contact: Some(CONTACT.into()),
+        received_at_ms: 1000,
+        ..inbound("w-old")
+    };
+    stores.outbox.record_inbound(older).await.unwrap();
+    let talked = stores.sending.last_talked(&wa01(), CONTACT).await.unwrap();
+    assert_eq!(talked, Some(1234), "an older message does not move the time back");
 }
 
 async fn a_contacts_latest_unread_message_is_taken_once(env: TestEnv) {

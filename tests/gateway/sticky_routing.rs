@@ -1,0 +1,107 @@
+//! A location's numbers: a reply goes from the number the contact talked
+//! with last; when that number is lost, from the location's next one; a
+//! new contact gets the default number, or the least loaded one.
+
+use crate::common::{eventually, Gateway, TestEnv};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::both_backends!(
+    replies_follow_the_contact_and_move_when_its_number_is_lost,
+    new_contacts_can_be_spread_to_the_least_loaded_number,
+);
+
+const TALKED_TO_WA02: &str = "+5511944440004";
+const NEW_CONTACT: &str = "+5511955550005";
+
+async fn two_numbers(gw: &Gateway, new_contacts: &str) {
+    gw.linked_instance("wa-01", "+15550000001").await;
+    gw.linked_instance("wa-02", "+15550000002").await;
+    let route =
+        json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"], "newContacts": new_contacts });
+    let (status, body) = gw.call(Method::PUT, "/api/ghl/locations/loc1", Some(route)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn workflow_send(gw: &Gateway, phone: &str, text: &str) {
+    let body = json!({ "locationId": "loc1", "phone": phone, "message": text });
+    let (status, reply) = gw.post("/api/ghl/outbound", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+}
+
+async fn texts_of(gw: &Gateway, instance: &str) -> Vec<String> {
+    let sent = gw.sim_sent(instance).await;
+    sent.iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn replies_follow_the_contact_and_move_when_its_number_is_lost(env: TestEnv) {
+    let gw = env.start(&[]).await;
+    two_numbers(&gw, "default").await;
+    let inbound = json!({ "from": TALKED_TO_WA02, "text": "hi, number two", "id": "WASTICKY1" });
+    assert_eq!(gw.post("/api/sim/wa-02/inbound", inbound).await.0, StatusCode::OK);
+    eventually("the inbound message is stored", || async {
+        gw.get("/api/messages/WASTICKY1").await.0 == StatusCode::OK
+    })
+    .await;
+
+    workflow_send(&gw, TALKED_TO_WA02, "reply from two").await;
+    workflow_send(&gw, NEW_CONTACT, "hello from the default").await;
+    eventually("both go out", || async {
+        texts_of(&gw, "wa-02").await.len() == 1 && texts_of(&gw, "wa-01").await.len() == 1
+    })
+    .await;
+    assert_eq!(texts_of(&gw, "wa-02").await, ["reply from two"]);
+    assert_eq!(texts_of(&gw, "wa-01").await, ["hello from the default"]);
+
+    gw.post("/api/sim/wa-02/logout", json!({})).await;
+    gw.wait_status("wa-02", "LOGGED_OUT").await;
+    workflow_send(&gw, TALKED_TO_WA02, "two is gone, one answers").await;
+    eventually("the reply goes from the next number", || async {
+        texts_of(&gw, "wa-01").await.len() == 2
+    })
+    .await;
+    assert_eq!(texts_of(&gw, "wa-01").await[1], "two is gone, one answers");
+    let metrics = reqwest::get(gw.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("wagate_route_failovers_total 1"), "{metrics}");
+    gw.stop().await;
+}
+
+async fn new_contacts_can_be_spread_to_the_least_loaded_number(env: TestEnv) {
+    let gw = env.start(&[]).await;
+    two_numbers(&gw, "leastLoaded").await;
+    let slow = json!({ "textDelayMs": { "min": 600000, "max": 600000 } });
+    let (status, body) = gw
+        .call(Method::PUT, "/api/instances/wa-01/settings", Some(slow))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for n in 0..3 {
+        gw.send_text("wa-01", "+5511966660006", &format!("busy {n}"))
+            .await;
+    }
+    eventually("wa-01 has a queue", || async {
+        texts_of(&gw, "wa-01").await.len() == 1
+    })
+    .await;
+    workflow_send(&gw, NEW_CONTACT, "to the idle number").await;
+    eventually("the new contact is served by wa-02", || async {
+        texts_of(&gw, "wa-02").await == ["to the idle number"]
+    })
+    .await;
+    let (status, bad) = gw
+        .call(
+            Method::PUT,
+            "/api/ghl/locations/loc1",
+            Some(json!({ "defaultInstanceId": "wa-01", "newContacts": "random" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["field"], "newContacts");
+    gw.stop().await;
+}
