@@ -53,7 +53,9 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     let keyed = api_routes(state.clone(), credentials.tokens.clone());
     let api = warp::path("api").and(
         events::routes(state.clone(), credentials.clone())
-            .or(session::routes(credentials, https_base(&state)))
+            .or(session::routes(credentials.clone(), https_base(&state)))
+            .unify()
+            .or(panel::sso::routes(state.clone(), credentials.tokens.clone()))
             .unify()
             .or(auth::key_only(access.clone()).and(keyed.clone()))
             .unify()

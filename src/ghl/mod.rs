@@ -2,7 +2,8 @@
 //! verifying the signatures GHL puts on its webhooks, the Conversation
 //! Provider's Delivery URL payload, and the provider's calls back to GHL
 //! (OAuth tokens, status updates, inbound messages into Conversations),
-//! all through one rate-limited client.
+//! all through one rate-limited client; and the user context GHL hands
+//! the panel when it frames it.
 
 pub mod app_events;
 pub mod budget;
@@ -22,3 +23,4 @@ pub mod shared_window;
 pub mod signature;
 pub mod status;
 pub mod tokens;
+pub mod user_context;
