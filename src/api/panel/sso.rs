@@ -11,9 +11,9 @@
 //!   no time, so one seen before (by any process on the store) is refused
 //!   as a replay for `REPLAY_WINDOW`.
 
-use crate::api::body::{json_body, JsonBody};
-use crate::api::common::{success, with_state, ApiResult};
-use crate::api::error::ApiError;
+use crate::api::body::JsonBody;
+use crate::api::common::{success, with_state, Reply};
+use crate::api::error::{reply, ApiError};
 use crate::api::panel::sso_access;
 use crate::api::panel::token::{Claims, PanelTokens};
 use crate::api::state::AppState;
@@ -23,7 +23,8 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
-use warp::{Filter, Reply};
+use warp::Filter;
+use warp::Reply as _;
 
 /// A token from GHL lasts a working day; the page asks GHL again after.
 const LIFETIME_S: i64 = 12 * 3600;
@@ -40,29 +41,35 @@ pub fn routes(state: AppState, tokens: Arc<PanelTokens>) -> BoxedFilter<(warp::r
             let enabled = state.settings.raw.ghl_shared_secret.is_some();
             warp::reply::json(&json!({ "enabled": enabled, "frameAncestors": ancestors })).into_response()
         });
+    // Every answer is made here, so no keyed route's 401 hides the reason.
     let sign_in = warp::path!("panel" / "sso")
         .and(warp::post())
         .and(with_state(state))
         .and(warp::any().map(move || tokens.clone()))
-        .and(json_body(limit))
-        .and_then(sign_in)
-        .map(Reply::into_response);
+        .and(warp::body::content_length_limit(limit))
+        .and(warp::body::bytes())
+        .then(|state, tokens, raw: bytes::Bytes| async move {
+            match sign_in(state, tokens, &raw).await {
+                Ok(signed) => signed.into_response(),
+                Err(refused) => reply(&refused).into_response(),
+            }
+        });
     status.or(sign_in).unify().boxed()
 }
 
-async fn sign_in(state: AppState, tokens: Arc<PanelTokens>, body: JsonBody) -> ApiResult {
+async fn sign_in(state: AppState, tokens: Arc<PanelTokens>, raw: &[u8]) -> Result<Reply, ApiError> {
+    let body = JsonBody::parse(raw)?;
     let Some(secret) = state.settings.raw.ghl_shared_secret.as_ref() else {
         let why = "sign-in from GHL is off: set GHL_SHARED_SECRET to the app's Shared Secret";
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "sso_off", why).into());
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "sso_off", why));
     };
     let payload = body.required("payload")?;
     let user = user_context::decrypt(&payload, secret.expose()).map_err(refused)?;
     let envelope = user_context::envelope(&payload).map_err(refused)?;
     let mark = format!("sso:{}", hex(&Sha256::digest(&envelope)));
-    let fresh = state.stores.ghl.note_once(&mark, REPLAY_WINDOW_MS).await;
-    if !fresh.map_err(ApiError::from)? {
+    if !state.stores.ghl.note_once(&mark, REPLAY_WINDOW_MS).await? {
         let why = "this sign-in from GHL was used before; open the panel from GHL again";
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "sso_replayed", why).into());
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "sso_replayed", why));
     }
     let grant = sso_access::decide(&state.stores, &user).await?;
     let expires_at = crate::support::clock::now_ms() / 1000 + LIFETIME_S;
