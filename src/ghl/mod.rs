@@ -19,6 +19,7 @@ pub mod provider_parts;
 pub mod rate_limit;
 pub mod replay;
 pub mod routing;
+pub mod shared_budget;
 pub mod shared_window;
 pub mod signature;
 pub mod status;

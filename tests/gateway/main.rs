@@ -19,6 +19,7 @@ mod ghl;
 mod ghl_agency;
 mod ghl_front_door;
 mod ghl_provider;
+mod ghl_shared_day;
 mod ghl_sso;
 mod healthcheck;
 mod inbound;
