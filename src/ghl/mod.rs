@@ -13,6 +13,7 @@ pub mod install_state;
 pub mod jobs;
 pub mod marketplace_app;
 pub mod media;
+pub mod menu_link;
 pub mod oauth;
 pub mod provider;
 pub mod provider_parts;
