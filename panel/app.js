@@ -261,10 +261,12 @@ function start(credential, access) {
 }
 
 // Signed in from inside GHL: the token stays in memory; a location's user
-// sees that location's numbers only and adds none.
+// sees that location's numbers only and adds none; the panel opens on the
+// open sub-account's default number.
 function startFromGhl(signed) {
   state.fromGhl = true;
   $("create-form").hidden = signed.instances !== null;
+  state.selected = signed.openOn || null;
   start(signed.token);
   if (signed.userName) notify("Signed in from GHL as " + signed.userName + ".");
 }

@@ -2,7 +2,8 @@
 //! `routes(state)`, grouped in folders where several belong together
 //! (`ghl/`, `original/` for the original gateway's routes, `panel/`); this
 //! module mounts them under `/api` behind the API key (or, narrowed by
-//! `panel::scoped`, a panel link's token, or a browser session), adds the
+//! `panel::scoped`, a panel link's token, or a browser session; sign-in
+//! from inside GHL, `panel::sso`, takes GHL's user data instead), adds the
 //! open routes (health, metrics, inbound media, the panel's files, UI_DIR's
 //! at `/`), CORS, a 404 for paths no route has, and the one `recover` that
 //! turns every error into the JSON error shape. `server/` runs them with

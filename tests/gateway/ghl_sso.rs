@@ -84,6 +84,7 @@ async fn a_location_user_gets_their_locations_numbers_only_and_once(env: TestEnv
         (&signed["reach"], &signed["locationId"], &signed["instances"]),
         (&json!("location"), &json!(LOCATION), &json!(["wa-01"]))
     );
+    assert_eq!(signed["openOn"], "wa-01");
     let token = signed["token"].as_str().unwrap();
     assert_eq!(listed(&gw, token).await, ["wa-01"]);
     let (status, _) = as_panel(&gw, token, "/api/wa/qr/wa-02").await;
@@ -137,6 +138,15 @@ async fn an_agency_admin_gets_the_agency_and_only_it(env: TestEnv) {
     assert_eq!(
         listed(&gw, signed["token"].as_str().unwrap()).await,
         ["wa-01", "wa-02"]
+    );
+
+    let mut inside = agency_user(AGENCY, "admin");
+    inside["activeLocation"] = json!("loc2");
+    let (_, signed) = sign_in(&gw, &encrypt(&inside, SECRET)).await;
+    assert_eq!(
+        (&signed["reach"], &signed["openOn"]),
+        (&json!("agency"), &json!("wa-02")),
+        "an admin inside a sub-account: the agency, open on its number"
     );
 
     let (status, refused) = sign_in(&gw, &encrypt(&agency_user(AGENCY, "user"), SECRET)).await;

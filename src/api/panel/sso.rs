@@ -86,6 +86,7 @@ async fn sign_in(state: AppState, tokens: Arc<PanelTokens>, raw: &[u8]) -> Resul
             "reach": grant.reach,
             "locationId": grant.location_id,
             "instances": grant.instances,
+            "openOn": grant.open_on,
             "userName": user.user_name,
         }),
     ))

@@ -12,7 +12,8 @@
 //!   its sub-accounts.
 //!
 //! Anyone else is refused. The list is read at sign-in: numbers routed to
-//! the location later show once the panel is opened again.
+//! the location later show once the panel is opened again. Whoever is
+//! inside a sub-account has the panel open on its default number.
 
 use crate::api::error::ApiError;
 use crate::domain::InstanceId;
@@ -26,19 +27,35 @@ use warp::http::StatusCode;
 pub struct Grant {
     /// "agency" or "location".
     pub reach: &'static str,
-    /// The location the panel opens on, if any.
+    /// The sub-account the user has open, if any.
     pub location_id: Option<String>,
     /// None: every instance.
     pub instances: Option<Vec<InstanceId>>,
+    /// The number the panel opens on: the open sub-account's default.
+    pub open_on: Option<InstanceId>,
 }
 
 pub async fn decide(stores: &Stores, user: &UserContext) -> Result<Grant, ApiError> {
     let tokens = stores.ghl.tokens().await?;
     let agency_admin = user.kind == "agency" && user.role == "admin";
+    let active = user.active_location.as_deref().filter(|l| !l.is_empty());
+    let open_on = match active {
+        Some(location) => stores
+            .routes
+            .location(location)
+            .await?
+            .map(|r| r.default_instance_id),
+        None => None,
+    };
     if agency_admin {
-        return agency(stores, &tokens, &user.company_id).await;
+        let reach = agency(stores, &tokens, &user.company_id).await?;
+        return Ok(Grant {
+            location_id: active.map(str::to_owned),
+            open_on,
+            ..reach
+        });
     }
-    let Some(location) = user.active_location.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(location) = active else {
         return Err(forbidden(
             "choose_location",
             "open the panel from inside a sub-account: only agency admins see the whole agency",
@@ -58,6 +75,7 @@ pub async fn decide(stores: &Stores, user: &UserContext) -> Result<Grant, ApiErr
         reach: "location",
         location_id: Some(location.to_owned()),
         instances: Some(location_instances(stores, &[location]).await?),
+        open_on,
     })
 }
 
@@ -85,6 +103,7 @@ async fn agency(stores: &Stores, tokens: &[StoredToken], company: &str) -> Resul
         reach: "agency",
         location_id: None,
         instances,
+        open_on: None,
     })
 }
 
