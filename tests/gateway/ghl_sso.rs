@@ -210,6 +210,12 @@ async fn wrong_key_garbled_and_foreign_sign_ins_are_refused(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST, "no payload");
+    let (status, body) = sign_in(&gw, &"A".repeat(300 * 1024)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")),
+        "{body}"
+    );
     let (_, info) = gw.get("/api/panel/sso").await;
     assert_eq!(info["enabled"], true);
     finish(gw, &ghl).await;

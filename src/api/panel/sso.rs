@@ -20,9 +20,11 @@ use crate::api::state::AppState;
 use crate::ghl::user_context::{self, ContextError};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::convert::Infallible;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
+use warp::reply::Response;
 use warp::Filter;
 use warp::Reply as _;
 
@@ -46,15 +48,33 @@ pub fn routes(state: AppState, tokens: Arc<PanelTokens>) -> BoxedFilter<(warp::r
         .and(warp::post())
         .and(with_state(state))
         .and(warp::any().map(move || tokens.clone()))
-        .and(warp::body::content_length_limit(limit))
-        .and(warp::body::bytes())
-        .then(|state, tokens, raw: bytes::Bytes| async move {
+        .and(body_or_answer(limit))
+        .then(|state, tokens, body: Result<bytes::Bytes, Response>| async move {
+            let raw = match body {
+                Ok(raw) => raw,
+                Err(answer) => return answer,
+            };
             match sign_in(state, tokens, &raw).await {
                 Ok(signed) => signed.into_response(),
                 Err(refused) => reply(&refused).into_response(),
             }
         });
     status.or(sign_in).unify().boxed()
+}
+
+/// The body, or the answer to one warp would not read (too large, no
+/// length).
+fn body_or_answer(
+    limit: u64,
+) -> impl Filter<Extract = (Result<bytes::Bytes, Response>,), Error = Infallible> + Clone {
+    warp::body::content_length_limit(limit)
+        .and(warp::body::bytes())
+        .map(Ok)
+        .recover(|refused: warp::Rejection| async move {
+            let answer = crate::api::error::recover(refused).await?;
+            Ok::<_, Infallible>(Err(answer.into_response()))
+        })
+        .unify()
 }
 
 async fn sign_in(state: AppState, tokens: Arc<PanelTokens>, raw: &[u8]) -> Result<Reply, ApiError> {
