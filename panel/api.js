@@ -1,6 +1,7 @@
 // wagate panel, part 1: credentials, calls to the gateway, messages for
 // the person, and the live event stream. Auth: a panel link's token (from
-// the URL fragment), kept in this tab's sessionStorage (or memory) only; or
+// the URL fragment), kept in this tab's sessionStorage (or memory) only; a
+// token from signing in inside GHL (ghl.js), kept in memory only; or
 // an API key typed once and traded at once for a browser session (an
 // HttpOnly cookie this page cannot read, which other pages of this gateway,
 // such as a UI served from UI_DIR, share): the key itself is not kept.
@@ -11,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 
 // instances: the list as the API gave it; live: each instance's latest
 // state from the event stream, which wins over the list where both exist.
-const state = { credential: null, signedIn: false, isToken: false, instances: new Map(), live: new Map(), activityChecked: new Set(), selected: null, tab: "link", events: null, retry: 1000 };
+const state = { credential: null, signedIn: false, isToken: false, fromGhl: false, instances: new Map(), live: new Map(), activityChecked: new Set(), selected: null, tab: "link", events: null, retry: 1000 };
 
 // ---- credentials -------------------------------------------------------
 
@@ -86,7 +87,7 @@ async function api(method, path, body) {
   }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401) {
-    signOut(state.credential ? "This panel link has expired or is no longer valid. Ask for a new link." : "The session has ended. Sign in again.");
+    signOut(state.fromGhl ? "The sign-in from GHL has ended. Open the panel from GHL again." : state.credential ? "This panel link has expired or is no longer valid. Ask for a new link." : "The session has ended. Sign in again.");
     throw new Error("signed out");
   }
   if (!response.ok || data.success === false) {

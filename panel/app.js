@@ -262,7 +262,26 @@ function start(credential, access) {
   connectEvents();
 }
 
+// Signed in from inside GHL: the token stays in memory; a location's user
+// sees that location's numbers only and adds none; the panel opens on the
+// open sub-account's default number.
+function startFromGhl(signed) {
+  state.fromGhl = true;
+  $("create-form").hidden = signed.instances !== null;
+  state.selected = signed.openOn || null;
+  start(signed.token);
+  if (signed.userName) notify("Signed in from GHL as " + signed.userName + ".");
+}
+
+async function begin() {
+  const initial = takeCredential();
+  if (initial) return start(initial);
+  const signed = await signInFromGhl();
+  if (signed) return startFromGhl(signed);
+  const access = await currentSession();
+  if (access) start(null, access);
+  else $("login").hidden = false;
+}
+
 wire();
-const initial = takeCredential();
-if (initial) start(initial);
-else currentSession().then((access) => { if (access) start(null, access); else $("login").hidden = false; });
+begin();

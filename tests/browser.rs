@@ -8,8 +8,15 @@
 //! Then, signed in with the API key (a session cookie), a page served from
 //! UI_DIR calls the original gateway's routes the way its own UI does
 //! (`browser/original_ui.html`) and links, sends and deletes a second number.
+//! Sign-in from inside GHL runs apart (`browser/ghl_sign_in.rs`).
 //! Skipped, with a message, only when the browser binaries are absent.
 
+#[path = "browser/ghl_sign_in.rs"]
+mod ghl_sign_in;
+// Helpers shared by every test crate; this one uses GHL's user data.
+#[allow(dead_code)]
+#[path = "support/mod.rs"]
+mod support;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 

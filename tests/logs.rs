@@ -1,5 +1,6 @@
 //! What the logs carry: the API key, panel tokens and the event stream's
-//! `?ticket=`, GHL's OAuth tokens, the app's client secret and SECRETS_KEY
+//! `?ticket=`, GHL's OAuth tokens, the app's client secret and Shared
+//! Secret, GHL's user data and the token it is traded for, and SECRETS_KEY
 //! appear in no log line, even at debug level; health checks log nothing;
 //! a send's request id reaches the sender's log lines. Alone in its own process, so
 //! one global log capture sees every line.
@@ -144,6 +145,7 @@ async fn ghl_tokens_and_app_secrets_are_never_logged() {
     let ghl = FakeGhl::start().await;
     ghl.set_token_lifetime(1);
     let secrets_key = "secrets-key-that-must-not-show";
+    let shared_secret = "shared-secret-that-must-not-show";
     let env = TestEnv::embedded();
     let gw = env
         .start(&[
@@ -156,6 +158,7 @@ async fn ghl_tokens_and_app_secrets_are_never_logged() {
                 "https://gw.example/ghl/oauth/callback".to_owned(),
             ),
             ("secrets-key", secrets_key.to_owned()),
+            ("ghl-shared-secret", shared_secret.to_owned()),
         ])
         .await;
     gw.linked_instance("wa-01", "+15550000001").await;
@@ -164,6 +167,19 @@ async fn ghl_tokens_and_app_secrets_are_never_logged() {
         .await;
     let code = ghl.location_install_code("loc1");
     assert_eq!(ghl.install(&gw, &code).await.0, StatusCode::OK);
+    let user = support::ghl_user_data::location_user("fake-company", "loc1");
+    let payload = support::ghl_user_data::encrypt(&user, shared_secret);
+    let signed: serde_json::Value = gw
+        .http
+        .post(gw.url("/api/panel/sso"))
+        .json(&json!({ "payload": payload }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let panel_token = signed["token"].as_str().expect("signed in from GHL").to_owned();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let inbound = json!({ "from": "+14155550123", "text": "after expiry", "id": "L1" });
     gw.post("/api/sim/wa-01/inbound", inbound).await;
@@ -174,7 +190,14 @@ async fn ghl_tokens_and_app_secrets_are_never_logged() {
     gw.stop().await;
     assert!(ghl.refresh_count("loc1") >= 1, "a refresh happened");
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    let mut secrets = vec![FakeGhl::CLIENT_SECRET.to_owned(), secrets_key.to_owned(), code];
+    let mut secrets = vec![
+        FakeGhl::CLIENT_SECRET.to_owned(),
+        secrets_key.to_owned(),
+        code,
+        shared_secret.to_owned(),
+        payload,
+        panel_token,
+    ];
     for request in ghl.requests() {
         if let Some(bearer) = request.headers.get("authorization") {
             secrets.push(bearer.trim_start_matches("Bearer ").to_owned());

@@ -2,7 +2,8 @@
 //! `routes(state)`, grouped in folders where several belong together
 //! (`ghl/`, `original/` for the original gateway's routes, `panel/`); this
 //! module mounts them under `/api` behind the API key (or, narrowed by
-//! `panel::scoped`, a panel link's token, or a browser session), adds the
+//! `panel::scoped`, a panel link's token, or a browser session; sign-in
+//! from inside GHL, `panel::sso`, takes GHL's user data instead), adds the
 //! open routes (health, metrics, inbound media, the panel's files, UI_DIR's
 //! at `/`), CORS, a 404 for paths no route has, and the one `recover` that
 //! turns every error into the JSON error shape. `server/` runs them with
@@ -54,7 +55,9 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
     let keyed = api_routes(state.clone(), credentials.tokens.clone());
     let api = warp::path("api").and(
         events::routes(state.clone(), credentials.clone())
-            .or(session::routes(credentials, https_base(&state)))
+            .or(session::routes(credentials.clone(), https_base(&state)))
+            .unify()
+            .or(panel::sso::routes(state.clone(), credentials.tokens.clone()))
             .unify()
             .or(auth::key_only(access.clone()).and(keyed.clone()))
             .unify()

@@ -15,9 +15,10 @@ pub struct Route {
 }
 
 impl Route {
-    /// Every /api route needs the API key, except the original health path.
+    /// Every /api route needs the API key, except the original health path
+    /// and sign-in from inside GHL (GHL's encrypted user data is the credential).
     pub fn needs_key(&self) -> bool {
-        self.path.starts_with("/api/") && self.path != "/api/health"
+        self.path.starts_with("/api/") && !matches!(self.path, "/api/health" | "/api/panel/sso")
     }
 }
 
@@ -92,6 +93,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/session", "panel", "201", "Start a browser session: the key or panel link in a header, an HttpOnly cookie back"),
     route("GET", "/api/session", "panel", "200", "The browser session's access and expiry (401 without one)"),
     route("DELETE", "/api/session", "panel", "200", "End the browser session (clears the cookie)"),
+    route("GET", "/api/panel/sso", "panel", "200", "Whether sign-in from inside GHL is on (GHL_SHARED_SECRET), and the frame ancestors the panel takes GHL's answer from"),
+    route("POST", "/api/panel/sso", "panel", "201", "Sign in from inside GHL without the key: {payload} (GHL's encrypted user data) for a panel token scoped by the user's role and location"),
     route("GET", "/", "panel", "200", "UI_DIR's index.html (and its files; unknown non-API paths get index.html); without UI_DIR a redirect to /panel/"),
     route("POST", "/ghl/webhooks", "ghl", "200", "The GHL app's webhook: INSTALL and UNINSTALL events (X-GHL-Signature; this appId, timestamp within 5 min, webhookId once)"),
     route("GET", "/ghl/oauth/callback", "ghl", "200", "GHL's OAuth redirect after an install (no API key; takes only the state of a current install link)"),

@@ -10,6 +10,7 @@ use crate::cluster::remote::Remote;
 use crate::cluster::tenure::Tenure;
 use crate::config::Settings;
 use crate::ghl::rate_limit::RateLimiter;
+use crate::ghl::shared_budget::SharedBudget;
 use crate::ghl::shared_window::SharedWindow;
 use crate::store::{StoreResult, Stores};
 use deadpool_redis::Pool;
@@ -84,7 +85,10 @@ impl Deployment {
     pub fn ghl_rate_limiter(&self) -> RateLimiter {
         match self {
             Self::Embedded => RateLimiter::default(),
-            Self::Shared(redis) => RateLimiter::shared(SharedWindow::new(redis.pool.clone(), &redis.prefix)),
+            Self::Shared(redis) => RateLimiter::shared(
+                SharedWindow::new(redis.pool.clone(), &redis.prefix),
+                SharedBudget::new(redis.pool.clone(), &redis.prefix),
+            ),
         }
     }
 }

@@ -134,6 +134,10 @@ pub struct Config {
     /// The GHL marketplace app's client secret.
     #[arg(long, env = "GHL_CLIENT_SECRET", hide_env_values = true)]
     pub ghl_client_secret: Option<SecretText>,
+    /// The app's Shared Secret (Advanced Settings → Auth): opens the user data GHL gives the
+    /// panel when it frames it, so GHL users sign in without a key. Unset: no sign-in from GHL.
+    #[arg(long, env = "GHL_SHARED_SECRET", hide_env_values = true)]
+    pub ghl_shared_secret: Option<SecretText>,
     /// The app's id, for listing an agency install's locations. Unset: the client id's part before "-".
     #[arg(long, env = "GHL_APP_ID")]
     pub ghl_app_id: Option<String>,
@@ -291,6 +295,9 @@ impl Config {
         check_url("GHL_API_BASE", Some(&self.ghl_api_base))?;
         check_url("GHL_REDIRECT_URI", self.ghl_redirect_uri.as_deref())?;
         check_url("GHL_MARKETPLACE_URL", Some(&self.ghl_marketplace_url))?;
+        if matches!(&self.ghl_shared_secret, Some(secret) if secret.expose().trim().is_empty()) {
+            return Err("GHL_SHARED_SECRET is set but empty; unset it to turn sign-in from GHL off".into());
+        }
         if matches!(&self.secrets_key, Some(key) if key.expose().len() < 16) {
             return Err("SECRETS_KEY must be at least 16 characters (try: openssl rand -base64 32)".into());
         }

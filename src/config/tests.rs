@@ -100,6 +100,7 @@ fn printed_settings_never_show_a_secret() {
         ("--api-key", "api-key-value-123"),
         ("--secrets-key", "secrets-key-value-1234567"),
         ("--ghl-client-secret", "client-secret-value"),
+        ("--ghl-shared-secret", "shared-secret-value"),
         ("--webhook-secret", "webhook-secret-value"),
         ("--metrics-token", "metrics-token-value"),
     ];
@@ -110,4 +111,11 @@ fn printed_settings_never_show_a_secret() {
         assert!(!printed.contains(value), "{flag} was printed: {printed}");
     }
     assert_eq!(settings.raw.api_key.unwrap().expose(), "api-key-value-123");
+}
+
+#[test]
+fn an_empty_shared_secret_is_refused_rather_than_taken() {
+    let refused = parse(&["--ghl-shared-secret", " "]).unwrap_err();
+    assert!(refused.contains("GHL_SHARED_SECRET"), "{refused}");
+    assert!(parse(&[]).unwrap().raw.ghl_shared_secret.is_none());
 }

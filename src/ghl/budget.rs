@@ -5,7 +5,10 @@
 //! itself counted (every process of this app together). A resource GHL
 //! says has no burst room left waits out the interval it names; one past
 //! its daily limit (by GHL's count or the calls made here today, UTC) is
-//! refused until the next UTC day, so its jobs wait in the outbox.
+//! refused until the next UTC day, so its jobs wait in the outbox. With
+//! Redis the day is counted there by every process together
+//! ([`super::shared_budget`]); this process's count is the fallback while
+//! Redis does not answer.
 
 use reqwest::header::HeaderMap;
 use std::collections::HashMap;
@@ -14,9 +17,15 @@ use std::time::Duration;
 
 /// Requests a day per app and resource, unless GHL's header says otherwise.
 pub const DAILY_LIMIT: u64 = 200_000;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// The burst interval when GHL names none (100 per 10 s).
-const DEFAULT_INTERVAL_MS: u64 = 10_000;
+pub const DEFAULT_INTERVAL_MS: u64 = 10_000;
+
+/// The time left at `now_ms` until the next UTC day.
+pub fn until_next_day(now_ms: i64) -> Duration {
+    let next_day_ms = (now_ms.div_euclid(DAY_MS) + 1) * DAY_MS;
+    Duration::from_millis((next_day_ms - now_ms) as u64)
+}
 
 /// What one answer's `X-RateLimit-*` headers said.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +95,7 @@ impl DailyBudget {
     pub fn take(&self, resource: &str, now_ms: i64) -> Result<Option<Duration>, Duration> {
         self.with_day(resource, now_ms, |day| {
             if day.used >= day.limit() {
-                let next_day_ms = (day.number + 1) * DAY_MS;
-                return Err(Duration::from_millis((next_day_ms - now_ms) as u64));
+                return Err(until_next_day(now_ms));
             }
             day.used += 1;
             let pause_ms = day.burst_until_ms - now_ms;

@@ -125,7 +125,7 @@ impl GhlClient {
                 retry_after: Some(until_tomorrow),
             })?;
         let response = request.send().await.map_err(transport)?;
-        self.limiter.observe(location, response.headers());
+        self.limiter.observe(location, response.headers()).await;
         read(response).await
     }
 

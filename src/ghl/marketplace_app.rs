@@ -13,9 +13,13 @@ use std::sync::Arc;
 /// The scopes the provider needs (docs/oauth/Scopes.md in
 /// GoHighLevel/highlevel-api-docs): messages, conversations and contacts
 /// for each location, and for an agency install `oauth.readonly` (GET
-/// /oauth/installedLocations) and `oauth.write` (POST /oauth/locationToken).
+/// /oauth/installedLocations) and `oauth.write` (POST /oauth/locationToken),
+/// and `custom-menu-link.readonly`/`.write` for the panel's menu link
+/// (apps/custom-menus.json, the operations' `security`; Scopes.md does not
+/// list them).
 pub const SCOPES: &str = "conversations/message.write conversations/message.readonly conversations.readonly \
-     conversations.write contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write";
+     conversations.write contacts.readonly contacts.write locations.readonly oauth.readonly oauth.write \
+     custom-menu-link.readonly custom-menu-link.write";
 /// The Authorization Page's path on the marketplace (docs/oauth/Authorization.md).
 const AUTHORIZE_PATH: &str = "/v2/oauth/chooselocation";
 

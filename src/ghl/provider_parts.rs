@@ -37,7 +37,16 @@ impl GhlProvider {
         let app = Arc::new(GhlApp::new(settings, stores.ghl.clone(), secrets));
         let timeout = Duration::from_millis(raw.forward_timeout_ms);
         let client = Arc::new(GhlClient::new(&raw.ghl_api_base, timeout, limiter));
-        let tokens = Arc::new(TokenKeeper::new(stores.ghl.clone(), app.clone(), client.clone()));
+        let panel_url = settings
+            .public_base_url
+            .as_ref()
+            .map(|base| format!("{base}/panel/"));
+        let tokens = Arc::new(TokenKeeper::new(
+            stores.ghl.clone(),
+            app.clone(),
+            client.clone(),
+            panel_url,
+        ));
         let fetcher = MediaFetcher::new(MediaPolicy {
             max_bytes: raw.media_max_bytes,
             timeout: Duration::from_millis(raw.media_fetch_timeout_ms),

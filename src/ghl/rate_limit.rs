@@ -4,10 +4,12 @@
 //! process's own window is the fallback while Redis does not answer (and
 //! the whole budget with the embedded store, which serves one process).
 //! GHL's daily limit and what its `X-RateLimit-*` headers say are kept in
-//! [`super::budget`]. A "location" here is any resource GHL counts by: a
+//! [`super::budget`] (on Redis: [`super::shared_budget`], shared the same
+//! way, with the same fallback). A "location" here is any resource GHL counts by: a
 //! location, or a company for agency-level calls.
 
 use super::budget::{DailyBudget, Observed};
+use super::shared_budget::SharedBudget;
 use super::shared_window::SharedWindow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -24,6 +26,7 @@ pub struct RateLimiter {
     recent: Mutex<HashMap<String, VecDeque<Instant>>>,
     shared: Option<SharedWindow>,
     daily: DailyBudget,
+    shared_daily: Option<SharedBudget>,
 }
 
 impl Default for RateLimiter {
@@ -40,13 +43,16 @@ impl RateLimiter {
             recent: Mutex::new(HashMap::new()),
             shared: None,
             daily: DailyBudget::default(),
+            shared_daily: None,
         }
     }
 
-    /// The same limit, counted across processes in `shared`.
-    pub fn shared(shared: SharedWindow) -> Self {
+    /// The same limits, counted across processes: the window in `shared`,
+    /// the day in `daily`.
+    pub fn shared(shared: SharedWindow, daily: SharedBudget) -> Self {
         Self {
             shared: Some(shared),
+            shared_daily: Some(daily),
             ..Self::default()
         }
     }
@@ -55,7 +61,7 @@ impl RateLimiter {
     /// `Err` with the time until the next UTC day when its daily limit is
     /// used up.
     pub async fn acquire(&self, location: &str) -> Result<(), Duration> {
-        if let Some(pause) = self.daily.take(location, crate::support::clock::now_ms())? {
+        if let Some(pause) = self.take_daily(location).await? {
             tokio::time::sleep(pause).await;
         }
         loop {
@@ -76,11 +82,29 @@ impl RateLimiter {
         }
     }
 
+    /// Counts the call toward `location`'s day: [`DailyBudget::take`].
+    async fn take_daily(&self, location: &str) -> Result<Option<Duration>, Duration> {
+        let now_ms = crate::support::clock::now_ms();
+        if let Some(shared) = &self.shared_daily {
+            match shared.take(location, now_ms).await {
+                Ok(taken) => return taken,
+                Err(e) => tracing::debug!(error = %e, "shared GHL daily count unavailable; counting locally"),
+            }
+        }
+        self.daily.take(location, now_ms)
+    }
+
     /// Takes in the `X-RateLimit-*` headers of GHL's answer for `location`.
-    pub fn observe(&self, location: &str, headers: &reqwest::header::HeaderMap) {
+    pub async fn observe(&self, location: &str, headers: &reqwest::header::HeaderMap) {
         let observed = Observed::from_headers(headers);
-        self.daily
-            .observe(location, observed, crate::support::clock::now_ms());
+        let now_ms = crate::support::clock::now_ms();
+        if let Some(shared) = &self.shared_daily {
+            match shared.observe(location, observed, now_ms).await {
+                Ok(()) => return,
+                Err(e) => tracing::debug!(error = %e, "shared GHL daily count unavailable; noting locally"),
+            }
+        }
+        self.daily.observe(location, observed, now_ms);
     }
 
     /// Counts a request at `now` when the window has room; otherwise how

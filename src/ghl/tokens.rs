@@ -7,6 +7,7 @@
 
 use super::client::{GhlClient, GhlError};
 use super::marketplace_app::{AppCredentials, GhlApp};
+use super::menu_link;
 use super::oauth::{self, TokenGrant};
 use crate::store::{GhlState, StoredToken, TokenOwnerKind};
 use crate::support::clock::now_ms;
@@ -28,15 +29,24 @@ pub struct TokenKeeper {
     app: Arc<GhlApp>,
     client: Arc<GhlClient>,
     refreshing: KeyedLocks,
+    /// The panel's public URL, for the agency's Custom Menu Link; `None`
+    /// (no PUBLIC_BASE_URL): no link is made.
+    panel_url: Option<String>,
 }
 
 impl TokenKeeper {
-    pub fn new(store: Arc<dyn GhlState>, app: Arc<GhlApp>, client: Arc<GhlClient>) -> Self {
+    pub fn new(
+        store: Arc<dyn GhlState>,
+        app: Arc<GhlApp>,
+        client: Arc<GhlClient>,
+        panel_url: Option<String>,
+    ) -> Self {
         Self {
             store,
             app,
             client,
             refreshing: KeyedLocks::default(),
+            panel_url,
         }
     }
 
@@ -65,7 +75,43 @@ impl TokenKeeper {
             let made = oauth::location_token(&self.client, &grant.access_token, &company, location).await?;
             self.save_new(location, TokenOwnerKind::Location, &made).await?;
         }
+        self.add_menu_link(&company, &grant.access_token).await;
         Ok(locations)
+    }
+
+    /// The panel's Custom Menu Link in the agency's GHL (`menu_link`). A
+    /// failure is logged and the install stands: the link can be added by
+    /// hand.
+    async fn add_menu_link(&self, company: &str, token: &SecretText) {
+        let Some(panel_url) = &self.panel_url else {
+            tracing::info!(
+                company,
+                "no PUBLIC_BASE_URL: the panel's GHL menu link is not made"
+            );
+            return;
+        };
+        match menu_link::ensure(&self.client, token, company, panel_url).await {
+            Ok(id) => tracing::info!(company, menu = %id, "the panel is in the agency's GHL menu"),
+            Err(e) => {
+                tracing::warn!(company, error = %e, "the panel's GHL menu link could not be made; add it by hand")
+            }
+        }
+    }
+
+    /// Removes the panel's menu link while the agency's token still works
+    /// (GHL's docs do not say whether it does after an uninstall); a
+    /// refusal is logged and the uninstall goes on.
+    async fn remove_menu_link(&self, company: &str) {
+        let Some(panel_url) = &self.panel_url else { return };
+        let removed = match self.access_token(company).await {
+            Ok(token) => menu_link::remove(&self.client, &token, company, panel_url).await,
+            Err(e) => Err(e),
+        };
+        match removed {
+            Ok(Some(id)) => tracing::info!(company, menu = %id, "the panel's GHL menu link was removed"),
+            Ok(None) => {}
+            Err(e) => tracing::info!(company, error = %e, "the panel's GHL menu link was not removed"),
+        }
     }
 
     /// A location the app reached after an agency install (GHL's INSTALL
@@ -123,6 +169,9 @@ impl TokenKeeper {
     /// it or made from it (GHL's agency UNINSTALL, docs/webhook
     /// events/AppUninstall.md). Returns the ids forgotten.
     pub async fn forget_agency(&self, company: &str) -> Result<Vec<String>, GhlError> {
+        if self.has(company).await? {
+            self.remove_menu_link(company).await;
+        }
         let tokens = self.store.tokens().await?;
         let of_agency = tokens
             .iter()

@@ -134,6 +134,11 @@ impl Session {
         self.post("/frame", json!({ "id": 0 })).await;
     }
 
+    /// Moves back to the frame that holds the current one.
+    pub async fn leave_frame(&self) {
+        self.post("/frame/parent", json!({})).await;
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({ "width": width, "height": height }))
             .await;

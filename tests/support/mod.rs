@@ -1,6 +1,8 @@
 //! Helpers every integration test crate shares; each crate includes this
 //! file and uses the part it needs.
 
+pub mod ghl_user_data;
+
 use std::future::Future;
 use std::time::Duration;
 

@@ -3,13 +3,14 @@
 //! its file): OAuth installs through the documented install URL, tokens
 //! holding exactly the scopes it asked for, agency installs and location
 //! tokens, contacts, conversations, uploads, inbound messages and status
-//! updates; and the app's INSTALL/UNINSTALL webhooks in their documented
+//! updates, Custom Menu Links; and the app's INSTALL/UNINSTALL webhooks in their documented
 //! shapes. It records every request and every check that failed
 //! (`problems`).
 
 mod contacts;
 mod conversations;
 mod http;
+mod menus;
 mod messages;
 mod oauth;
 mod state;
@@ -279,6 +280,13 @@ impl FakeGhl {
         self.state().refreshes.get(location_id).copied().unwrap_or(0)
     }
 
+    /// The bodies of `company_id`'s Custom Menu Links.
+    pub fn menus(&self, company_id: &str) -> Vec<Value> {
+        let state = self.state();
+        let of_company = state.menus.iter().filter(|m| m.company_id == company_id);
+        of_company.map(|m| m.body.clone()).collect()
+    }
+
     /// Every check that failed, in words; a well-behaved client leaves it empty.
     pub fn problems(&self) -> Vec<String> {
         self.state().problems.clone()
@@ -312,6 +320,9 @@ fn handle(state: &mut State, req: SeenRequest) -> Reply {
         ("POST", ["conversations", "messages", "inbound"]) => messages::inbound(state, &req),
         ("PUT", ["conversations", "messages", id, "status"]) => messages::status(state, &req, id),
         ("GET", ["files", _, _]) => conversations::file(state, &req),
+        ("GET", ["custom-menus"]) => menus::list(state, &req),
+        ("POST", ["custom-menus"]) => menus::create(state, &req),
+        ("DELETE", ["custom-menus", id]) => menus::delete(state, &req, id),
         _ => Err(state.reject(
             format!("{}: no such endpoint", req.line()),
             Reply::error(404, "Not Found"),

@@ -102,6 +102,7 @@ pub(super) struct State {
     pub inbound: Vec<serde_json::Value>,
     pub forbidden_updates: HashMap<String, usize>,
     pub uploads: Vec<Upload>,
+    pub menus: Vec<super::menus::Menu>,
     pub requests: Vec<SeenRequest>,
     /// GHL is down: every call gets a 503.
     pub down: bool,
