@@ -15,12 +15,14 @@ async function loadSending() {
     api("GET", "/api/instances/" + encodeURIComponent(id) + "/settings"),
   ]);
   if (id !== state.selected) return;
-  renderOutlook(one.instance.sending);
+  renderOutlook(one.instance.sending, current.settings);
   fillSettings(current.settings);
 }
 
-function renderOutlook(s) {
-  const cap = s.capToday == null ? "no daily limit" : "limit " + s.capToday + " today";
+function renderOutlook(s, settings) {
+  const warming = s.capToday != null && s.capToday < settings.dailyCap;
+  const cap = s.capToday == null ? "no daily limit"
+    : "limit " + s.capToday + " today" + (warming ? ", a new number warming up to " + settings.dailyCap : "");
   const next = s.nextSendAt > Date.now() ? "; the next message may go at " + at(s.nextSendAt) : "";
   $("sending-outlook").textContent = s.sentToday + " sent today (" + cap + ")" + next + ".";
   const block = s.newContactBlock;
