@@ -1,6 +1,7 @@
 //! The long-lived pieces of a gateway process, built from the settings.
 
 use super::deployment::Deployment;
+use crate::cluster::control::SimSteering;
 use crate::cluster::coordinator::Coordinator;
 use crate::cluster::lease::Leases;
 use crate::cluster::remote::Remote;
@@ -110,7 +111,7 @@ impl Parts {
             sessions.clone(),
             wakeups.clone(),
             remote.clone(),
-            sim.clone(),
+            steering(&sim),
         ));
         Self {
             stores: stores.clone(),
@@ -168,7 +169,7 @@ impl Parts {
             self.remote.clone()?,
             self.sessions.clone(),
             self.stores.clone(),
-            self.sim.clone(),
+            steering(&self.sim),
             self.tenure.clone(),
         ))
     }
@@ -198,8 +199,13 @@ fn sender(
         },
         in_flight,
         metrics,
-        tenure,
+        permission: tenure,
     }
+}
+
+/// Who carries out sim requests here: the sim network, when it runs.
+fn steering(sim: &Option<Arc<SimNetwork>>) -> Option<Arc<dyn SimSteering>> {
+    sim.clone().map(|network| network as Arc<dyn SimSteering>)
 }
 
 /// The one place the WhatsApp backend is chosen.

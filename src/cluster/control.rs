@@ -2,10 +2,9 @@
 //! the process that runs it carries the request out. Requests are plain
 //! data so they can travel through Redis to the owning process.
 
-use crate::domain::{new_message_id, InstanceId, MessageKind, Phone};
+use crate::domain::{InstanceId, MessageKind, Phone};
 use crate::wa::manager::SessionHandle;
-use crate::wa::sim::SimNetwork;
-use crate::wa::{InboundMedia, InboundMessage, MediaSource, WaEvent};
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -47,10 +46,17 @@ pub struct SimInbound {
 /// The answer: a pairing code for `PairCode`, nothing otherwise.
 pub type ControlReply = Result<Option<String>, String>;
 
+/// Carries out the `Sim*` requests; the sim backend is one, and a
+/// process without it has none.
+#[async_trait]
+pub trait SimSteering: Send + Sync {
+    async fn steer(&self, instance: &InstanceId, control: Control) -> Result<(), String>;
+}
+
 /// Carries `control` out on a session that runs in this process.
 pub async fn execute(
     handle: &SessionHandle,
-    sim: Option<&Arc<SimNetwork>>,
+    sim: Option<&Arc<dyn SimSteering>>,
     control: Control,
 ) -> ControlReply {
     let gone = |e: crate::wa::manager::SessionGone| e.to_string();
@@ -61,53 +67,7 @@ pub async fn execute(
         Control::PairCode { phone } => handle.pair_code(phone).await.map(Some).map_err(|e| e.to_string()),
         sim_control => {
             let sim = sim.ok_or("the sim backend is not running")?;
-            execute_sim(sim, &handle.id, sim_control)
-                .await
-                .map(|_| None)
-                .map_err(|e| e.to_string())
+            sim.steer(&handle.id, sim_control).await.map(|_| None)
         }
-    }
-}
-
-async fn execute_sim(
-    sim: &SimNetwork,
-    id: &InstanceId,
-    control: Control,
-) -> Result<(), crate::wa::sim::SimError> {
-    match control {
-        Control::SimScan { phone } => sim.scan(id, phone).await,
-        Control::SimInbound { message } => sim.deliver_inbound(id, message.into_event()).await,
-        Control::SimDrop => sim.drop_connection(id).await,
-        Control::SimLogout => sim.logout(id).await,
-        _ => Ok(()),
-    }
-}
-
-impl SimInbound {
-    fn into_event(self) -> WaEvent {
-        let media = self.media_url.map(|url| InboundMedia {
-            mime_type: self.mime_type,
-            source: MediaSource::Url(url),
-        });
-        let has_media = media.is_some();
-        let kind = if has_media && self.kind == MessageKind::Text {
-            MessageKind::Image
-        } else {
-            self.kind
-        };
-        WaEvent::Inbound(Box::new(InboundMessage {
-            id: self.id.unwrap_or_else(new_message_id),
-            chat: format!("{}@s.whatsapp.net", self.from.digits()),
-            from: Some(self.from.clone()).filter(|_| !self.from_me),
-            contact: Some(self.from),
-            push_name: self.push_name,
-            kind,
-            caption: if has_media { self.text.clone() } else { None },
-            text: if has_media { None } else { self.text },
-            media,
-            timestamp_ms: crate::support::clock::now_ms(),
-            is_group: false,
-            from_me: self.from_me,
-        }))
     }
 }

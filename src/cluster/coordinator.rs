@@ -4,7 +4,7 @@
 //! when its lease is lost or cannot be confirmed in time, publishes the
 //! state of what it runs, and carries out requests sent to its instances.
 
-use super::control::execute;
+use super::control::{execute, SimSteering};
 use super::lease::{Held, Leases};
 use super::remote::{PublishedView, Remote};
 use super::tenure::Tenure;
@@ -12,7 +12,6 @@ use crate::domain::InstanceId;
 use crate::store::{InstanceRecord, Stores};
 use crate::support::clock::now_ms;
 use crate::wa::manager::SessionManager;
-use crate::wa::sim::SimNetwork;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,7 +30,7 @@ pub struct Coordinator {
     remote: Remote,
     sessions: Arc<SessionManager>,
     stores: Stores,
-    sim: Option<Arc<SimNetwork>>,
+    sim: Option<Arc<dyn SimSteering>>,
     owned: Mutex<HashMap<InstanceId, Owned>>,
     /// How long each held lease surely lasts, for the senders.
     tenure: Arc<Tenure>,
@@ -43,7 +42,7 @@ impl Coordinator {
         remote: Remote,
         sessions: Arc<SessionManager>,
         stores: Stores,
-        sim: Option<Arc<SimNetwork>>,
+        sim: Option<Arc<dyn SimSteering>>,
         tenure: Arc<Tenure>,
     ) -> Arc<Self> {
         Arc::new(Self {

@@ -18,9 +18,8 @@ use crate::send::Wakeups;
 use crate::store::InstanceRecord;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::SessionManager;
-use crate::wa::sim::SimNetwork;
 use crate::wa::InstanceStatus;
-use control::{Control, ControlReply};
+use control::{Control, ControlReply, SimSteering};
 use live::{LiveRelay, OpenFeed, OpenFeeds, RemoteView};
 use remote::Remote;
 use std::sync::Arc;
@@ -40,7 +39,7 @@ pub struct Fleet {
     wakeups: Arc<Wakeups>,
     /// Present with Redis: sessions may run in other processes.
     remote: Option<Remote>,
-    sim: Option<Arc<SimNetwork>>,
+    sim: Option<Arc<dyn SimSteering>>,
     /// State changes of instances that run in other processes.
     remote_views: broadcast::Sender<RemoteView>,
     feeds: Arc<OpenFeeds>,
@@ -52,7 +51,7 @@ impl Fleet {
         sessions: Arc<SessionManager>,
         wakeups: Arc<Wakeups>,
         remote: Option<Remote>,
-        sim: Option<Arc<SimNetwork>>,
+        sim: Option<Arc<dyn SimSteering>>,
     ) -> Self {
         Self {
             node,

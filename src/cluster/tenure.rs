@@ -53,9 +53,12 @@ impl Tenure {
             leased.lock().remove(id);
         }
     }
+}
 
-    /// Whether a send for the instance may start now.
-    pub fn allows_send(&self, id: &InstanceId) -> bool {
+/// A send for the instance may start while the lease lasts longer than
+/// the margin.
+impl crate::send::SendPermission for Tenure {
+    fn allows_send(&self, id: &InstanceId) -> bool {
         let Some(leased) = &self.leased else {
             return true;
         };
@@ -73,6 +76,7 @@ impl Leased {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::send::SendPermission;
 
     fn wa01() -> InstanceId {
         InstanceId::parse("wa-01").unwrap()

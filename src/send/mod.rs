@@ -23,6 +23,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
+/// Whether this process may hand an instance's message to WhatsApp now.
+/// With Redis, only while it surely still holds the instance
+/// (`cluster::tenure`); alone, always. The sender asks right before
+/// each send, so a process frozen past its lease never sends twice.
+pub trait SendPermission: Send + Sync {
+    fn allows_send(&self, instance: &InstanceId) -> bool;
+}
+
 /// Wakes an instance's sender when a message was queued for it.
 #[derive(Default)]
 pub struct Wakeups {

@@ -6,8 +6,7 @@
 
 use super::gate::Gate;
 use super::settings::SendingSettings;
-use super::{human, pacing, Wakeups};
-use crate::cluster::tenure::Tenure;
+use super::{human, pacing, SendPermission, Wakeups};
 use crate::domain::{MessageStatus, Phone};
 use crate::metrics::{Metrics, SendResult};
 use crate::store::{InstanceRegistry, MessageRecord, SendQueue, SentMark, StoreResult};
@@ -33,7 +32,7 @@ pub struct SenderCompanion {
     pub in_flight: Arc<AtomicU64>,
     pub metrics: Arc<Metrics>,
     /// Whether this process still holds each instance (with Redis).
-    pub tenure: Arc<Tenure>,
+    pub permission: Arc<dyn SendPermission>,
 }
 
 impl Companion for SenderCompanion {
@@ -47,7 +46,7 @@ impl Companion for SenderCompanion {
             retry: self.retry,
             in_flight: self.in_flight.clone(),
             metrics: self.metrics.clone(),
-            tenure: self.tenure.clone(),
+            permission: self.permission.clone(),
             last_send: None,
             created_at_ms: None,
         };
@@ -64,7 +63,7 @@ pub struct InstanceSender {
     retry: RetrySchedule,
     in_flight: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
-    tenure: Arc<Tenure>,
+    permission: Arc<dyn SendPermission>,
     last_send: Option<Instant>,
     /// When the instance was created: its warm-up counts from then.
     created_at_ms: Option<i64>,
@@ -155,7 +154,7 @@ impl InstanceSender {
         if !human::show_presence(&self.handle, &outgoing.to, presence, stop).await {
             return;
         }
-        if !self.tenure.allows_send(&self.handle.id) {
+        if !self.permission.allows_send(&self.handle.id) {
             tracing::debug!(instance = %self.handle.id, "the lease is not confirmed lately; holding the send");
             pause(stop, TENURE_RECHECK).await;
             return;

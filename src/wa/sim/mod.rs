@@ -7,6 +7,7 @@ mod chat_log;
 mod network;
 mod record;
 mod refusals;
+mod steering;
 
 pub use chat_log::ChatEntry;
 pub use network::{SimError, SimNetwork};
