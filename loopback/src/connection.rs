@@ -1,6 +1,7 @@
 //! One client connection: the Noise handshake, then stanzas in both
 //! directions until either side closes.
 
+use crate::contacts;
 use crate::noise::{answer_hello, Established, Hello};
 use crate::state::{Push, Shared, Unknown};
 use crate::wire::{plain_frame, Frames, Sealed};
@@ -231,6 +232,10 @@ impl Session {
     }
 
     async fn answer(&mut self, node: &Node) -> Result<Next> {
+        if let Some(state) = crate::chatstate::read(node, std::time::Instant::now()) {
+            self.shared.saw_chat_state(state);
+            return Ok(Next::Go);
+        }
         if node.tag != "iq" {
             return Ok(Next::Go);
         }
@@ -241,6 +246,7 @@ impl Session {
                 let id = attr("id");
                 match attr("xmlns").as_str() {
                     "passive" => self.activate(&id).await?,
+                    "usync" => self.usync(&id, node).await?,
                     "w:sync:app:state" => self.send(&no_app_state(&id, node)).await?,
                     // WHATSAPP.md, login (2): any other IQ gets an empty
                     // `result`, or the client waits 75 s for each.
@@ -273,6 +279,20 @@ impl Session {
         let restart = NodeBuilder::new("stream:error").attr("code", "515").build();
         self.send(&restart).await?;
         Ok(Next::Close)
+    }
+
+    /// WHATSAPP.md, usync (3): contact queries learn which numbers are
+    /// WhatsApp users; other usync queries still get an empty `result`.
+    async fn usync(&mut self, id: &str, node: &Node) -> Result<()> {
+        let Some(numbers) = contacts::asked_numbers(node) else {
+            return self.send(&result(id)).await;
+        };
+        let sid = node
+            .get_optional_child("usync")
+            .and_then(|u| u.attrs.get("sid"))
+            .map(|sid| sid.to_string());
+        let answer = contacts::answer(id, sid, self.shared.asked(numbers));
+        self.send(&answer).await
     }
 
     /// WHATSAPP.md, login (2): answer the `passive` IQ, then

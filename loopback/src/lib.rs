@@ -8,12 +8,15 @@
 //! without WhatsApp"), each cited where it is applied.
 
 mod accounts;
+mod chatstate;
 mod connection;
+mod contacts;
 mod noise;
 mod pairing;
 mod state;
 mod wire;
 
+pub use chatstate::ChatState;
 pub use state::Stats;
 
 use anyhow::Result;
@@ -75,9 +78,19 @@ impl LoopbackServer {
     /// text of a QR code a connected client shows: the client is sent
     /// `pair-success`, answers, and is told to reconnect and log in.
     pub fn scan(&self, qr: &str, phone: &str) -> Result<()> {
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
-        self.shared.scan(qr, &digits, unix_now())
+        self.shared.scan(qr, &phone_digits(phone)?, unix_now())
+    }
+
+    /// Makes `phone` (`+5511...` or digits) a WhatsApp user: usync contact
+    /// queries answer it `type="in"` with its LID; other numbers `"out"`.
+    pub fn add_contact(&self, phone: &str) -> Result<()> {
+        self.shared.add_contact(&phone_digits(phone)?);
+        Ok(())
+    }
+
+    /// The chat states clients sent, in the order they arrived.
+    pub fn chat_states(&self) -> Vec<ChatState> {
+        self.shared.chat_states()
     }
 
     /// Closes every client connection, as a network drop would.
@@ -89,6 +102,13 @@ impl LoopbackServer {
     pub fn issued_refs(&self) -> Vec<String> {
         self.shared.issued_refs()
     }
+}
+
+/// The digits of a phone number given as `+5511...` or digits.
+fn phone_digits(phone: &str) -> Result<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
+    Ok(digits)
 }
 
 pub(crate) fn unix_now() -> u64 {

@@ -3,6 +3,8 @@
 //! for a scan, and the counters.
 
 use crate::accounts::Account;
+use crate::chatstate::ChatState;
+use crate::contacts::{self, Asked};
 use crate::pairing;
 use anyhow::{anyhow, Context, Result};
 use std::collections::HashMap;
@@ -71,6 +73,7 @@ pub struct Shared {
     counters: Counters,
     versions: Mutex<Vec<String>>,
     issued: Mutex<Vec<String>>,
+    chat_states: Mutex<Vec<ChatState>>,
     book: Mutex<Book>,
 }
 
@@ -81,6 +84,7 @@ impl Shared {
             counters: Counters::default(),
             versions: Mutex::default(),
             issued: Mutex::default(),
+            chat_states: Mutex::default(),
             book: Mutex::default(),
         }
     }
@@ -218,5 +222,36 @@ impl Shared {
         for outbox in self.book().connections.values() {
             let _ = outbox.send(Push::Close);
         }
+    }
+
+    /// Makes `phone` (digits) a WhatsApp user, as a phone with WhatsApp
+    /// installed would be; a number already known stays as it is.
+    pub fn add_contact(&self, phone: &str) {
+        self.book()
+            .accounts
+            .entry(phone.to_owned())
+            .or_insert_with(|| Account::new(phone));
+    }
+
+    /// What the server knows of each number a usync contact query asks
+    /// about, in the query's order.
+    pub fn asked(&self, numbers: Vec<String>) -> Vec<Asked> {
+        let book = self.book();
+        numbers
+            .into_iter()
+            .map(|written| {
+                let digits = contacts::digits(&written);
+                let lid = book.accounts.get(&digits).map(|a| a.lid.clone());
+                Asked { written, digits, lid }
+            })
+            .collect()
+    }
+
+    pub fn saw_chat_state(&self, state: ChatState) {
+        self.chat_states.lock().expect("chat states lock").push(state);
+    }
+
+    pub fn chat_states(&self) -> Vec<ChatState> {
+        self.chat_states.lock().expect("chat states lock").clone()
     }
 }
