@@ -11,8 +11,10 @@ mod accounts;
 mod chatstate;
 mod connection;
 mod contacts;
+mod messages;
 mod noise;
 mod pairing;
+mod prekeys;
 mod state;
 mod wire;
 
@@ -85,6 +87,14 @@ impl LoopbackServer {
     /// queries answer it `type="in"` with its LID; other numbers `"out"`.
     pub fn add_contact(&self, phone: &str) -> Result<()> {
         self.shared.add_contact(&phone_digits(phone)?);
+        Ok(())
+    }
+
+    /// Messages to `phone` are refused from now on with `<ack
+    /// error="463">`, as WhatsApp refuses a new contact while the sender's
+    /// number may not reach out; it is made a WhatsApp user if it was not.
+    pub fn refuse(&self, phone: &str) -> Result<()> {
+        self.shared.refuse(&phone_digits(phone)?);
         Ok(())
     }
 

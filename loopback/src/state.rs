@@ -7,11 +7,12 @@ use crate::chatstate::ChatState;
 use crate::contacts::{self, Asked};
 use crate::pairing;
 use anyhow::{anyhow, Context, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
+use wacore_libsignal::protocol::KeyPair;
 
 /// Connections and stanzas, as `GET /stats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +67,18 @@ struct Book {
     waiting: HashMap<String, u64>,
     connections: HashMap<u64, Outbox>,
     next_connection: u64,
+    /// Phone numbers whose messages from others are refused with 463.
+    refusing: HashSet<String>,
+}
+
+impl Book {
+    /// The account a phone-number or LID address belongs to.
+    fn account_of(&self, jid: &Jid) -> Option<&Account> {
+        if jid.is_lid() {
+            return self.accounts.values().find(|a| a.lid == jid.user.as_str());
+        }
+        self.accounts.get(jid.user.as_str()).filter(|_| jid.is_pn())
+    }
 }
 
 pub struct Shared {
@@ -253,5 +266,42 @@ impl Shared {
 
     pub fn chat_states(&self) -> Vec<ChatState> {
         self.chat_states.lock().expect("chat states lock").clone()
+    }
+
+    /// Of `users`, those that are WhatsApp users, by the address asked.
+    pub fn known_users(&self, users: Vec<Jid>) -> Vec<Jid> {
+        let book = self.book();
+        users
+            .into_iter()
+            .filter(|jid| book.account_of(jid).is_some())
+            .collect()
+    }
+
+    /// The identity key of each device asked about that is a phone
+    /// (device 0) of a known account.
+    pub fn identities(&self, devices: Vec<Jid>) -> Vec<(Jid, KeyPair)> {
+        let book = self.book();
+        devices
+            .into_iter()
+            .filter(|jid| jid.device == 0)
+            .filter_map(|jid| {
+                let key = book.account_of(&jid)?.key.clone();
+                Some((jid, key))
+            })
+            .collect()
+    }
+
+    /// Messages to `phone` (digits) are refused with 463 from now on; the
+    /// number is made a WhatsApp user if it was not one.
+    pub fn refuse(&self, phone: &str) {
+        self.add_contact(phone);
+        self.book().refusing.insert(phone.to_owned());
+    }
+
+    /// Whether a message to `to` is refused.
+    pub fn refuses(&self, to: &Jid) -> bool {
+        let book = self.book();
+        book.account_of(to)
+            .is_some_and(|a| book.refusing.contains(&a.phone))
     }
 }
