@@ -27,7 +27,7 @@ pub fn read(node: &Node, at: Instant) -> Option<ChatState> {
     }
     let to = node.attrs.get("to")?.to_string();
     let child = node.children()?.first()?;
-    let audio = child.attrs.get("media").is_some_and(|m| m.to_string() == "audio");
+    let audio = child.attrs.get("media").is_some_and(|m| m.as_str() == "audio");
     let state = match child.tag.as_ref() {
         "composing" if audio => "recording",
         other => other,

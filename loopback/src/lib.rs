@@ -3,7 +3,9 @@
 //! gateway's real client can be driven without WhatsApp. It speaks the
 //! WebSocket transport of `TokioWebSocketTransportFactory::with_url`, runs
 //! the Noise XX and IK responders and answers a registering client with
-//! pairing refs, which the client turns into the QR code it shows.
+//! pairing refs, which the client turns into the QR code it shows. Tests
+//! register simulated contacts (numbers that are WhatsApp users) to send
+//! to, and see the chat states and message acks the clients get.
 //! The rules it follows are those in the project's WHATSAPP.md ("Testing
 //! without WhatsApp"), each cited where it is applied.
 

@@ -1,6 +1,7 @@
-//! What the server knows across connections: accounts and their devices,
-//! the open connections (to push stanzas into), the pairing refs waiting
-//! for a scan, and the counters.
+//! What the server knows across connections: accounts and their devices
+//! (linked phones and simulated contacts), the numbers it refuses messages
+//! to, the open connections (to push stanzas into), the pairing refs
+//! waiting for a scan, the chat states clients sent, and the counters.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
