@@ -1,7 +1,10 @@
 //! One client connection: the Noise handshake, then stanzas in both
 //! directions until either side closes.
 
+use crate::contacts;
+use crate::messages;
 use crate::noise::{answer_hello, Established, Hello};
+use crate::prekeys;
 use crate::state::{Push, Shared, Unknown};
 use crate::wire::{plain_frame, Frames, Sealed};
 use anyhow::{anyhow, bail, Result};
@@ -18,6 +21,9 @@ use warp::ws::{Message, WebSocket};
 /// How many refs one `<pair-device>` carries; the client shows one QR code
 /// per ref (whatsapp-rust `pair.rs` tests use six).
 const PAIRING_REFS: usize = 6;
+
+/// The nack code for a message to someone who may not be messaged now.
+const NEW_CONTACTS_BLOCKED: &str = "463";
 
 /// Where the server's stanzas come from (`SERVER_JID` in wacore-binary).
 pub const SERVER: &str = "s.whatsapp.net";
@@ -231,6 +237,15 @@ impl Session {
     }
 
     async fn answer(&mut self, node: &Node) -> Result<Next> {
+        if let Some(state) = crate::chatstate::read(node, std::time::Instant::now()) {
+            self.shared.saw_chat_state(state);
+            return Ok(Next::Go);
+        }
+        if let Some((to, id)) = messages::read(node) {
+            let error = self.shared.refuses(&to).then_some(NEW_CONTACTS_BLOCKED);
+            self.send(&messages::ack(to, &id, error)).await?;
+            return Ok(Next::Go);
+        }
         if node.tag != "iq" {
             return Ok(Next::Go);
         }
@@ -241,6 +256,8 @@ impl Session {
                 let id = attr("id");
                 match attr("xmlns").as_str() {
                     "passive" => self.activate(&id).await?,
+                    "usync" => self.usync(&id, node).await?,
+                    "encrypt" => self.encrypt(&id, node).await?,
                     "w:sync:app:state" => self.send(&no_app_state(&id, node)).await?,
                     // WHATSAPP.md, login (2): any other IQ gets an empty
                     // `result`, or the client waits 75 s for each.
@@ -273,6 +290,35 @@ impl Session {
         let restart = NodeBuilder::new("stream:error").attr("code", "515").build();
         self.send(&restart).await?;
         Ok(Next::Close)
+    }
+
+    /// WHATSAPP.md, usync (3): contact queries learn which numbers are
+    /// WhatsApp users, device queries list each known user's phone (device
+    /// 0); other usync queries still get an empty `result`.
+    async fn usync(&mut self, id: &str, node: &Node) -> Result<()> {
+        let sid = node
+            .get_optional_child("usync")
+            .and_then(|u| u.attrs.get("sid"))
+            .map(|sid| sid.to_string());
+        let answer = if let Some(numbers) = contacts::asked_numbers(node) {
+            contacts::answer(id, sid, self.shared.asked(numbers))
+        } else if let Some(users) = prekeys::devices_asked(node) {
+            prekeys::device_lists(id, sid, self.shared.known_users(users))
+        } else {
+            result(id)
+        };
+        self.send(&answer).await
+    }
+
+    /// WHATSAPP.md, prekeys (4): bundle fetches are served for the phones
+    /// of known accounts; other `encrypt` IQs (uploads, the digest) get an
+    /// empty `result`.
+    async fn encrypt(&mut self, id: &str, node: &Node) -> Result<()> {
+        let answer = match prekeys::bundles_asked(node) {
+            Some(devices) => prekeys::bundles(id, self.shared.identities(devices))?,
+            None => result(id),
+        };
+        self.send(&answer).await
     }
 
     /// WHATSAPP.md, login (2): answer the `passive` IQ, then

@@ -3,17 +3,24 @@
 //! gateway's real client can be driven without WhatsApp. It speaks the
 //! WebSocket transport of `TokioWebSocketTransportFactory::with_url`, runs
 //! the Noise XX and IK responders and answers a registering client with
-//! pairing refs, which the client turns into the QR code it shows.
+//! pairing refs, which the client turns into the QR code it shows. Tests
+//! register simulated contacts (numbers that are WhatsApp users) to send
+//! to, and see the chat states and message acks the clients get.
 //! The rules it follows are those in the project's WHATSAPP.md ("Testing
 //! without WhatsApp"), each cited where it is applied.
 
 mod accounts;
+mod chatstate;
 mod connection;
+mod contacts;
+mod messages;
 mod noise;
 mod pairing;
+mod prekeys;
 mod state;
 mod wire;
 
+pub use chatstate::ChatState;
 pub use state::Stats;
 
 use anyhow::Result;
@@ -75,9 +82,27 @@ impl LoopbackServer {
     /// text of a QR code a connected client shows: the client is sent
     /// `pair-success`, answers, and is told to reconnect and log in.
     pub fn scan(&self, qr: &str, phone: &str) -> Result<()> {
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
-        self.shared.scan(qr, &digits, unix_now())
+        self.shared.scan(qr, &phone_digits(phone)?, unix_now())
+    }
+
+    /// Makes `phone` (`+5511...` or digits) a WhatsApp user: usync contact
+    /// queries answer it `type="in"` with its LID; other numbers `"out"`.
+    pub fn add_contact(&self, phone: &str) -> Result<()> {
+        self.shared.add_contact(&phone_digits(phone)?);
+        Ok(())
+    }
+
+    /// Messages to `phone` are refused from now on with `<ack
+    /// error="463">`, as WhatsApp refuses a new contact while the sender's
+    /// number may not reach out; it is made a WhatsApp user if it was not.
+    pub fn refuse(&self, phone: &str) -> Result<()> {
+        self.shared.refuse(&phone_digits(phone)?);
+        Ok(())
+    }
+
+    /// The chat states clients sent, in the order they arrived.
+    pub fn chat_states(&self) -> Vec<ChatState> {
+        self.shared.chat_states()
     }
 
     /// Closes every client connection, as a network drop would.
@@ -89,6 +114,13 @@ impl LoopbackServer {
     pub fn issued_refs(&self) -> Vec<String> {
         self.shared.issued_refs()
     }
+}
+
+/// The digits of a phone number given as `+5511...` or digits.
+fn phone_digits(phone: &str) -> Result<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
+    Ok(digits)
 }
 
 pub(crate) fn unix_now() -> u64 {

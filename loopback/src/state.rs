@@ -1,15 +1,19 @@
-//! What the server knows across connections: accounts and their devices,
-//! the open connections (to push stanzas into), the pairing refs waiting
-//! for a scan, and the counters.
+//! What the server knows across connections: accounts and their devices
+//! (linked phones and simulated contacts), the numbers it refuses messages
+//! to, the open connections (to push stanzas into), the pairing refs
+//! waiting for a scan, the chat states clients sent, and the counters.
 
 use crate::accounts::Account;
+use crate::chatstate::ChatState;
+use crate::contacts::{self, Asked};
 use crate::pairing;
 use anyhow::{anyhow, Context, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
+use wacore_libsignal::protocol::KeyPair;
 
 /// Connections and stanzas, as `GET /stats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +68,18 @@ struct Book {
     waiting: HashMap<String, u64>,
     connections: HashMap<u64, Outbox>,
     next_connection: u64,
+    /// Phone numbers whose messages from others are refused with 463.
+    refusing: HashSet<String>,
+}
+
+impl Book {
+    /// The account a phone-number or LID address belongs to.
+    fn account_of(&self, jid: &Jid) -> Option<&Account> {
+        if jid.is_lid() {
+            return self.accounts.values().find(|a| a.lid == jid.user.as_str());
+        }
+        self.accounts.get(jid.user.as_str()).filter(|_| jid.is_pn())
+    }
 }
 
 pub struct Shared {
@@ -71,6 +87,7 @@ pub struct Shared {
     counters: Counters,
     versions: Mutex<Vec<String>>,
     issued: Mutex<Vec<String>>,
+    chat_states: Mutex<Vec<ChatState>>,
     book: Mutex<Book>,
 }
 
@@ -81,6 +98,7 @@ impl Shared {
             counters: Counters::default(),
             versions: Mutex::default(),
             issued: Mutex::default(),
+            chat_states: Mutex::default(),
             book: Mutex::default(),
         }
     }
@@ -218,5 +236,73 @@ impl Shared {
         for outbox in self.book().connections.values() {
             let _ = outbox.send(Push::Close);
         }
+    }
+
+    /// Makes `phone` (digits) a WhatsApp user, as a phone with WhatsApp
+    /// installed would be; a number already known stays as it is.
+    pub fn add_contact(&self, phone: &str) {
+        self.book()
+            .accounts
+            .entry(phone.to_owned())
+            .or_insert_with(|| Account::new(phone));
+    }
+
+    /// What the server knows of each number a usync contact query asks
+    /// about, in the query's order.
+    pub fn asked(&self, numbers: Vec<String>) -> Vec<Asked> {
+        let book = self.book();
+        numbers
+            .into_iter()
+            .map(|written| {
+                let digits = contacts::digits(&written);
+                let lid = book.accounts.get(&digits).map(|a| a.lid.clone());
+                Asked { written, digits, lid }
+            })
+            .collect()
+    }
+
+    pub fn saw_chat_state(&self, state: ChatState) {
+        self.chat_states.lock().expect("chat states lock").push(state);
+    }
+
+    pub fn chat_states(&self) -> Vec<ChatState> {
+        self.chat_states.lock().expect("chat states lock").clone()
+    }
+
+    /// Of `users`, those that are WhatsApp users, by the address asked.
+    pub fn known_users(&self, users: Vec<Jid>) -> Vec<Jid> {
+        let book = self.book();
+        users
+            .into_iter()
+            .filter(|jid| book.account_of(jid).is_some())
+            .collect()
+    }
+
+    /// The identity key of each device asked about that is a phone
+    /// (device 0) of a known account.
+    pub fn identities(&self, devices: Vec<Jid>) -> Vec<(Jid, KeyPair)> {
+        let book = self.book();
+        devices
+            .into_iter()
+            .filter(|jid| jid.device == 0)
+            .filter_map(|jid| {
+                let key = book.account_of(&jid)?.key.clone();
+                Some((jid, key))
+            })
+            .collect()
+    }
+
+    /// Messages to `phone` (digits) are refused with 463 from now on; the
+    /// number is made a WhatsApp user if it was not one.
+    pub fn refuse(&self, phone: &str) {
+        self.add_contact(phone);
+        self.book().refusing.insert(phone.to_owned());
+    }
+
+    /// Whether a message to `to` is refused.
+    pub fn refuses(&self, to: &Jid) -> bool {
+        let book = self.book();
+        book.account_of(to)
+            .is_some_and(|a| book.refusing.contains(&a.phone))
     }
 }

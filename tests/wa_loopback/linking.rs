@@ -2,14 +2,9 @@
 
 use crate::common::{eventually, TestEnv};
 use crate::support::eventually_within;
-use crate::{real_gateway, PINNED_VERSION};
+use crate::{real_gateway, LINK_LIMIT, PINNED_VERSION};
 use serde_json::json;
-use std::time::Duration;
 use wa_loopback::LoopbackServer;
-
-/// A fresh pairing waits up to 10 s inside the client for the phone's
-/// app-state key share (WHATSAPP.md), which this server does not send.
-const LINK_LIMIT: Duration = Duration::from_secs(40);
 
 crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart);
 

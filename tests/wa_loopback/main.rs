@@ -12,9 +12,11 @@ mod support;
 #[path = "../gateway/common/mod.rs"]
 mod common;
 
+mod contacts;
 mod linking;
 
 use common::{Gateway, TestEnv};
+use std::time::Duration;
 use wa_loopback::LoopbackServer;
 
 /// The version the tests pin; not the library's default, so the server
@@ -29,4 +31,28 @@ pub async fn real_gateway(env: &TestEnv, server: &LoopbackServer) -> Gateway {
         ("wa-version", PINNED_VERSION.to_owned()),
     ])
     .await
+}
+
+/// A fresh pairing waits up to 10 s inside the client for the phone's
+/// app-state key share (WHATSAPP.md), which this server does not send.
+pub const LINK_LIMIT: Duration = Duration::from_secs(40);
+
+/// Creates `instance`, has `phone` scan the QR the API shows, and waits
+/// until it is ONLINE.
+pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: &str) {
+    let (status, body) = gw
+        .post("/api/instances", serde_json::json!({ "instanceId": instance }))
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let qr_path = format!("/api/wa/qr/{instance}");
+    common::eventually("the instance shows a QR", || async {
+        gw.get(&qr_path).await.1["code"].is_string()
+    })
+    .await;
+    let (_, body) = gw.get(&qr_path).await;
+    server.scan(body["code"].as_str().unwrap(), phone).unwrap();
+    support::eventually_within("the instance goes ONLINE", LINK_LIMIT, || async {
+        gw.status_of(instance).await == "ONLINE"
+    })
+    .await;
 }
