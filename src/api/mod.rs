@@ -18,6 +18,7 @@ mod forwards;
 mod ghl;
 mod health;
 mod instances;
+mod lookup;
 mod messages;
 mod metrics;
 mod openapi;
@@ -105,6 +106,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
     let core = send::routes(state.clone())
         .or(instances::routes(state.clone()))
         .or(sending::routes(state.clone()))
+        .or(lookup::routes(state.clone()))
         .or(panel::links::routes(state.clone(), tokens))
         .or(original::wa::routes(state.clone()))
         .or(messages::routes(state.clone()))

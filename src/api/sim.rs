@@ -35,11 +35,17 @@ pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,
         .and_then(chat);
     let refuse = warp::path!("sim" / String / "refuse")
         .and(warp::post())
+        .and(with_state(state.clone()))
+        .and(sim.clone())
+        .and(json_body(limit))
+        .and_then(refuse);
+    let unregistered = warp::path!("sim" / String / "unregistered")
+        .and(warp::post())
         .and(with_state(state))
         .and(sim)
         .and(json_body(limit))
-        .and_then(refuse);
-    sent.or(chat).or(refuse).or(action).boxed()
+        .and_then(unregistered);
+    sent.or(chat).or(refuse).or(unregistered).or(action).boxed()
 }
 
 /// The chat states and read marks the instance's contacts saw.
@@ -50,6 +56,17 @@ async fn chat(
 ) -> Result<warp::reply::Json, warp::Rejection> {
     let record = find_instance(&state, &raw_id).await?;
     Ok(warp::reply::json(&sim.chat_log(&record.id)))
+}
+
+/// `{phone, unregistered?}`: the number is not on WhatsApp (lookups say
+/// so, sends fail for good), or with `unregistered: false` is again.
+async fn unregistered(raw_id: String, state: AppState, sim: Arc<SimNetwork>, body: JsonBody) -> ApiResult {
+    let record = find_instance(&state, &raw_id).await?;
+    let phone = parse_phone("phone", &body.required("phone")?, &state)?;
+    let unregistered = body.flag_or("unregistered", true)?;
+    sim.set_registered(&record.id, &phone, !unregistered)
+        .map_err(|e| sim_error(e.to_string()))?;
+    ok(json!({ "instanceId": record.id, "phone": phone.e164(), "unregistered": unregistered }))
 }
 
 /// `{to, refuse?, untilMs?}`: the network answers sends to `to` with

@@ -17,6 +17,10 @@ pub enum Control {
     PairCode {
         phone: Phone,
     },
+    /// Is this number on WhatsApp? (Answers its WhatsApp id, or nothing.)
+    Lookup {
+        phone: Phone,
+    },
     /// Steering the simulated network (sim backend only).
     SimScan {
         phone: Phone,
@@ -43,7 +47,8 @@ pub struct SimInbound {
     pub push_name: Option<String>,
 }
 
-/// The answer: a pairing code for `PairCode`, nothing otherwise.
+/// The answer: a pairing code for `PairCode`, the WhatsApp id (if any)
+/// for `Lookup`, nothing otherwise.
 pub type ControlReply = Result<Option<String>, String>;
 
 /// Carries out the `Sim*` requests; the sim backend is one, and a
@@ -65,6 +70,7 @@ pub async fn execute(
         Control::Clear => handle.clear().await.map(|_| None).map_err(gone),
         Control::Logout => handle.logout().await.map(|_| None).map_err(gone),
         Control::PairCode { phone } => handle.pair_code(phone).await.map(Some).map_err(|e| e.to_string()),
+        Control::Lookup { phone } => handle.lookup(phone).await.map_err(|e| e.to_string()),
         sim_control => {
             let sim = sim.ok_or("the sim backend is not running")?;
             sim.steer(&handle.id, sim_control).await.map(|_| None)

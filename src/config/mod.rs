@@ -221,6 +221,10 @@ pub struct Config {
     /// How long a linked instance may be down before an alert: 5m, 30s, or ms.
     #[arg(long, env = "ALERT_OFFLINE_AFTER", default_value = "5m", value_parser = duration::parse)]
     pub alert_offline_after: Duration,
+    /// How many "is this number on WhatsApp?" lookups each instance may make a minute
+    /// (many lookups are a bulk-checking signal that gets numbers banned).
+    #[arg(long, env = "LOOKUPS_PER_MINUTE", default_value_t = 20)]
+    pub lookups_per_minute: u32,
     /// How long a location's number may be down before its contacts' replies go from the
     /// location's next number: 10m, 30s, or ms.
     #[arg(long, env = "ROUTE_FAILOVER_AFTER", default_value = "10m", value_parser = duration::parse)]

@@ -62,6 +62,10 @@ pub enum Command {
         message_ids: Vec<String>,
         reply: oneshot::Sender<Result<(), SendError>>,
     },
+    Lookup {
+        phone: Phone,
+        reply: oneshot::Sender<Result<Option<String>, SendError>>,
+    },
     PairCode {
         phone: Phone,
         reply: oneshot::Sender<Result<String, WaError>>,
@@ -159,6 +163,13 @@ impl Actor {
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(marked);
+            }
+            Command::Lookup { phone, reply } => {
+                let found = match self.online_session() {
+                    Ok(session) => session.lookup(&phone).await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(found);
             }
             Command::PairCode { phone, reply } => {
                 let _ = reply.send(self.pair_code(&phone).await);

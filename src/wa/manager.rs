@@ -66,6 +66,17 @@ impl SessionHandle {
         .await
     }
 
+    /// Whether `phone` is on WhatsApp (its WhatsApp id if so).
+    pub async fn lookup(&self, phone: Phone) -> Result<Option<String>, SendError> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || SendError::Transient(SessionGone.to_string());
+        self.commands
+            .send(Command::Lookup { phone, reply })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
     async fn ask_send(
         &self,
         command: impl FnOnce(oneshot::Sender<Result<(), SendError>>) -> Command,

@@ -113,6 +113,9 @@ pub trait WaSession: Send + Sync {
     /// Marks messages `contact` sent as read (their blue ticks).
     async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError>;
 
+    /// Whether `phone` is on WhatsApp: its WhatsApp id if so.
+    async fn lookup(&self, phone: &Phone) -> Result<Option<String>, SendError>;
+
     /// Asks for an 8-character pairing code for `phone` (link with phone
     /// number instead of QR). A backend may also report it as [`WaEvent::PairCode`].
     async fn pair_with_code(&self, phone: &Phone) -> Result<String, WaError>;

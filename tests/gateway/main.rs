@@ -26,6 +26,7 @@ mod healthcheck;
 mod human_sending;
 mod inbound;
 mod linking;
+mod lookup;
 mod old_ui;
 mod openapi;
 mod operations;

@@ -64,6 +64,19 @@ impl NumberDirectory {
         result
     }
 
+    /// Whether `phone` is on WhatsApp: the id to send to, or None.
+    pub(super) async fn lookup(&self, client: &Client, phone: &Phone) -> Result<Option<Jid>, SendError> {
+        match self.resolve(client, phone).await {
+            Ok(jid) => Ok(Some(jid)),
+            Err(_) if self.known_unregistered(phone) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn known_unregistered(&self, phone: &Phone) -> bool {
+        matches!(self.lock().get(phone.digits()), Some(Lookup::Unregistered(_)))
+    }
+
     fn cached(&self, phone: &Phone) -> Option<Result<Jid, SendError>> {
         let known = self.lock();
         match known.get(phone.digits())? {

@@ -203,6 +203,14 @@ impl WaSession for RealSession {
             .map_err(|e| SendError::Transient(format!("could not show {}: {e}", presence.as_str())))
     }
 
+    async fn lookup(&self, phone: &Phone) -> Result<Option<String>, SendError> {
+        if !self.client.is_connected() || !self.client.is_logged_in() {
+            return Err(SendError::Transient("not connected to WhatsApp".into()));
+        }
+        let found = self.numbers.lookup(&self.client, phone).await?;
+        Ok(found.map(|jid| jid.to_string()))
+    }
+
     async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError> {
         let jid = self.numbers.resolve(&self.client, contact).await?;
         let ids: Vec<&str> = message_ids.iter().map(String::as_str).collect();

@@ -5,8 +5,8 @@
 
 mod chat_log;
 mod network;
+mod number_lists;
 mod record;
-mod refusals;
 mod steering;
 
 pub use chat_log::ChatEntry;
@@ -138,6 +138,9 @@ impl WaSession for SimSession {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
         tokio::time::sleep(self.network.send_delay()).await;
         self.connected()?;
+        if !self.network.is_registered(&self.instance, &message.to) {
+            return Err(SendError::Permanent(format!("{} is not on WhatsApp", message.to)));
+        }
         if let Some(until_ms) = self.network.refusal(&self.instance, &message.to) {
             return Err(SendError::NewContactsBlocked {
                 reason: format!(
@@ -168,6 +171,12 @@ impl WaSession for SimSession {
 
     async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError> {
         self.note_chat(contact, "read", message_ids.to_vec())
+    }
+
+    async fn lookup(&self, phone: &Phone) -> Result<Option<String>, SendError> {
+        self.connected()?;
+        let registered = self.network.is_registered(&self.instance, phone);
+        Ok(registered.then(|| format!("{}@s.whatsapp.net", phone.digits())))
     }
 
     async fn pair_with_code(&self, _phone: &Phone) -> Result<String, WaError> {

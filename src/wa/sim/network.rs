@@ -3,8 +3,8 @@
 //! the gateway. Tests and demos steer it through `/api/sim/*`.
 
 use super::chat_log::{self, ChatEntry};
+use super::number_lists::{self, List};
 use super::record::{self, SentEntry};
-use super::refusals;
 use crate::domain::{InstanceId, Phone};
 use crate::wa::{ReceiptKind, WaEvent};
 use std::collections::HashMap;
@@ -219,13 +219,31 @@ impl SimNetwork {
         refuse: bool,
         until_ms: Option<i64>,
     ) -> Result<(), SimError> {
-        refusals::set(&self.dir(id), to.e164(), refuse.then_some(until_ms))
-            .map_err(|e| SimError::Io(e.to_string()))
+        number_lists::set(
+            &self.dir(id),
+            List::Refused,
+            to.e164(),
+            refuse.then_some(until_ms),
+        )
+        .map_err(|e| SimError::Io(e.to_string()))
     }
 
     /// Whether sends to `to` are refused, and until when the block lasts.
     pub(super) fn refusal(&self, id: &InstanceId, to: &Phone) -> Option<Option<i64>> {
-        refusals::load(&self.dir(id)).get(to.e164()).copied()
+        number_lists::load(&self.dir(id), List::Refused)
+            .get(to.e164())
+            .copied()
+    }
+
+    /// Makes `phone` a number that is not on WhatsApp, or one that is again.
+    pub fn set_registered(&self, id: &InstanceId, phone: &Phone, registered: bool) -> Result<(), SimError> {
+        let entry = (!registered).then_some(None);
+        number_lists::set(&self.dir(id), List::Unregistered, phone.e164(), entry)
+            .map_err(|e| SimError::Io(e.to_string()))
+    }
+
+    pub(super) fn is_registered(&self, id: &InstanceId, phone: &Phone) -> bool {
+        !number_lists::load(&self.dir(id), List::Unregistered).contains_key(phone.e164())
     }
 
     /// What arrived for the instance, read from its record on disk (which
