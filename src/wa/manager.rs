@@ -68,19 +68,14 @@ impl SessionHandle {
 
     /// Whether `phone` is on WhatsApp (its WhatsApp id if so).
     pub async fn lookup(&self, phone: Phone) -> Result<Option<String>, SendError> {
-        let (reply, answer) = oneshot::channel();
-        let gone = || SendError::Transient(SessionGone.to_string());
-        self.commands
-            .send(Command::Lookup { phone, reply })
-            .await
-            .map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.ask_send(|reply| Command::Lookup { phone, reply }).await
     }
 
-    async fn ask_send(
+    /// Asks the session something that fails as a send does.
+    async fn ask_send<T>(
         &self,
-        command: impl FnOnce(oneshot::Sender<Result<(), SendError>>) -> Command,
-    ) -> Result<(), SendError> {
+        command: impl FnOnce(oneshot::Sender<Result<T, SendError>>) -> Command,
+    ) -> Result<T, SendError> {
         let (reply, answer) = oneshot::channel();
         let gone = || SendError::Transient(SessionGone.to_string());
         self.commands.send(command(reply)).await.map_err(|_| gone())?;
