@@ -6,6 +6,7 @@ use super::mapping::{map_batch, map_event, Incoming};
 use super::numbers::NumberDirectory;
 use super::outgoing;
 use crate::domain::Phone;
+use crate::wa::media::voice::VoiceMaker;
 use crate::wa::media::MediaFetcher;
 use crate::wa::{
     InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError, WaError, WaEvent, WaSession,
@@ -33,12 +34,18 @@ pub(super) struct RealSession {
     pump: JoinHandle<()>,
     subscription: Subscription,
     media: MediaFetcher,
+    voice: VoiceMaker,
     numbers: NumberDirectory,
 }
 
 impl RealSession {
     /// Subscribes to the bot's events, then starts it.
-    pub(super) fn start(bot: Bot, events: mpsc::Sender<WaEvent>, media: MediaFetcher) -> Self {
+    pub(super) fn start(
+        bot: Bot,
+        events: mpsc::Sender<WaEvent>,
+        media: MediaFetcher,
+        voice: VoiceMaker,
+    ) -> Self {
         let client = bot.client();
         let (handler, receiver) = ChannelEventHandler::new();
         let subscription = client.subscribe_handler(handler);
@@ -50,6 +57,7 @@ impl RealSession {
             pump,
             subscription,
             media,
+            voice,
             numbers: NumberDirectory::default(),
         }
     }
@@ -132,7 +140,7 @@ impl WaSession for RealSession {
             return Err(SendError::Transient("not connected to WhatsApp".into()));
         }
         let to = self.numbers.resolve(&self.client, &message.to).await?;
-        let body = outgoing::build_message(&self.client, &self.media, message).await?;
+        let body = outgoing::build_message(&self.client, &self.media, &self.voice, message).await?;
         let options = SendOptions::default().with_message_id(message.id.clone());
         let sent = tokio::time::timeout(
             SEND_TIMEOUT,
