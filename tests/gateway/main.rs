@@ -32,3 +32,4 @@ mod sending;
 mod session_files;
 mod shutdown;
 mod validation;
+mod voice;
