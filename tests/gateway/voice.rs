@@ -2,10 +2,14 @@
 //! become Ogg/Opus voice notes on the sim, with the ptt flag, their length
 //! and a waveform; a file that cannot be decoded, or is too long, ends the
 //! message `failed` with the reason; a URL naming a format that cannot be
-//! read is refused at intake (422).
+//! read is refused at intake (422). In provider mode, GHL audio
+//! attachments go out as voice notes unless GHL_AUDIO_AS_VOICE is off.
 
 use crate::common::{eventually, Gateway, TestEnv};
-use reqwest::StatusCode;
+use crate::ghl::{deliver, provider_key};
+use base64::Engine;
+use ed25519_dalek::Signer;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use warp::Filter;
 
@@ -13,6 +17,8 @@ crate::both_backends!(
     an_mp3_and_a_webm_become_voice_notes_of_their_length,
     audio_that_cannot_be_decoded_or_is_too_long_fails_with_the_reason,
     a_voice_url_naming_an_unreadable_format_is_refused_at_intake,
+    ghl_audio_attachments_go_out_as_voice_notes,
+    ghl_audio_attachments_go_out_as_audio_when_turned_off,
 );
 
 /// Serves the fixtures of tests/fixtures/voice, and `broken.mp3` (text
@@ -33,10 +39,15 @@ async fn audio_server() -> String {
 }
 
 async fn voice_gateway(env: &TestEnv, max_seconds: u32) -> Gateway {
-    let extra = [
+    voice_gateway_with(env, max_seconds, &[]).await
+}
+
+async fn voice_gateway_with(env: &TestEnv, max_seconds: u32, more: &[(&str, String)]) -> Gateway {
+    let mut extra = vec![
         ("allow-private-media-urls", "true".to_owned()),
         ("voice-max-seconds", max_seconds.to_string()),
     ];
+    extra.extend_from_slice(more);
     let gw = env.start(&extra).await;
     gw.linked_instance("wa-01", "+15550000001").await;
     gw
@@ -121,4 +132,48 @@ async fn a_voice_url_naming_an_unreadable_format_is_refused_at_intake(env: TestE
     let (_, list) = gw.get("/api/messages/history?instanceId=wa-01").await;
     assert_eq!(list["count"], 0, "nothing was queued");
     gw.stop().await;
+}
+
+/// A signed Delivery URL request (as tests/gateway/ghl.rs sends them) with
+/// an mp3 attachment, on a gateway whose GHL_AUDIO_AS_VOICE is `as_voice`.
+async fn ghl_sends_the_mp3(env: &TestEnv, as_voice: bool) -> Vec<Value> {
+    let (signing, public) = provider_key();
+    let settings = [
+        ("ghl-webhook-public-key", public),
+        ("ghl-audio-as-voice", as_voice.to_string()),
+    ];
+    let gw = voice_gateway_with(env, 900, &settings).await;
+    let route = json!({ "defaultInstanceId": "wa-01" });
+    let (status, _) = gw.call(Method::PUT, "/api/ghl/locations/loc1", Some(route)).await;
+    assert_eq!(status, StatusCode::OK);
+    let audio = audio_server().await;
+    let body = json!({
+        "contactId": "c1", "locationId": "loc1", "messageId": "ghl-v1", "type": "SMS",
+        "phone": "+5511999999999", "attachments": [format!("{audio}/tone-2s.mp3")],
+    })
+    .to_string();
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(signing.sign(body.as_bytes()).to_bytes());
+    let (status, reply) = deliver(&gw, &body, Some(signature)).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    eventually("the attachment is sent", || async {
+        gw.sim_sent("wa-01").await.len() == 1
+    })
+    .await;
+    let sent = gw.sim_sent("wa-01").await;
+    gw.stop().await;
+    sent
+}
+
+async fn ghl_audio_attachments_go_out_as_voice_notes(env: TestEnv) {
+    let sent = ghl_sends_the_mp3(&env, true).await;
+    assert_eq!(sent[0]["type"], "voice");
+    assert_eq!(sent[0]["voice"]["ptt"], true);
+    assert_eq!(sent[0]["voice"]["seconds"], 2);
+}
+
+async fn ghl_audio_attachments_go_out_as_audio_when_turned_off(env: TestEnv) {
+    let sent = ghl_sends_the_mp3(&env, false).await;
+    assert_eq!(sent[0]["type"], "audio");
+    assert!(sent[0].get("voice").is_none(), "{}", sent[0]);
 }

@@ -75,14 +75,19 @@ async fn voice_message(
     let note = voice.make(media_url(message)?).await?;
     let seconds = note.seconds();
     let upload = upload(client, note.ogg, MediaType::Audio).await?;
-    let options = wa_media::AudioOptions {
+    Ok(wa_media::audio_message(upload, voice_options(seconds, note.waveform)))
+}
+
+/// whatsapp-rust's audio message with these set is what it sends with
+/// the stanza media type "ptt" (wacore's `media_type_from_message`).
+fn voice_options(seconds: u32, waveform: Vec<u8>) -> wa_media::AudioOptions {
+    wa_media::AudioOptions {
         mimetype: Some(VOICE_MIME.to_owned()),
         duration_seconds: Some(seconds),
         ptt: Some(true),
-        waveform: Some(note.waveform),
+        waveform: Some(waveform),
         ..Default::default()
-    };
-    Ok(wa_media::audio_message(upload, options))
+    }
 }
 
 /// The message for uploaded media of `kind`; audio carries no caption on
@@ -212,6 +217,15 @@ mod tests {
         assert_eq!(usable_mime(MessageKind::Image, None).unwrap(), None);
         let page = usable_mime(MessageKind::Image, Some("text/html; charset=utf-8")).unwrap_err();
         assert!(matches!(page, SendError::Permanent(_)));
+    }
+
+    #[test]
+    fn a_voice_note_is_flagged_ptt_with_its_length_and_waveform() {
+        let options = voice_options(7, vec![50; 64]);
+        assert_eq!(options.ptt, Some(true));
+        assert_eq!(options.duration_seconds, Some(7));
+        assert_eq!(options.waveform.as_deref(), Some(&[50u8; 64][..]));
+        assert_eq!(options.mimetype.as_deref(), Some("audio/ogg; codecs=opus"));
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl OggOpusWriter {
         let granule = (self.packets * FRAME as u64).min(self.samples + u64::from(self.pre_skip));
         let end = if last {
             PacketWriteEndInfo::EndStream
-        } else if self.packets % PACKETS_PER_PAGE == 0 {
+        } else if self.packets.is_multiple_of(PACKETS_PER_PAGE) {
             PacketWriteEndInfo::EndPage
         } else {
             PacketWriteEndInfo::NormalPacket

@@ -16,6 +16,7 @@ mod resample;
 mod tests;
 mod waveform;
 
+pub use decode::Hint;
 pub use fetch::{VoiceLimits, VoiceMaker};
 pub use intake::check_voice_url;
 
@@ -54,11 +55,11 @@ pub enum VoiceError {
 }
 
 impl VoiceNote {
-    /// Decodes `bytes` (`mime_hint`: the served Content-Type or the URL's
-    /// extension, as a hint only: the content decides) and encodes the
+    /// Decodes `bytes` (`hint`: the served Content-Type and the URL's
+    /// extension, hints only: the content decides) and encodes the
     /// note, refusing audio longer than `max_seconds`. CPU-bound: call it
     /// off the async runtime (see [`VoiceMaker`]).
-    pub fn transcode(bytes: Vec<u8>, hint: &decode::Hint, max_seconds: u32) -> Result<Self, VoiceError> {
+    pub fn transcode(bytes: Vec<u8>, hint: &Hint, max_seconds: u32) -> Result<Self, VoiceError> {
         let mut source = decode::Source::open(bytes, hint)?;
         let mut resampler = resample::To48k::new(source.sample_rate())?;
         let mut encoder = encode::OggOpusWriter::new()?;
@@ -93,5 +94,3 @@ impl VoiceNote {
         (self.duration.as_secs_f64().round() as u32).max(1)
     }
 }
-
-pub use decode::Hint;
