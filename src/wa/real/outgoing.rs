@@ -75,7 +75,10 @@ async fn voice_message(
     let note = voice.make(media_url(message)?).await?;
     let seconds = note.seconds();
     let upload = upload(client, note.ogg, MediaType::Audio).await?;
-    Ok(wa_media::audio_message(upload, voice_options(seconds, note.waveform)))
+    Ok(wa_media::audio_message(
+        upload,
+        voice_options(seconds, note.waveform),
+    ))
 }
 
 /// whatsapp-rust's audio message with these set is what it sends with

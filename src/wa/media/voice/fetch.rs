@@ -1,6 +1,6 @@
 //! A voice note for a send: the media URL fetched under the media policy,
-//! then transcoded on the blocking pool (it is CPU work: about half a
-//! second of one core per minute of audio, see docs/benchmarks.md), at
+//! then transcoded on the blocking pool (it is CPU work: about a third of
+//! a second of one core per minute of audio, see docs/benchmarks.md), at
 //! most one transcode per core at a time so that a burst of voice notes
 //! cannot starve the rest.
 
