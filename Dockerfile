@@ -16,8 +16,9 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 FROM ${RUNTIME_IMAGE} AS runtime
 # ca-certificates: the gateway trusts the system's store (and its bundled
 # web roots beside it), so a private CA added here or mounted is trusted.
+# libopus0: voice notes are encoded with the system's libopus.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates libopus0 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 wagate \
  && useradd --system --uid 10001 --gid wagate --home-dir /data --shell /usr/sbin/nologin wagate \
@@ -41,6 +42,10 @@ ENTRYPOINT ["wagate"]
 CMD ["serve"]
 
 FROM ${RUST_IMAGE} AS builder
+# libopus-dev: voice notes link the system's libopus (found with pkg-config).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libopus-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifests cargo loads (bench/ is a workspace member; loopback/ is an
 # optional dependency, off here but resolved) and stand-in sources: enough

@@ -18,6 +18,8 @@ pub enum Measure {
     Memory,
     /// Restart with a full queue → first send.
     Recovery,
+    /// Voice-note transcoding: CPU time per minute of audio.
+    Voice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,6 +60,9 @@ pub struct Args {
     /// Messages queued before the recovery restart.
     #[arg(long, default_value_t = 100_000)]
     pub queued: usize,
+    /// Seconds of audio each voice-note transcode takes in.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=3600))]
+    pub voice_seconds: u32,
     /// Small sizes everywhere: a run of seconds.
     #[arg(long)]
     pub quick: bool,

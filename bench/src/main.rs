@@ -13,6 +13,7 @@ mod memory;
 mod receiver;
 mod recovery;
 mod report;
+mod voice;
 
 use clap::Parser;
 use cli::{Args, Measure};
@@ -46,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Measure::Memory) {
         rows.extend(memory::measure(&args).await?);
+    }
+    if args.wants(Measure::Voice) {
+        rows.extend(voice::measure(&args).await?);
     }
     print!("{}", report::table(&rows));
     if let Some(path) = &args.json {

@@ -10,6 +10,7 @@ use crate::domain::{new_message_id, InstanceId, MessageKind, Phone, PhoneError};
 use crate::store::{Enqueued, NewOutbound};
 use crate::support::clock::now_ms;
 use crate::wa::actor::InstanceView;
+use crate::wa::media::voice::check_voice_url;
 use crate::wa::InstanceStatus;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -121,6 +122,14 @@ impl SendRequest {
         if kind.is_media() {
             let url = media_url.ok_or_else(|| ApiError::missing("mediaUrl"))?;
             check_media_url(&url)?;
+            if kind == MessageKind::Voice {
+                check_voice_url(&url).map_err(|why| ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "unsupported_voice_format",
+                    message: why,
+                    field: Some("mediaUrl"),
+                })?;
+            }
             let caption = caption.or(text);
             return Ok(Self {
                 request_id: None,

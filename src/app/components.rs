@@ -20,6 +20,7 @@ use crate::store::Stores;
 use crate::support::retry::RetrySchedule;
 use crate::wa::actor::ActorContext;
 use crate::wa::manager::SessionManager;
+use crate::wa::media::voice::{VoiceLimits, VoiceMaker};
 use crate::wa::media::{MediaFetcher, MediaPolicy};
 use crate::wa::real::RealBackend;
 use crate::wa::sim::{SimBackend, SimNetwork};
@@ -211,6 +212,14 @@ fn steering(sim: &Option<Arc<SimNetwork>>) -> Option<Arc<dyn SimSteering>> {
 /// The one place the WhatsApp backend is chosen.
 fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>) {
     let raw = &settings.raw;
+    let fetcher = MediaFetcher::new(MediaPolicy {
+        max_bytes: raw.media_max_bytes,
+        timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
+        allow_private: raw.allow_private_media_urls,
+    });
+    let voice = VoiceLimits {
+        max_seconds: raw.voice_max_seconds,
+    };
     match raw.wa_backend {
         WaBackendKind::Sim => {
             let network = SimNetwork::new(
@@ -218,15 +227,11 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
                 Duration::from_millis(raw.sim_receipt_delay_ms),
                 Duration::from_millis(raw.sim_send_delay_ms),
             );
-            (Arc::new(SimBackend::new(network.clone())), Some(network))
+            let backend = SimBackend::new(network.clone(), VoiceMaker::new(fetcher, voice));
+            (Arc::new(backend), Some(network))
         }
         WaBackendKind::Whatsapp => {
-            let fetcher = MediaFetcher::new(MediaPolicy {
-                max_bytes: raw.media_max_bytes,
-                timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
-                allow_private: raw.allow_private_media_urls,
-            });
-            let real = RealBackend::new(session_dir::instances_dir(&raw.session_dir), fetcher)
+            let real = RealBackend::new(session_dir::instances_dir(&raw.session_dir), fetcher, voice)
                 .with_version(raw.wa_version);
             #[cfg(feature = "wa-loopback")]
             let real = match &raw.wa_ws_url {

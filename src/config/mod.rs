@@ -113,6 +113,9 @@ pub struct Config {
     /// Time limit for fetching a media file, in ms.
     #[arg(long, env = "MEDIA_FETCH_TIMEOUT_MS", default_value_t = 20_000)]
     pub media_fetch_timeout_ms: u64,
+    /// Longest audio a voice note is made from, in seconds (type voice; longer is refused).
+    #[arg(long, env = "VOICE_MAX_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..=7200))]
+    pub voice_max_seconds: u32,
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: u64,
@@ -144,6 +147,16 @@ pub struct Config {
     /// The Conversation Provider's id (from the app's Conversation Providers page).
     #[arg(long, env = "GHL_CONVERSATION_PROVIDER_ID")]
     pub ghl_conversation_provider_id: Option<String>,
+    /// Send audio attachments and recordings from GHL's inbox as WhatsApp voice notes (false: as audio files).
+    #[arg(
+        long,
+        env = "GHL_AUDIO_AS_VOICE",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub ghl_audio_as_voice: bool,
     /// GHL's API (tests point it at a local fake).
     #[arg(
         long,

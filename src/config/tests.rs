@@ -19,6 +19,14 @@ fn defaults_match_the_original_gateway() {
     );
     assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
     assert!(s.raw.frame_ancestors.contains("https://app.gohighlevel.com"));
+    assert_eq!(s.raw.voice_max_seconds, 900);
+    assert!(s.raw.ghl_audio_as_voice);
+    assert!(
+        !parse(&["--ghl-audio-as-voice", "false"])
+            .unwrap()
+            .raw
+            .ghl_audio_as_voice
+    );
 }
 
 #[test]
@@ -32,6 +40,7 @@ fn bad_values_are_refused_with_the_variable_named() {
         .unwrap_err()
         .contains("DEFAULT_COUNTRY"));
     assert!(parse(&["--port", "notaport"]).is_err());
+    assert!(parse(&["--voice-max-seconds", "0"]).is_err());
     assert!(parse(&["--api-key", "short"]).unwrap_err().contains("API_KEY"));
     assert!(parse(&["--role", "worker"]).unwrap_err().contains("REDIS_URL"));
     assert!(parse(&["--redis-url", "http://x"])

@@ -13,13 +13,15 @@ pub enum MessageKind {
     Image,
     Video,
     Audio,
+    /// Audio sent as a voice note (push-to-talk): transcoded to Ogg/Opus.
+    Voice,
     Document,
     Sticker,
     Other,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("type must be one of text, image, video, audio, document (got {0:?})")]
+#[error("type must be one of text, image, video, audio, voice, document (got {0:?})")]
 pub struct UnknownMessageKind(pub String);
 
 impl MessageKind {
@@ -29,6 +31,7 @@ impl MessageKind {
             Self::Image => "image",
             Self::Video => "video",
             Self::Audio => "audio",
+            Self::Voice => "voice",
             Self::Document => "document",
             Self::Sticker => "sticker",
             Self::Other => "other",
@@ -46,6 +49,7 @@ impl MessageKind {
             "image" => Ok(Self::Image),
             "video" => Ok(Self::Video),
             "audio" => Ok(Self::Audio),
+            "voice" | "ptt" => Ok(Self::Voice),
             "document" | "file" => Ok(Self::Document),
             _ => Err(UnknownMessageKind(raw.chars().take(40).collect())),
         }
@@ -158,6 +162,9 @@ mod tests {
             MessageKind::parse_sendable("file").unwrap(),
             MessageKind::Document
         );
+        assert_eq!(MessageKind::parse_sendable("Voice").unwrap(), MessageKind::Voice);
+        assert_eq!(MessageKind::parse_sendable("ptt").unwrap(), MessageKind::Voice);
+        assert_eq!("voice".parse::<MessageKind>().unwrap().as_str(), "voice");
         assert!(MessageKind::parse_sendable("sticker").is_err());
         assert!(MessageKind::parse_sendable("bogus").is_err());
     }

@@ -30,8 +30,9 @@ pub struct PlannedSend {
 }
 
 impl DeliveryRequest {
-    /// The text first (when there is one), then each attachment.
-    pub fn planned_sends(&self) -> Vec<PlannedSend> {
+    /// The text first (when there is one), then each attachment; audio as
+    /// voice notes when `audio_as_voice` (GHL_AUDIO_AS_VOICE).
+    pub fn planned_sends(&self, audio_as_voice: bool) -> Vec<PlannedSend> {
         let mut sends = Vec::new();
         if !self.message.trim().is_empty() {
             sends.push(PlannedSend {
@@ -43,7 +44,7 @@ impl DeliveryRequest {
         }
         for (n, url) in self.attachments.iter().enumerate() {
             sends.push(PlannedSend {
-                kind: kind_of_attachment(url),
+                kind: kind_of_attachment(url, audio_as_voice),
                 text: None,
                 media_url: Some(url.clone()),
                 idempotency_key: format!("ghl:{}:{n}", self.message_id),
@@ -53,13 +54,16 @@ impl DeliveryRequest {
     }
 }
 
-/// What to send an attachment URL as, by its file extension.
-pub fn kind_of_attachment(url: &str) -> MessageKind {
+/// What to send an attachment URL as, by its file extension. Audio, and
+/// with `audio_as_voice` the `.webm` of a recording made in GHL's inbox (a
+/// browser's recorder writes webm/opus), becomes a voice note.
+pub fn kind_of_attachment(url: &str, audio_as_voice: bool) -> MessageKind {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let extension = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
         "jpg" | "jpeg" | "png" | "webp" | "gif" => MessageKind::Image,
         "mp4" | "3gp" | "mov" | "mpeg" => MessageKind::Video,
+        "mp3" | "ogg" | "opus" | "wav" | "m4a" | "aac" | "webm" if audio_as_voice => MessageKind::Voice,
         "mp3" | "ogg" | "opus" | "wav" | "m4a" | "aac" => MessageKind::Audio,
         _ => MessageKind::Document,
     }
@@ -76,7 +80,7 @@ mod tests {
                 "message":"hi","attachments":["https://x.test/a.JPG?sig=1","https://x.test/b.pdf"]}"#,
         )
         .unwrap();
-        let sends = request.planned_sends();
+        let sends = request.planned_sends(true);
         let summary: Vec<_> = sends
             .iter()
             .map(|s| (s.kind, s.idempotency_key.as_str()))
@@ -93,8 +97,28 @@ mod tests {
 
     #[test]
     fn attachments_are_sent_as_what_their_extension_says() {
-        assert_eq!(kind_of_attachment("https://x/v.mp4"), MessageKind::Video);
-        assert_eq!(kind_of_attachment("https://x/voice.ogg"), MessageKind::Audio);
-        assert_eq!(kind_of_attachment("https://x/file"), MessageKind::Document);
+        assert_eq!(kind_of_attachment("https://x/v.mp4", true), MessageKind::Video);
+        assert_eq!(
+            kind_of_attachment("https://x/voice.ogg", false),
+            MessageKind::Audio
+        );
+        assert_eq!(kind_of_attachment("https://x/file", true), MessageKind::Document);
+        assert_eq!(
+            kind_of_attachment("https://x/rec.webm", false),
+            MessageKind::Document
+        );
+    }
+
+    #[test]
+    fn audio_becomes_a_voice_note_when_so_set() {
+        assert_eq!(
+            kind_of_attachment("https://x/voice.ogg", true),
+            MessageKind::Voice
+        );
+        assert_eq!(
+            kind_of_attachment("https://x/a.MP3?sig=1", true),
+            MessageKind::Voice
+        );
+        assert_eq!(kind_of_attachment("https://x/rec.webm", true), MessageKind::Voice);
     }
 }

@@ -28,7 +28,7 @@ pub fn presence_before(
         min: p.min_ms,
         max: p.max_ms,
     };
-    if kind == MessageKind::Audio {
+    if kind == MessageKind::Voice {
         return (ChatPresence::Recording, draw(bounds));
     }
     let typing_ms = (text_chars as u64).saturating_mul(p.ms_per_char);
@@ -75,7 +75,7 @@ mod tests {
             "{medium:?}"
         );
         assert_eq!(typing(10_000).1, Duration::from_millis(8000));
-        let (shown, recording) = presence_before(MessageKind::Audio, 0, &PRESENCE);
+        let (shown, recording) = presence_before(MessageKind::Voice, 0, &PRESENCE);
         assert_eq!(shown, ChatPresence::Recording);
         assert!(recording >= Duration::from_millis(1000) && recording <= Duration::from_millis(8000));
     }

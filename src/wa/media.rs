@@ -12,7 +12,9 @@ mod address;
 mod shown;
 #[cfg(test)]
 mod tests;
+pub mod voice;
 
+use super::SendError;
 use bytes::{Bytes, BytesMut};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{header, redirect, Url};
@@ -80,6 +82,15 @@ impl MediaError {
             | Self::BadRedirect => true,
             Self::Status(code) => (400..500).contains(code) && *code != 408 && *code != 429,
             Self::Timeout(_) | Self::Connection(_) => false,
+        }
+    }
+
+    /// The send failure this fetch failure makes: final or worth a retry.
+    pub fn into_send_error(self) -> SendError {
+        if self.is_permanent() {
+            SendError::Permanent(format!("media refused: {self}"))
+        } else {
+            SendError::Transient(format!("media download failed: {self}"))
         }
     }
 }

@@ -39,3 +39,4 @@ mod shutdown;
 mod sticky_routing;
 mod store_contract;
 mod validation;
+mod voice;

@@ -133,7 +133,7 @@ fn plan(
     request_id: Option<String>,
 ) -> Result<Vec<(SendRequest, String)>, ApiError> {
     let to = parse_phone("phone", &request.phone, state)?;
-    let planned = request.planned_sends();
+    let planned = request.planned_sends(state.settings.raw.ghl_audio_as_voice);
     if planned.is_empty() {
         return Err(ApiError::missing("message"));
     }

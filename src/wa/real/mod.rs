@@ -15,6 +15,7 @@ mod tests;
 mod version;
 
 use crate::domain::InstanceId;
+use crate::wa::media::voice::{VoiceLimits, VoiceMaker};
 use crate::wa::media::MediaFetcher;
 use crate::wa::{WaBackend, WaError, WaEvent, WaSession};
 use async_trait::async_trait;
@@ -34,16 +35,19 @@ const STORE_FILE: &str = "whatsapp.db";
 pub struct RealBackend {
     instances_dir: PathBuf,
     media: MediaFetcher,
+    voice: VoiceMaker,
     ws_url: Option<String>,
     version: Option<WaVersion>,
 }
 
 impl RealBackend {
     /// `media` fetches the media URLs of outgoing messages, and its size
-    /// limit also caps inbound media downloads.
-    pub fn new(instances_dir: PathBuf, media: MediaFetcher) -> Self {
+    /// limit also caps inbound media downloads; voice notes are made within
+    /// `voice`.
+    pub fn new(instances_dir: PathBuf, media: MediaFetcher, voice: VoiceLimits) -> Self {
         Self {
             instances_dir,
+            voice: VoiceMaker::new(media.clone(), voice),
             media,
             ws_url: None,
             version: None,
@@ -128,7 +132,12 @@ impl WaBackend for RealBackend {
     ) -> Result<Box<dyn WaSession>, WaError> {
         let bot = self.build_bot(instance).await?;
         tracing::info!(%instance, "starting WhatsApp client");
-        Ok(Box::new(RealSession::start(bot, events, self.media.clone())))
+        Ok(Box::new(RealSession::start(
+            bot,
+            events,
+            self.media.clone(),
+            self.voice.clone(),
+        )))
     }
 
     /// Deletes only the store files; other files in the folder stay.

@@ -1,9 +1,11 @@
 //! Outgoing messages on whatsapp-rust: building text and media messages
-//! (media fetched by URL and uploaded to WhatsApp), and sorting library
-//! errors into transient and permanent send failures.
+//! (media fetched by URL and uploaded to WhatsApp; voice notes transcoded
+//! first), and sorting library errors into transient and permanent send
+//! failures.
 
 use crate::domain::MessageKind;
-use crate::wa::media::{MediaError, MediaFetcher};
+use crate::wa::media::voice::{VoiceMaker, VOICE_MIME};
+use crate::wa::media::MediaFetcher;
 use crate::wa::{OutgoingMessage, SendError};
 use std::time::Duration;
 use whatsapp_rust::download::MediaType;
@@ -19,10 +21,12 @@ const UPLOAD_TIMEOUT: Duration = Duration::from_secs(180);
 pub(super) async fn build_message(
     client: &Client,
     fetcher: &MediaFetcher,
+    voice: &VoiceMaker,
     message: &OutgoingMessage,
 ) -> Result<wa::Message, SendError> {
     let media_type = match message.kind {
         MessageKind::Text => return Ok(wa::Message::text(message.text.clone())),
+        MessageKind::Voice => return voice_message(client, voice, message).await,
         MessageKind::Image => MediaType::Image,
         MessageKind::Video => MediaType::Video,
         MessageKind::Audio => MediaType::Audio,
@@ -33,22 +37,60 @@ pub(super) async fn build_message(
             )))
         }
     };
-    let url = message
+    let url = media_url(message)?;
+    let fetched = fetcher.fetch(url).await.map_err(|e| e.into_send_error())?;
+    let mimetype = usable_mime(message.kind, fetched.mime_type.as_deref())?;
+    let upload = upload(client, Vec::from(fetched.bytes), media_type).await?;
+    let caption = message.caption.clone().filter(|c| !c.is_empty());
+    Ok(media_message(message.kind, upload, caption, mimetype, url))
+}
+
+fn media_url(message: &OutgoingMessage) -> Result<&str, SendError> {
+    message
         .media_url
         .as_deref()
         .filter(|url| !url.trim().is_empty())
-        .ok_or_else(|| SendError::Permanent(format!("a {} message needs a media URL", message.kind)))?;
-    let fetched = fetcher.fetch(url).await.map_err(media_error)?;
-    let mimetype = usable_mime(message.kind, fetched.mime_type.as_deref())?;
-    let upload = tokio::time::timeout(
+        .ok_or_else(|| SendError::Permanent(format!("a {} message needs a media URL", message.kind)))
+}
+
+async fn upload(client: &Client, bytes: Vec<u8>, media_type: MediaType) -> Result<UploadResponse, SendError> {
+    tokio::time::timeout(
         UPLOAD_TIMEOUT,
-        client.upload(Vec::from(fetched.bytes), media_type, UploadOptions::default()),
+        client.upload(bytes, media_type, UploadOptions::default()),
     )
     .await
     .map_err(|_| SendError::Transient("uploading the media to WhatsApp timed out".into()))?
-    .map_err(upload_error)?;
-    let caption = message.caption.clone().filter(|c| !c.is_empty());
-    Ok(media_message(message.kind, upload, caption, mimetype, url))
+    .map_err(upload_error)
+}
+
+/// A voice note: the audio transcoded to Ogg/Opus, uploaded as audio, and
+/// sent as an AudioMessage with `ptt` set, its length in `seconds` and its
+/// `waveform` (the fields WhatsApp's clients read to show a voice note;
+/// whatsapp-rust 0.7's `media::AudioOptions`).
+async fn voice_message(
+    client: &Client,
+    voice: &VoiceMaker,
+    message: &OutgoingMessage,
+) -> Result<wa::Message, SendError> {
+    let note = voice.make(media_url(message)?).await?;
+    let seconds = note.seconds();
+    let upload = upload(client, note.ogg, MediaType::Audio).await?;
+    Ok(wa_media::audio_message(
+        upload,
+        voice_options(seconds, note.waveform),
+    ))
+}
+
+/// whatsapp-rust's audio message with these set is what it sends with
+/// the stanza media type "ptt" (wacore's `media_type_from_message`).
+fn voice_options(seconds: u32, waveform: Vec<u8>) -> wa_media::AudioOptions {
+    wa_media::AudioOptions {
+        mimetype: Some(VOICE_MIME.to_owned()),
+        duration_seconds: Some(seconds),
+        ptt: Some(true),
+        waveform: Some(waveform),
+        ..Default::default()
+    }
 }
 
 /// The message for uploaded media of `kind`; audio carries no caption on
@@ -127,14 +169,6 @@ fn file_name_of(url: &str) -> Option<String> {
     Some(last.to_owned())
 }
 
-fn media_error(err: MediaError) -> SendError {
-    if err.is_permanent() {
-        SendError::Permanent(format!("media refused: {err}"))
-    } else {
-        SendError::Transient(format!("media download failed: {err}"))
-    }
-}
-
 fn upload_error(err: whatsapp_rust::anyhow::Error) -> SendError {
     let cause: &(dyn std::error::Error + 'static) = err.as_ref();
     match cause.http_status() {
@@ -189,6 +223,15 @@ mod tests {
     }
 
     #[test]
+    fn a_voice_note_is_flagged_ptt_with_its_length_and_waveform() {
+        let options = voice_options(7, vec![50; 64]);
+        assert_eq!(options.ptt, Some(true));
+        assert_eq!(options.duration_seconds, Some(7));
+        assert_eq!(options.waveform.as_deref(), Some(&[50u8; 64][..]));
+        assert_eq!(options.mimetype.as_deref(), Some("audio/ogg; codecs=opus"));
+    }
+
+    #[test]
     fn documents_are_named_after_the_url() {
         assert_eq!(
             file_name_of("https://x.example/files/report%202024.pdf?sig=1").as_deref(),
@@ -214,16 +257,17 @@ mod tests {
 
     #[test]
     fn media_failures_keep_their_class() {
+        use crate::wa::media::MediaError;
         assert!(matches!(
-            media_error(MediaError::Status(404)),
+            MediaError::Status(404).into_send_error(),
             SendError::Permanent(_)
         ));
         assert!(matches!(
-            media_error(MediaError::Status(502)),
+            MediaError::Status(502).into_send_error(),
             SendError::Transient(_)
         ));
         assert!(matches!(
-            media_error(MediaError::TooLarge { limit: 5 }),
+            MediaError::TooLarge { limit: 5 }.into_send_error(),
             SendError::Permanent(_)
         ));
     }

@@ -7,6 +7,7 @@ use super::mapping::{map_batch, map_event, Incoming};
 use super::numbers::NumberDirectory;
 use super::outgoing;
 use crate::domain::Phone;
+use crate::wa::media::voice::VoiceMaker;
 use crate::wa::media::MediaFetcher;
 use crate::wa::{
     ChatPresence, InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError, WaError, WaEvent,
@@ -35,13 +36,19 @@ pub(super) struct RealSession {
     pump: JoinHandle<()>,
     subscription: Subscription,
     media: MediaFetcher,
+    voice: VoiceMaker,
     numbers: NumberDirectory,
     acks: Arc<AckWaiters>,
 }
 
 impl RealSession {
     /// Subscribes to the bot's events, then starts it.
-    pub(super) fn start(bot: Bot, events: mpsc::Sender<WaEvent>, media: MediaFetcher) -> Self {
+    pub(super) fn start(
+        bot: Bot,
+        events: mpsc::Sender<WaEvent>,
+        media: MediaFetcher,
+        voice: VoiceMaker,
+    ) -> Self {
         let client = bot.client();
         let (handler, receiver) = ChannelEventHandler::new();
         let subscription = client.subscribe_handler(handler);
@@ -60,6 +67,7 @@ impl RealSession {
             pump,
             subscription,
             media,
+            voice,
             numbers: NumberDirectory::default(),
             acks,
         }
@@ -167,7 +175,7 @@ impl WaSession for RealSession {
             return Err(SendError::Transient("not connected to WhatsApp".into()));
         }
         let to = self.numbers.resolve(&self.client, &message.to).await?;
-        let body = outgoing::build_message(&self.client, &self.media, message).await?;
+        let body = outgoing::build_message(&self.client, &self.media, &self.voice, message).await?;
         let options = SendOptions::default().with_message_id(message.id.clone());
         let ack = self.acks.expect(&message.id);
         let sent = tokio::time::timeout(

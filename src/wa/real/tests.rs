@@ -15,7 +15,8 @@ fn backend(dir: &std::path::Path) -> RealBackend {
         timeout: Duration::from_secs(5),
         allow_private: false,
     });
-    RealBackend::new(dir.to_path_buf(), media).with_ws_url(CLOSED_PORT)
+    let voice = crate::wa::media::voice::VoiceLimits { max_seconds: 60 };
+    RealBackend::new(dir.to_path_buf(), media, voice).with_ws_url(CLOSED_PORT)
 }
 
 fn hello() -> OutgoingMessage {
@@ -72,7 +73,12 @@ async fn library_events_reach_the_gateway_channel() {
         .unwrap();
     let client = bot.client();
     let (events, mut received) = mpsc::channel(16);
-    let session = Box::new(RealSession::start(bot, events, backend.media.clone()));
+    let session = Box::new(RealSession::start(
+        bot,
+        events,
+        backend.media.clone(),
+        backend.voice.clone(),
+    ));
 
     // A local logout is dispatched by the client even while offline.
     client.logout().await;
@@ -143,7 +149,12 @@ async fn a_pinned_version_is_announced_without_asking_web_whatsapp_com() {
     let client = bot.client();
     assert_ne!(announced_version(&client), pinned, "the store starts elsewhere");
     let (events, _received) = mpsc::channel(16);
-    let session = Box::new(RealSession::start(bot, events, backend.media.clone()));
+    let session = Box::new(RealSession::start(
+        bot,
+        events,
+        backend.media.clone(),
+        backend.voice.clone(),
+    ));
     // Each connection attempt settles the version first; the closed port
     // makes the attempts fail, so no server is needed.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -8,11 +8,13 @@ mod network;
 mod number_lists;
 mod record;
 mod steering;
+mod voice;
 
 pub use chat_log::ChatEntry;
 pub use network::{SimError, SimNetwork};
-pub use record::SentEntry;
+pub use record::{SentEntry, VoiceEntry};
 
+use super::media::voice::VoiceMaker;
 use super::{ChatPresence, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
 use crate::domain::{InstanceId, Phone};
 use async_trait::async_trait;
@@ -27,11 +29,13 @@ const QR_ROTATION: Duration = Duration::from_secs(20);
 
 pub struct SimBackend {
     network: Arc<SimNetwork>,
+    voice: VoiceMaker,
 }
 
 impl SimBackend {
-    pub fn new(network: Arc<SimNetwork>) -> Self {
-        Self { network }
+    /// `voice` fetches and transcodes voice notes as the real backend does.
+    pub fn new(network: Arc<SimNetwork>, voice: VoiceMaker) -> Self {
+        Self { network, voice }
     }
 }
 
@@ -61,6 +65,7 @@ impl WaBackend for SimBackend {
             instance: instance.clone(),
             generation,
             qr_rotation,
+            voice: self.voice.clone(),
         };
         Ok(Box::new(session))
     }
@@ -131,12 +136,14 @@ struct SimSession {
     /// Which attachment this session is; a dropped one no longer sends.
     generation: u64,
     qr_rotation: Option<JoinHandle<()>>,
+    voice: VoiceMaker,
 }
 
 #[async_trait]
 impl WaSession for SimSession {
     async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
         tokio::time::sleep(self.network.send_delay()).await;
+        let voice = voice::entry_for(&self.voice, message).await?;
         self.connected()?;
         if !self.network.is_registered(&self.instance, &message.to) {
             return Err(SendError::Permanent(format!("{} is not on WhatsApp", message.to)));
@@ -159,6 +166,7 @@ impl WaSession for SimSession {
             caption: message.caption.clone(),
             at: crate::support::clock::now_ms(),
             attempts: 1,
+            voice,
         };
         self.network
             .receive(&self.instance, entry)

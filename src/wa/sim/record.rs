@@ -25,6 +25,27 @@ pub struct SentEntry {
     /// How many times the gateway delivered this id.
     #[serde(default = "one")]
     pub attempts: u32,
+    /// For a voice note: what the real backend would have sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceEntry>,
+}
+
+/// A voice note as the simulated network received it: the AudioMessage
+/// fields a real send carries, and what the transcoder made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceEntry {
+    /// WhatsApp's voice-note (push-to-talk) flag.
+    pub ptt: bool,
+    pub mimetype: String,
+    /// The length WhatsApp shows, in whole seconds.
+    pub seconds: u32,
+    /// The exact length, in ms.
+    pub duration_ms: u64,
+    /// 64 levels, 0..=100.
+    pub waveform: Vec<u8>,
+    /// The size of the Ogg/Opus file.
+    pub bytes: usize,
 }
 
 fn one() -> u32 {
@@ -142,6 +163,7 @@ mod tests {
             caption: None,
             at: 1,
             attempts: 1,
+            voice: None,
         }
     }
 
