@@ -102,8 +102,11 @@ impl LiveRelay {
         }
     }
 
-    /// Relays both ways until `stop`.
+    /// Relays both ways until `stop`. A process just started may have
+    /// missed the word of a feed opened elsewhere before it listened, so
+    /// it announces its changes for a while as if it had heard one.
     pub async fn run(self, stop: CancellationToken) {
+        *self.watched_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + WATCHED_FOR);
         tokio::join!(
             self.say_when_watching(&stop),
             self.announce_ours(&stop),
