@@ -20,6 +20,7 @@ mod support;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -67,12 +68,13 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
     addr
 }
 
-/// Another origin (another port) with a page that frames `panel_url`.
-fn start_host_page(panel_url: String) -> SocketAddr {
+/// Another origin (another port) with a page that frames `panel_url`, as
+/// GHL does, followed by `more` (a script of the stand-in's own).
+fn start_host_page(panel_url: String, more: &str) -> SocketAddr {
     let page = format!(
         "<!doctype html><title>GHL stand-in</title>\
          <body style=\"margin:0;height:100vh;overflow:hidden\">\
-         <iframe src=\"{panel_url}\" style=\"display:block;border:0;width:100%;height:100%\"></iframe>"
+         <iframe src=\"{panel_url}\" style=\"display:block;border:0;width:100%;height:100%\"></iframe>{more}"
     );
     let route = warp::path::end().map(move || warp::reply::html(page.clone()));
     let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
@@ -80,9 +82,10 @@ fn start_host_page(panel_url: String) -> SocketAddr {
     addr
 }
 
-async fn api(http: &reqwest::Client, gateway: SocketAddr, path: &str, body: Value) -> Value {
+/// A call to the gateway with the API key; it must succeed.
+async fn api(http: &reqwest::Client, gateway: SocketAddr, method: Method, path: &str, body: Value) -> Value {
     let response = http
-        .post(format!("http://{gateway}{path}"))
+        .request(method, format!("http://{gateway}{path}"))
         .header("x-api-key", KEY)
         .json(&body)
         .send()
@@ -108,11 +111,12 @@ async fn the_panel_links_a_number_and_sends_inside_a_foreign_frame() {
     let link = api(
         &http,
         gateway,
+        Method::POST,
         "/api/panel-links",
         json!({ "expiresInSeconds": 600 }),
     )
     .await;
-    let host = start_host_page(link["url"].as_str().unwrap().to_owned());
+    let host = start_host_page(link["url"].as_str().unwrap().to_owned(), "");
 
     let driver = Driver::start(&chromedriver).await;
     let browser = driver.session(&chromium, &dir.path().join("profile")).await;
@@ -158,6 +162,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
     api(
         http,
         gateway,
+        Method::POST,
         "/api/sim/wa-01/scan",
         json!({ "phone": "+15550000001" }),
     )
@@ -199,6 +204,7 @@ async fn the_original_ui_with_the_session(browser: &Session, http: &reqwest::Cli
     api(
         http,
         gateway,
+        Method::POST,
         "/api/sim/wa-02/scan",
         json!({ "phone": "+15550000002" }),
     )
@@ -326,7 +332,7 @@ async fn send_and_watch_ticks(browser: &Session) {
 /// A contact's reply shows up in the activity by itself.
 async fn see_a_reply_arrive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
     let reply = json!({ "from": "+5511999999999", "text": "Got it, thanks" });
-    api(http, gateway, "/api/sim/wa-01/inbound", reply).await;
+    api(http, gateway, Method::POST, "/api/sim/wa-01/inbound", reply).await;
     browser
         .wait_for(
             "the reply appears",

@@ -2,6 +2,7 @@
 //! directions until either side closes.
 
 use crate::contacts;
+use crate::iq;
 use crate::messages;
 use crate::noise::{answer_hello, Established, Hello};
 use crate::prekeys;
@@ -332,12 +333,9 @@ impl Session {
     }
 }
 
+/// The empty answer to an IQ.
 fn result(id: &str) -> Node {
-    NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "result")
-        .attr("id", id)
-        .build()
+    iq::result(id, [])
 }
 
 /// WHATSAPP.md, login (2): app-state collections are refused with 404 (a
@@ -362,12 +360,7 @@ fn no_app_state(id: &str, request: &Node) -> Node {
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "result")
-        .attr("id", id)
-        .children([NodeBuilder::new("sync").children(collections).build()])
-        .build()
+    iq::result(id, [NodeBuilder::new("sync").children(collections).build()])
 }
 
 /// A pairing ref shaped like WhatsApp's (`2@` and base64).

@@ -3,7 +3,7 @@
 //! phone-number form of the query is answered; the shapes are the ones
 //! wacore 0.7 builds and parses (`src/iq/usync.rs`, `src/iq/usync/query.rs`).
 
-use crate::connection::SERVER;
+use crate::iq;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 
@@ -57,19 +57,7 @@ pub fn answer(id: &str, sid: Option<String>, asked: Vec<Asked>) -> Node {
             .children(children)
             .build()
     });
-    let mut usync = NodeBuilder::new("usync");
-    if let Some(sid) = sid {
-        usync = usync.attr("sid", sid);
-    }
-    let usync = usync
-        .children([NodeBuilder::new("list").children(users).build()])
-        .build();
-    NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "result")
-        .attr("id", id)
-        .children([usync])
-        .build()
+    iq::usync_result(id, sid, users)
 }
 
 /// The digits of a number as the client writes it (`+5511...`).

@@ -13,6 +13,7 @@ mod accounts;
 mod chatstate;
 mod connection;
 mod contacts;
+mod iq;
 mod messages;
 mod noise;
 mod pairing;

@@ -4,7 +4,7 @@
 //! each lists device 0 only, and a bundle is made fresh for each fetch
 //! under the account's stable identity key.
 
-use crate::connection::SERVER;
+use crate::iq;
 use anyhow::{anyhow, Result};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
@@ -37,14 +37,7 @@ pub fn device_lists(id: &str, sid: Option<String>, known: Vec<Jid>) -> Node {
             .children([devices])
             .build()
     });
-    let mut usync = NodeBuilder::new("usync");
-    if let Some(sid) = sid {
-        usync = usync.attr("sid", sid);
-    }
-    let usync = usync
-        .children([NodeBuilder::new("list").children(users).build()])
-        .build();
-    result(id, usync)
+    iq::usync_result(id, sid, users)
 }
 
 /// The devices whose bundles an `encrypt` IQ fetches: wacore
@@ -66,7 +59,7 @@ pub fn bundles(id: &str, found: Vec<(Jid, KeyPair)>) -> Result<Node> {
         .into_iter()
         .map(|(jid, identity)| bundle(jid, &identity))
         .collect::<Result<Vec<_>>>()?;
-    Ok(result(id, NodeBuilder::new("list").children(users).build()))
+    Ok(iq::result(id, [NodeBuilder::new("list").children(users).build()]))
 }
 
 fn bundle(jid: Jid, identity: &KeyPair) -> Result<Node> {
@@ -113,13 +106,4 @@ fn users(list: &Node) -> Vec<Jid> {
     list.get_children_by_tag("user")
         .filter_map(|user| user.attrs.get("jid")?.to_jid())
         .collect()
-}
-
-fn result(id: &str, child: Node) -> Node {
-    NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "result")
-        .attr("id", id)
-        .children([child])
-        .build()
 }

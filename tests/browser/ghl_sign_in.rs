@@ -10,7 +10,7 @@
 
 use super::support::ghl_user_data::{encrypt, location_user};
 use super::webdriver::Session;
-use super::{binary, webdriver::Driver, KEY};
+use super::{api, binary, start_host_page, webdriver::Driver, KEY};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -18,7 +18,6 @@ use std::path::Path;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use wagate::store::{StoredToken, TokenOwnerKind};
-use warp::Filter;
 
 const SECRET: &str = "browser-test-shared-secret";
 const AGENCY: &str = "agency-b";
@@ -64,11 +63,8 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
 /// GHL's stand-in: frames the panel and answers its request for user data
 /// with `payload`, counting the requests it got in `window.asked`.
 fn start_ghl_page(panel_url: String, payload: String) -> SocketAddr {
-    let page = format!(
-        "<!doctype html><title>GHL stand-in</title>\
-         <body style=\"margin:0;height:100vh;overflow:hidden\">\
-         <iframe src=\"{panel_url}\" style=\"display:block;border:0;width:100%;height:100%\"></iframe>\
-         <script>\
+    let script = format!(
+        "<script>\
          window.asked = 0;\
          window.addEventListener('message', (event) => {{\
            if (!event.data || event.data.message !== 'REQUEST_USER_DATA') return;\
@@ -78,21 +74,7 @@ fn start_ghl_page(panel_url: String, payload: String) -> SocketAddr {
          </script>",
         payload = Value::String(payload),
     );
-    let route = warp::path::end().map(move || warp::reply::html(page.clone()));
-    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
-    addr
-}
-
-async fn call(http: &reqwest::Client, gateway: SocketAddr, method: Method, path: &str, body: Value) {
-    let response = http
-        .request(method, format!("http://{gateway}{path}"))
-        .header("x-api-key", KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    start_host_page(panel_url, &script)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +90,7 @@ async fn a_location_user_signs_in_from_ghl_with_no_key_and_sees_their_numbers_on
     let gateway = start_gateway(&sessions, shutdown.clone()).await;
     let http = reqwest::Client::new();
     for (instance, location) in [("wa-a1", "loc-a"), ("wa-b1", "loc-b")] {
-        call(
+        api(
             &http,
             gateway,
             Method::POST,
@@ -117,7 +99,7 @@ async fn a_location_user_signs_in_from_ghl_with_no_key_and_sees_their_numbers_on
         )
         .await;
         let route = json!({ "defaultInstanceId": instance });
-        call(
+        api(
             &http,
             gateway,
             Method::PUT,

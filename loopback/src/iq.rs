@@ -1,0 +1,30 @@
+//! The server's IQ answers, built in one place: a `result` with its
+//! children (none for the empty answer any unhandled IQ gets), and a usync
+//! result listing users (wacore `iq/usync/query.rs` `parse_usync_response`:
+//! `<usync sid?><list><user ..>..`).
+
+use crate::connection::SERVER;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::Node;
+
+/// `<iq type="result" id>` with `children`.
+pub fn result(id: &str, children: impl IntoIterator<Item = Node>) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "result")
+        .attr("id", id)
+        .children(children)
+        .build()
+}
+
+/// A usync answer: the query's `sid` echoed, `users` in its list.
+pub fn usync_result(id: &str, sid: Option<String>, users: impl IntoIterator<Item = Node>) -> Node {
+    let mut usync = NodeBuilder::new("usync");
+    if let Some(sid) = sid {
+        usync = usync.attr("sid", sid);
+    }
+    let usync = usync
+        .children([NodeBuilder::new("list").children(users).build()])
+        .build();
+    result(id, [usync])
+}
