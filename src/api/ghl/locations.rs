@@ -84,8 +84,11 @@ async fn candidates(
     route: &LocationRoute,
     phone: Option<&str>,
 ) -> Result<Vec<number_choice::Candidate>, ApiError> {
-    let depths: std::collections::HashMap<_, _> =
-        state.stores.queue.queue_depths().await?.into_iter().collect();
+    // Queue depths only matter when new contacts go to the least loaded number.
+    let depths: std::collections::HashMap<_, _> = match route.new_contacts {
+        NewContacts::LeastLoaded => state.stores.queue.queue_depths().await?.into_iter().collect(),
+        NewContacts::Default => Default::default(),
+    };
     let mut found = Vec::new();
     for id in &route.instance_ids {
         let Some(record) = state.stores.instances.instance(id).await? else {
