@@ -3,7 +3,7 @@
 //! the simulated network once, in per-instance order, and the survivor
 //! takes the instances over.
 
-use crate::procs::{eventually, member, redis_url, Api, Proc};
+use crate::procs::{self, eventually, member, redis_url, Api};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -53,10 +53,10 @@ async fn queue_messages(api: &Api, ids: &[String]) -> HashMap<String, Vec<String
 async fn a_killed_worker_loses_nothing_and_its_instances_move_to_the_survivor() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = format!("wagate-cluster:{}:", uuid::Uuid::new_v4().simple());
-    let api_proc = Proc::start(dir.path(), "api", &with_role(&prefix, "api"));
-    let doomed = Proc::start(dir.path(), "worker-1", &with_role(&prefix, "worker"));
-    let _survivor = Proc::start(dir.path(), "worker-2", &with_role(&prefix, "worker"));
-    let api = Api::new(api_proc.port).await;
+    let api_proc = procs::start(dir.path(), "api", &with_role(&prefix, "api"));
+    let doomed = procs::start(dir.path(), "worker-1", &with_role(&prefix, "worker"));
+    let _survivor = procs::start(dir.path(), "worker-2", &with_role(&prefix, "worker"));
+    let api = procs::api(&api_proc).await;
 
     let ids: Vec<String> = (1..=INSTANCES).map(|n| format!("wa-{n:02}")).collect();
     for (n, id) in ids.iter().enumerate() {
@@ -78,10 +78,10 @@ async fn a_killed_worker_loses_nothing_and_its_instances_move_to_the_survivor() 
     .await;
     for id in &ids {
         eventually(&format!("all of {id}'s messages arrive"), || async {
-            api.sent(id).await.len() == PER_INSTANCE
+            api.sim_sent(id).await.len() == PER_INSTANCE
         })
         .await;
-        let sent = api.sent(id).await;
+        let sent = api.sim_sent(id).await;
         let got: Vec<String> = sent
             .iter()
             .map(|m| m["id"].as_str().unwrap().to_owned())

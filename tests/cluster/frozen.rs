@@ -3,7 +3,7 @@
 //! the first worker must not send it again: its lease ran out while it
 //! was stopped, so it holds the send until it learns the instance is gone.
 
-use crate::procs::{eventually, member, redis_url, Api, Proc};
+use crate::procs::{self, eventually, member, redis_url, Api};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -24,7 +24,7 @@ async fn send(api: &Api, text: &str) -> String {
 }
 
 async fn sent_ids(api: &Api) -> Vec<String> {
-    let sent = api.sent("wa-01").await;
+    let sent = api.sim_sent("wa-01").await;
     sent.iter()
         .map(|m| m["id"].as_str().unwrap().to_owned())
         .collect()
@@ -33,7 +33,7 @@ async fn sent_ids(api: &Api) -> Vec<String> {
 /// How many times the sim network got each message (a repeat counts up
 /// its entry's `attempts`).
 async fn deliveries(api: &Api) -> Vec<u64> {
-    let sent = api.sent("wa-01").await;
+    let sent = api.sim_sent("wa-01").await;
     sent.iter().map(|m| m["attempts"].as_u64().unwrap()).collect()
 }
 
@@ -41,9 +41,9 @@ async fn deliveries(api: &Api) -> Vec<u64> {
 async fn a_worker_frozen_past_its_lease_does_not_send_what_its_successor_sent() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = format!("wagate-cluster:{}:", uuid::Uuid::new_v4().simple());
-    let api_proc = Proc::start(dir.path(), "api", &vars(&prefix, "api"));
-    let frozen = Proc::start(dir.path(), "worker-1", &vars(&prefix, "worker"));
-    let api = Api::new(api_proc.port).await;
+    let api_proc = procs::start(dir.path(), "api", &vars(&prefix, "api"));
+    let frozen = procs::start(dir.path(), "worker-1", &vars(&prefix, "worker"));
+    let api = procs::api(&api_proc).await;
     api.link("wa-01", "+15550000001").await;
 
     let first = send(&api, "first").await;
@@ -56,7 +56,7 @@ async fn a_worker_frozen_past_its_lease_does_not_send_what_its_successor_sent() 
     tokio::time::sleep(Duration::from_millis(300)).await;
     frozen.freeze();
 
-    let _successor = Proc::start(dir.path(), "worker-2", &vars(&prefix, "worker"));
+    let _successor = procs::start(dir.path(), "worker-2", &vars(&prefix, "worker"));
     eventually("the successor sends the second message", || async {
         sent_ids(&api).await.len() >= 2
     })

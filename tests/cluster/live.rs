@@ -2,7 +2,7 @@
 //! process follows an instance that a worker runs (its QR while pairing,
 //! then ONLINE) and the ticks of a message that worker sends.
 
-use crate::procs::{member, redis_url, Api, Proc, KEY};
+use crate::procs::{self, member, redis_url, KEY};
 use crate::support::next_sse_event;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -12,9 +12,9 @@ use std::time::Duration;
 async fn a_panel_served_by_one_process_follows_what_another_runs() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = format!("wagate-cluster:{}:", uuid::Uuid::new_v4().simple());
-    let api_proc = Proc::start(dir.path(), "api", &member(&prefix, "api"));
-    let _worker = Proc::start(dir.path(), "worker", &member(&prefix, "worker"));
-    let api = Api::new(api_proc.port).await;
+    let api_proc = procs::start(dir.path(), "api", &member(&prefix, "api"));
+    let _worker = procs::start(dir.path(), "worker", &member(&prefix, "worker"));
+    let api = procs::api(&api_proc).await;
     let (status, created) = api.post("/api/instances", json!({ "instanceId": "wa-01" })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 

@@ -4,7 +4,7 @@
 //! every accepted one goes out once and in order, and no refused one does.
 //! Ownership holds meanwhile: leases are still renewed.
 
-use crate::procs::{free_port, Api, OwnRedis, Proc};
+use crate::procs::{self, free_port, OwnRedis};
 use crate::support::send_until_refused;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -54,8 +54,8 @@ async fn a_full_redis_refuses_sends_and_loses_nothing() {
     std::fs::create_dir_all(&redis_dir).unwrap();
     let redis = OwnRedis::start(&redis_dir, free_port());
     let vars = [("REDIS_URL", redis.url()), ("TEXT_DELAY_MS", "0".into())];
-    let gateway = Proc::start(dir.path(), "gateway", &vars);
-    let api = Api::new(gateway.port).await;
+    let gateway = procs::start(dir.path(), "gateway", &vars);
+    let api = procs::api(&gateway).await;
     api.link("wa-01", "+15550000001").await;
 
     set_maxmemory(&redis.url(), HEADROOM_BYTES).await;
@@ -70,7 +70,7 @@ async fn a_full_redis_refuses_sends_and_loses_nothing() {
         assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
         accepted.push(reply["id"].as_str().unwrap().to_owned());
     }
-    api.assert_sent_once_in_order("wa-01", &accepted).await;
+    procs::assert_sent_once_in_order(&api, "wa-01", &accepted).await;
     drop(redis);
 }
 
@@ -107,8 +107,8 @@ async fn ownership_holds_through_a_full_redis() {
     std::fs::create_dir_all(&redis_dir).unwrap();
     let redis = OwnRedis::start(&redis_dir, free_port());
     let vars = [("REDIS_URL", redis.url()), ("LEASE_MS", "1500".into())];
-    let gateway = Proc::start(dir.path(), "gateway", &vars);
-    let api = Api::new(gateway.port).await;
+    let gateway = procs::start(dir.path(), "gateway", &vars);
+    let api = procs::api(&gateway).await;
     api.link("wa-01", "+15550000001").await;
 
     set_maxmemory(&redis.url(), HEADROOM_BYTES).await;

@@ -2,7 +2,7 @@
 //! its append-only file): sends are refused with 503 while it is down, and
 //! every send that was accepted still goes out.
 
-use crate::procs::{eventually, free_port, Api, OwnRedis, Proc};
+use crate::procs::{self, eventually, free_port, Api, OwnRedis};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -16,8 +16,8 @@ async fn nothing_accepted_is_lost_across_a_redis_restart() {
     std::fs::create_dir_all(&redis_dir).unwrap();
     let mut redis = OwnRedis::start(&redis_dir, free_port());
     let vars = [("REDIS_URL", redis.url()), ("TEXT_DELAY_MS", "5".into())];
-    let gateway = Proc::start(dir.path(), "gateway", &vars);
-    let api = Api::new(gateway.port).await;
+    let gateway = procs::start(dir.path(), "gateway", &vars);
+    let api = procs::api(&gateway).await;
     api.link("wa-01", "+15550000001").await;
 
     let mut accepted = Vec::new();
@@ -41,7 +41,7 @@ async fn nothing_accepted_is_lost_across_a_redis_restart() {
         }
     }
     assert!(refused > 0, "sends were refused while Redis was down");
-    api.assert_sent_once_in_order("wa-01", &accepted).await;
+    procs::assert_sent_once_in_order(&api, "wa-01", &accepted).await;
     drop(redis);
 }
 
@@ -70,8 +70,8 @@ async fn readiness_follows_redis() {
     let redis_dir = dir.path().join("redis");
     std::fs::create_dir_all(&redis_dir).unwrap();
     let mut redis = OwnRedis::start(&redis_dir, free_port());
-    let gateway = Proc::start(dir.path(), "gateway", &[("REDIS_URL", redis.url())]);
-    let api = Api::new(gateway.port).await;
+    let gateway = procs::start(dir.path(), "gateway", &[("REDIS_URL", redis.url())]);
+    let api = procs::api(&gateway).await;
     let (status, ready) = api.get("/readyz").await;
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(

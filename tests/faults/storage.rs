@@ -3,8 +3,10 @@
 //! answers 503 JSON, and sends are accepted again once it recovers.
 
 use crate::gateway::{run_to_exit, InProcess};
+use crate::support::process::Launch;
 use reqwest::StatusCode;
 use serde_json::json;
+use std::time::Duration;
 
 fn assert_refused_naming(session_dir: &std::path::Path) {
     let output = run_to_exit(session_dir);
@@ -27,15 +29,11 @@ fn a_session_dir_owned_by_another_user_names_the_chown_that_fixes_it() {
     std::fs::create_dir(&sessions).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let output = std::process::Command::new("setpriv")
+    let mut setpriv = std::process::Command::new("setpriv");
+    setpriv
         .args(["--reuid=10001", "--regid=10001", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_wagate"))
-        .env("WA_BACKEND", "sim")
-        .env("SESSION_DIR", &sessions)
-        .env("PORT", crate::gateway::free_port().to_string())
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("setpriv runs (util-linux)");
+        .arg(crate::support::process::BINARY);
+    let output = Launch::through(setpriv, &sessions).run_to_exit(Duration::from_secs(10));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "it started: {stderr}");
     let hint = format!(

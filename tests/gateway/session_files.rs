@@ -5,11 +5,12 @@
 //! a start tightens what was left readable.
 
 use crate::common::{eventually, TestEnv, KEY};
+use crate::support::api::Api;
+use crate::support::process::{GatewayProcess, Launch};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 crate::both_backends!(
     instance_ids_named_like_gateway_files_expose_nothing,
@@ -130,66 +131,41 @@ fn assert_private(root: &Path) {
 /// The `wagate` binary run under umask 022, without API_KEY (so it makes
 /// its key file); killed when stopped.
 struct Loose {
-    child: Child,
-    base: String,
-    key: String,
+    _process: GatewayProcess,
+    api: Api,
 }
 
 impl Loose {
     async fn start(env: &TestEnv) -> Self {
-        let port = crate::support::free_port();
-        let mut command = Command::new("sh");
-        command
-            .args(["-c", "umask 022 && exec \"$WAGATE\""])
-            .env_clear()
-            .env("WAGATE", env!("CARGO_BIN_EXE_wagate"))
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("WA_BACKEND", "sim")
-            .env("SESSION_DIR", env.dir.path())
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
+        let mut launch = Launch::script(env.dir.path(), "umask 022 && exec \"$WAGATE\"");
         if !env.prefix().is_empty() {
-            command
-                .env("REDIS_URL", crate::common::redis_url())
-                .env("REDIS_PREFIX", env.prefix());
+            launch = launch.vars([
+                ("REDIS_URL", crate::common::redis_url()),
+                ("REDIS_PREFIX", env.prefix()),
+            ]);
         }
-        let child = command.spawn().expect("the wagate binary starts");
-        let base = format!("http://127.0.0.1:{port}");
-        let ready = format!("{base}/healthz");
-        eventually("the binary answers", || async {
-            reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success())
-        })
-        .await;
+        let process = launch.spawn();
+        let base = process.base_url();
+        Api::answering(&base, "").await;
         let key = std::fs::read_to_string(env.dir.path().join("api-key")).unwrap();
         assert_ne!(key.trim(), KEY);
         Self {
-            child,
-            base,
-            key: key.trim().to_owned(),
+            _process: process,
+            api: Api::new(&base, key.trim()),
         }
     }
 
     async fn link(&self, id: &str) {
-        let http = reqwest::Client::new();
-        let post = |path: String, body| {
-            http.post(format!("{}{path}", self.base))
-                .header("x-api-key", &self.key)
-                .json(&body)
-                .send()
-        };
-        let created = post("/api/instances".into(), json!({ "instanceId": id }));
-        assert!(created.await.unwrap().status().is_success());
+        let (status, body) = self.api.post("/api/instances", json!({ "instanceId": id })).await;
+        assert!(status.is_success(), "{body}");
         eventually("the scan is taken", || async {
-            let scan = post(format!("/api/sim/{id}/scan"), json!({ "phone": "+15550000001" }));
-            scan.await.unwrap().status() == StatusCode::OK
+            let scan = json!({ "phone": "+15550000001" });
+            self.api.post(&format!("/api/sim/{id}/scan"), scan).await.0 == StatusCode::OK
         })
         .await;
     }
 
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self) {
+        drop(self);
     }
 }

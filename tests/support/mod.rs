@@ -1,7 +1,9 @@
 //! Helpers every integration test crate shares; each crate includes this
 //! file and uses the part it needs.
 
+pub mod api;
 pub mod ghl_user_data;
+pub mod process;
 
 use std::future::Future;
 use std::time::Duration;
