@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
             )?;
             let base = cli
                 .url
-                .unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.config.port));
+                .unwrap_or_else(|| format!("http://127.0.0.1:{}", cli.config.http.port));
             println!(
                 "{}",
                 operate::run(&ApiClient::new(&base, key)?, &operation).await?
@@ -72,10 +72,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     // A worker serves no HTTP.
-    let listener = match settings.raw.role {
+    let listener = match settings.redis.role {
         Role::Worker => None,
         Role::All | Role::Api => {
-            let address = format!("{}:{}", settings.raw.host, settings.raw.port);
+            let address = format!("{}:{}", settings.http.host, settings.http.port);
             let bound = tokio::net::TcpListener::bind(&address).await;
             Some(bound.with_context(|| format!("cannot listen on {address}"))?)
         }

@@ -29,9 +29,9 @@ impl AlertSettings {
     /// The alert settings, when a webhook is configured.
     pub fn from_settings(settings: &Settings) -> Option<Self> {
         Some(Self {
-            url: settings.alert_webhook_url.clone()?,
-            token: settings.raw.monitoring_webhook_token.clone(),
-            offline_after: settings.raw.alert_offline_after,
+            url: settings.alerts.webhook_url.clone()?,
+            token: settings.alerts.webhook_token.clone(),
+            offline_after: settings.alerts.offline_after,
         })
     }
 }

@@ -95,10 +95,10 @@ async fn disk_check(state: &AppState) -> Value {
 /// The forwarder task runs (or has nothing to do: no GHL_INBOUND_URL, or
 /// this process only serves the API).
 fn forwarder_check(state: &AppState) -> Value {
-    if state.settings.raw.role == Role::Api {
+    if state.settings.redis.role == Role::Api {
         return json!({ "ok": true, "state": "not run by an api process" });
     }
-    if state.settings.raw.ghl_inbound_url.is_none() {
+    if state.settings.forward.inbound_url.is_none() {
         return json!({ "ok": true, "state": "not configured" });
     }
     let running = state.forwarder_alive.is_running();

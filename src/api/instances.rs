@@ -19,7 +19,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let collection = warp::path("instances")
         .or(warp::path("wa").and(warp::path("instances")))
         .unify();

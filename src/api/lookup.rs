@@ -22,7 +22,7 @@ use warp::{Filter, Reply};
 const WINDOW: Duration = Duration::from_secs(60);
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limiter = Arc::new(Limiter::new(state.settings.raw.lookups_per_minute));
+    let limiter = Arc::new(Limiter::new(state.settings.wa.lookups_per_minute));
     warp::path!("instances" / String / "contacts" / String)
         .and(warp::get())
         .and(with_state(state))

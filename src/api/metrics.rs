@@ -14,7 +14,7 @@ use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
     let route = warp::path!("metrics").and(warp::get());
-    let guarded = match state.settings.raw.metrics_token.clone() {
+    let guarded = match state.settings.http.metrics_token.clone() {
         Some(token) => route
             .and(require_secret(Arc::from(token.expose().trim()), "metrics token"))
             .boxed(),

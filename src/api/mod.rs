@@ -50,7 +50,7 @@ type Routes = BoxedFilter<(warp::reply::Response,)>;
 
 /// Every route of the gateway.
 pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes {
-    let cors_origin = state.settings.raw.cors_origin.clone();
+    let cors_origin = state.settings.http.cors_origin.clone();
     let credentials = auth::Credentials::new(api_key);
     let access = auth::from_headers(credentials.clone());
     let keyed = api_routes(state.clone(), credentials.tokens.clone());
@@ -70,7 +70,7 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
             .unify(),
     );
     let media = warp::path("media").and(warp::get()).and(warp::fs::dir(media_dir));
-    let panel = panel::files::routes(&state.settings.raw.frame_ancestors);
+    let panel = panel::files::routes(&state.settings.http.frame_ancestors);
     let verifier = ghl_verifier(&state);
     let provider = ghl::delivery_url::routes(state.clone(), verifier.clone())
         .or(ghl::webhooks::routes(state.clone(), verifier));
@@ -81,8 +81,8 @@ pub fn routes(state: AppState, api_key: Arc<str>, media_dir: PathBuf) -> Routes 
         .or(provider)
         .or(ghl::oauth::routes(state.clone()))
         .or(static_files::routes(
-            state.settings.raw.ui_dir.clone(),
-            &state.settings.raw.frame_ancestors,
+            state.settings.http.ui_dir.clone(),
+            &state.settings.http.frame_ancestors,
         ))
         .or(error::unknown_route())
         .recover(error::recover)
@@ -133,7 +133,7 @@ fn https_base(state: &AppState) -> bool {
 
 /// The key GHL's Delivery URL requests are checked with (checked at start).
 fn ghl_verifier(state: &AppState) -> Arc<crate::ghl::signature::GhlVerifier> {
-    let key = &state.settings.raw.ghl_webhook_public_key;
+    let key = &state.settings.ghl.webhook_public_key;
     Arc::new(
         crate::ghl::signature::GhlVerifier::from_spki_base64(key)
             .expect("GHL_WEBHOOK_PUBLIC_KEY was validated"),

@@ -23,7 +23,7 @@ const MAX_TEXT_CHARS: usize = 65_536;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let send = warp::path!("send")
         .and(warp::post())
         .and(with_state(state.clone()))

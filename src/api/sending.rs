@@ -16,7 +16,7 @@ use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let one = warp::path!("instances" / String)
         .and(warp::get())
         .and(with_state(state.clone()))
@@ -34,7 +34,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
 }
 
 fn policy(state: &AppState) -> SendingPolicy {
-    SendingPolicy::from_config(&state.settings.raw.sending)
+    SendingPolicy::from_config(&state.settings.send.defaults)
 }
 
 async fn instance(raw_id: String, state: AppState) -> ApiResult {

@@ -16,7 +16,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let sim = warp::any().map(move || sim.clone());
     let action = warp::path!("sim" / String / String)
         .and(warp::post())

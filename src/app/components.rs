@@ -63,10 +63,9 @@ impl Parts {
         media_base_url: String,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let raw = &settings.raw;
         let (backend, sim) = backend(settings);
         let media = Arc::new(MediaStore::new(
-            session_dir::media_dir(&raw.session_dir),
+            session_dir::media_dir(&settings.session_dir),
             media_base_url,
         ));
         let forwarder_wakeup = Arc::new(Notify::new());
@@ -83,7 +82,7 @@ impl Parts {
             outbox: stores.outbox.clone(),
             routing: RoutingCache::default(),
             log: stores.log.clone(),
-            webhook: raw.ghl_inbound_url.is_some(),
+            webhook: settings.forward.inbound_url.is_some(),
             media: media.clone(),
             handoff,
             forwarder_wakeup: forwarder_wakeup.clone(),
@@ -95,7 +94,7 @@ impl Parts {
             backend,
             stores: stores.clone(),
             inbound: Arc::new(intake),
-            watchdog: Duration::from_millis(raw.reconnect_watchdog_ms),
+            watchdog: Duration::from_millis(settings.wa.reconnect_watchdog_ms),
         };
         let sender = sender(
             settings,
@@ -133,21 +132,22 @@ impl Parts {
     }
 
     pub fn forwarder(&self, settings: &Settings) -> Forwarder {
-        let raw = &settings.raw;
-        if raw.ghl_inbound_url.is_none() {
+        if settings.forward.inbound_url.is_none() {
             tracing::info!("GHL_INBOUND_URL is not set: inbound messages go to GHL only in provider mode");
         }
         let schedule = RetrySchedule {
-            base: Duration::from_millis(raw.forward_retry_base_ms),
-            max: Duration::from_millis(raw.forward_retry_max_ms),
-            max_attempts: raw.forward_max_attempts,
+            base: Duration::from_millis(settings.forward.retry_base_ms),
+            max: Duration::from_millis(settings.forward.retry_max_ms),
+            max_attempts: settings.forward.max_attempts,
         };
         let webhook = WebhookDelivery::new(
-            raw.ghl_inbound_url.clone(),
-            raw.webhook_secret
+            settings.forward.inbound_url.clone(),
+            settings
+                .forward
+                .webhook_secret
                 .as_ref()
                 .map(|secret| WebhookSigner::new(secret.expose())),
-            Duration::from_millis(raw.forward_timeout_ms),
+            Duration::from_millis(settings.forward.timeout_ms),
         );
         let deliveries = Deliveries {
             webhook: Arc::new(webhook),
@@ -191,12 +191,12 @@ fn sender(
         gate: Arc::new(Gate {
             queue: stores.queue.clone(),
             sending: stores.sending.clone(),
-            policy: SendingPolicy::from_config(&settings.raw.sending),
+            policy: SendingPolicy::from_config(&settings.send.defaults),
         }),
         retry: RetrySchedule {
-            base: Duration::from_millis(settings.raw.send_retry_base_ms),
-            max: Duration::from_millis(settings.raw.send_retry_max_ms),
-            max_attempts: settings.raw.send_max_attempts,
+            base: Duration::from_millis(settings.send.retry_base_ms),
+            max: Duration::from_millis(settings.send.retry_max_ms),
+            max_attempts: settings.send.max_attempts,
         },
         in_flight,
         metrics,
@@ -211,30 +211,29 @@ fn steering(sim: &Option<Arc<SimNetwork>>) -> Option<Arc<dyn SimSteering>> {
 
 /// The one place the WhatsApp backend is chosen.
 fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>) {
-    let raw = &settings.raw;
     let fetcher = MediaFetcher::new(MediaPolicy {
-        max_bytes: raw.media_max_bytes,
-        timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
-        allow_private: raw.allow_private_media_urls,
+        max_bytes: settings.send.media_max_bytes,
+        timeout: Duration::from_millis(settings.send.media_fetch_timeout_ms),
+        allow_private: settings.send.allow_private_media_urls,
     });
     let voice = VoiceLimits {
-        max_seconds: raw.voice_max_seconds,
+        max_seconds: settings.send.voice_max_seconds,
     };
-    match raw.wa_backend {
+    match settings.wa.backend {
         WaBackendKind::Sim => {
             let network = SimNetwork::new(
-                session_dir::instances_dir(&raw.session_dir),
-                Duration::from_millis(raw.sim_receipt_delay_ms),
-                Duration::from_millis(raw.sim_send_delay_ms),
+                session_dir::instances_dir(&settings.session_dir),
+                Duration::from_millis(settings.wa.sim_receipt_delay_ms),
+                Duration::from_millis(settings.wa.sim_send_delay_ms),
             );
             let backend = SimBackend::new(network.clone(), VoiceMaker::new(fetcher, voice));
             (Arc::new(backend), Some(network))
         }
         WaBackendKind::Whatsapp => {
-            let real = RealBackend::new(session_dir::instances_dir(&raw.session_dir), fetcher, voice)
-                .with_version(raw.wa_version);
+            let real = RealBackend::new(session_dir::instances_dir(&settings.session_dir), fetcher, voice)
+                .with_version(settings.wa.version);
             #[cfg(feature = "wa-loopback")]
-            let real = match &raw.wa_ws_url {
+            let real = match &settings.wa.ws_url {
                 Some(url) => real.with_ws_url(url),
                 None => real,
             };

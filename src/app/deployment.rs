@@ -35,15 +35,14 @@ pub struct SharedRedis {
 
 impl Deployment {
     pub fn from_settings(settings: &Settings) -> StoreResult<Self> {
-        let raw = &settings.raw;
-        let Some(url) = &raw.redis_url else {
+        let Some(url) = &settings.redis.url else {
             return Ok(Self::Embedded);
         };
         Ok(Self::Shared(SharedRedis {
             url: url.clone(),
-            prefix: raw.redis_prefix.clone(),
+            prefix: settings.redis.prefix.clone(),
             pool: crate::store::redis::pool(url)?,
-            lease: Duration::from_millis(raw.lease_ms),
+            lease: Duration::from_millis(settings.redis.lease_ms),
         }))
     }
 

@@ -81,7 +81,7 @@ pub async fn run(
     serve_then_stop(
         server,
         &shutdown,
-        settings.raw.shutdown_timeout,
+        settings.shutdown_timeout,
         finish(parts, workers),
     )
     .await;
@@ -96,7 +96,7 @@ fn media_base_url(settings: &Settings, listener: Option<&TcpListener>) -> Result
     }
     Ok(match listener {
         Some(listener) => format!("http://{}", listener.local_addr().map_err(AppError::Listener)?),
-        None => format!("http://127.0.0.1:{}", settings.raw.port),
+        None => format!("http://127.0.0.1:{}", settings.http.port),
     })
 }
 
@@ -136,11 +136,11 @@ fn http(
     let local = listener.local_addr().map_err(AppError::Listener)?;
     let settings = state.settings.clone();
     let routes = api::routes(state, api_key, parts.media.dir().to_path_buf());
-    tracing::info!(address = %local, node = %settings.node_id, role = ?settings.raw.role, "wagate is serving");
+    tracing::info!(address = %local, node = %settings.node_id, role = ?settings.redis.role, "wagate is serving");
     Ok(api::serve(
         routes,
         listener,
-        settings.http_limits(),
+        settings.http.limits(),
         parts.metrics.clone(),
         shutdown.clone(),
     ))
@@ -149,11 +149,11 @@ fn http(
 /// Readies SESSION_DIR and the API key, decides the deployment and opens
 /// its store.
 async fn prepare(settings: Settings) -> Result<(Arc<Settings>, Deployment, Stores, Arc<str>), AppError> {
-    let session_dir = settings.raw.session_dir.clone();
+    let session_dir = settings.session_dir.clone();
     let unusable = |source| session_dir_error(&session_dir, source);
     crate::session_dir::prepare(&session_dir).map_err(unusable)?;
     let api_key: Arc<str> = crate::session_dir::api_key::load_or_create(
-        settings.raw.api_key.as_ref().map(SecretText::expose),
+        settings.api_key.as_ref().map(SecretText::expose),
         &session_dir,
     )
     .map_err(AppError::ApiKey)?
@@ -203,7 +203,7 @@ async fn start_workers(
     shutdown: &CancellationToken,
 ) -> Result<Vec<JoinHandle<()>>, AppError> {
     let handed = parts.handed.take();
-    let (Some(handed), false) = (handed, settings.raw.role == Role::Api) else {
+    let (Some(handed), false) = (handed, settings.redis.role == Role::Api) else {
         return Ok(Vec::new());
     };
     let forwarder = parts.forwarder(settings);

@@ -1,8 +1,66 @@
-//! The sending settings every instance starts with (each instance may
-//! change its own through the API and the panel): pauses between sends,
-//! the typing presence, read marks, the daily cap and the warm-up ramp.
+//! The send path's settings: what every instance starts with (each may
+//! change its own through the API and the panel: pauses between sends, the
+//! typing presence, read marks, the daily cap and the warm-up ramp), and
+//! the limits of retries and of the media a send may carry.
 
 use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct SendSection {
+    #[command(flatten)]
+    pub defaults: SendingDefaults,
+    /// Tries of a send that fails for a passing cause before it is marked failed.
+    #[arg(
+        id = "send_max_attempts",
+        long = "send-max-attempts",
+        env = "SEND_MAX_ATTEMPTS",
+        default_value_t = 5
+    )]
+    pub max_attempts: u32,
+    /// First pause before retrying a failed send, in ms (doubles each time).
+    #[arg(
+        id = "send_retry_base_ms",
+        long = "send-retry-base-ms",
+        env = "SEND_RETRY_BASE_MS",
+        default_value_t = 2000
+    )]
+    pub retry_base_ms: u64,
+    /// Longest pause before retrying a failed send, in ms.
+    #[arg(
+        id = "send_retry_max_ms",
+        long = "send-retry-max-ms",
+        env = "SEND_RETRY_MAX_MS",
+        default_value_t = 300_000
+    )]
+    pub retry_max_ms: u64,
+    /// Largest media file fetched for a send, in bytes.
+    #[arg(long, env = "MEDIA_MAX_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub media_max_bytes: u64,
+    /// Time limit for fetching a media file, in ms.
+    #[arg(long, env = "MEDIA_FETCH_TIMEOUT_MS", default_value_t = 20_000)]
+    pub media_fetch_timeout_ms: u64,
+    /// Longest audio a voice note is made from, in seconds (type voice; longer is refused).
+    #[arg(long, env = "VOICE_MAX_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..=7200))]
+    pub voice_max_seconds: u32,
+    /// Let mediaUrl point at loopback or private addresses (off: refused, against SSRF).
+    #[arg(
+        long,
+        env = "ALLOW_PRIVATE_MEDIA_URLS",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub allow_private_media_urls: bool,
+}
+
+impl SendSection {
+    pub(super) fn validate(&self) -> Result<(), String> {
+        self.defaults.validate()?;
+        super::positive("SEND_MAX_ATTEMPTS", self.max_attempts.into())?;
+        super::positive("SEND_RETRY_MAX_MS", self.retry_max_ms)
+    }
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct SendingDefaults {

@@ -11,21 +11,24 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
 #[test]
 fn defaults_match_the_original_gateway() {
     let s = parse(&[]).unwrap();
-    assert_eq!(s.raw.port, 8080);
-    assert_eq!(s.raw.sending.text_delay_ms, 3500);
+    assert_eq!(s.http.port, 8080);
+    assert_eq!(s.send.defaults.text_delay_ms, 3500);
     assert_eq!(
-        (s.raw.sending.media_delay_ms_min, s.raw.sending.media_delay_ms_max),
+        (
+            s.send.defaults.media_delay_ms_min,
+            s.send.defaults.media_delay_ms_max
+        ),
         (6000, 9000)
     );
-    assert_eq!(s.raw.wa_backend, WaBackendKind::Whatsapp);
-    assert!(s.raw.frame_ancestors.contains("https://app.gohighlevel.com"));
-    assert_eq!(s.raw.voice_max_seconds, 900);
-    assert!(s.raw.ghl_audio_as_voice);
+    assert_eq!(s.wa.backend, WaBackendKind::Whatsapp);
+    assert!(s.http.frame_ancestors.contains("https://app.gohighlevel.com"));
+    assert_eq!(s.send.voice_max_seconds, 900);
+    assert!(s.ghl.audio_as_voice);
     assert!(
         !parse(&["--ghl-audio-as-voice", "false"])
             .unwrap()
-            .raw
-            .ghl_audio_as_voice
+            .ghl
+            .audio_as_voice
     );
 }
 
@@ -56,9 +59,9 @@ fn bad_values_are_refused_with_the_variable_named() {
 
 #[test]
 fn operations_settings_parse_durations_and_refuse_empty_tokens() {
-    assert_eq!(parse(&[]).unwrap().raw.shutdown_timeout, Duration::from_secs(8));
+    assert_eq!(parse(&[]).unwrap().shutdown_timeout, Duration::from_secs(8));
     let s = parse(&["--shutdown-timeout", "1m"]).unwrap();
-    assert_eq!(s.raw.shutdown_timeout, Duration::from_secs(60));
+    assert_eq!(s.shutdown_timeout, Duration::from_secs(60));
     assert!(parse(&["--shutdown-timeout", "soon"]).is_err());
     assert!(parse(&["--metrics-token", " "])
         .unwrap_err()
@@ -119,12 +122,12 @@ fn printed_settings_never_show_a_secret() {
     for (flag, value) in secrets {
         assert!(!printed.contains(value), "{flag} was printed: {printed}");
     }
-    assert_eq!(settings.raw.api_key.unwrap().expose(), "api-key-value-123");
+    assert_eq!(settings.api_key.unwrap().expose(), "api-key-value-123");
 }
 
 #[test]
 fn an_empty_shared_secret_is_refused_rather_than_taken() {
     let refused = parse(&["--ghl-shared-secret", " "]).unwrap_err();
     assert!(refused.contains("GHL_SHARED_SECRET"), "{refused}");
-    assert!(parse(&[]).unwrap().raw.ghl_shared_secret.is_none());
+    assert!(parse(&[]).unwrap().ghl.shared_secret.is_none());
 }

@@ -56,8 +56,7 @@ pub struct GhlApp {
 
 impl GhlApp {
     pub fn new(settings: &Settings, store: Arc<dyn GhlState>, secrets: SecretBox) -> Self {
-        let raw = &settings.raw;
-        let redirect_uri = raw.ghl_redirect_uri.clone().or_else(|| {
+        let redirect_uri = settings.ghl.redirect_uri.clone().or_else(|| {
             settings
                 .public_base_url
                 .as_ref()
@@ -67,14 +66,14 @@ impl GhlApp {
             store,
             secrets,
             env: SavedApp {
-                client_id: raw.ghl_client_id.clone(),
+                client_id: settings.ghl.client_id.clone(),
                 client_secret: None,
-                app_id: raw.ghl_app_id.clone(),
-                conversation_provider_id: raw.ghl_conversation_provider_id.clone(),
+                app_id: settings.ghl.app_id.clone(),
+                conversation_provider_id: settings.ghl.conversation_provider_id.clone(),
             },
-            env_secret: raw.ghl_client_secret.clone(),
+            env_secret: settings.ghl.client_secret.clone(),
             redirect_uri,
-            marketplace: raw.ghl_marketplace_url.trim_end_matches('/').to_owned(),
+            marketplace: settings.ghl.marketplace_url.trim_end_matches('/').to_owned(),
         }
     }
 

@@ -29,14 +29,13 @@ impl GhlProvider {
     /// `limiter` keeps GHL's rate limit: in this process, or across every
     /// process of the deployment.
     pub fn build(settings: &Settings, stores: &Stores, media: Arc<MediaStore>, limiter: RateLimiter) -> Self {
-        let raw = &settings.raw;
-        let secrets = SecretBox::new(raw.secrets_key.as_ref().map(SecretText::expose));
+        let secrets = SecretBox::new(settings.secrets_key.as_ref().map(SecretText::expose));
         if !secrets.encrypts() {
             tracing::info!("SECRETS_KEY is not set: GHL tokens are stored unencrypted");
         }
         let app = Arc::new(GhlApp::new(settings, stores.ghl.clone(), secrets));
-        let timeout = Duration::from_millis(raw.forward_timeout_ms);
-        let client = Arc::new(GhlClient::new(&raw.ghl_api_base, timeout, limiter));
+        let timeout = Duration::from_millis(settings.forward.timeout_ms);
+        let client = Arc::new(GhlClient::new(&settings.ghl.api_base, timeout, limiter));
         let panel_url = settings
             .public_base_url
             .as_ref()
@@ -48,9 +47,9 @@ impl GhlProvider {
             panel_url,
         ));
         let fetcher = MediaFetcher::new(MediaPolicy {
-            max_bytes: raw.media_max_bytes,
-            timeout: Duration::from_millis(raw.media_fetch_timeout_ms),
-            allow_private: raw.allow_private_media_urls,
+            max_bytes: settings.send.media_max_bytes,
+            timeout: Duration::from_millis(settings.send.media_fetch_timeout_ms),
+            allow_private: settings.send.allow_private_media_urls,
         });
         let jobs = Arc::new(GhlJobs {
             app: app.clone(),

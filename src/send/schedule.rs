@@ -58,7 +58,7 @@ mod tests {
         SendingSettings {
             daily_cap,
             warmup: Warmup { days, first_day },
-            ..SendingSettings::from_defaults(&config.sending)
+            ..SendingSettings::from_defaults(&config.send.defaults)
         }
     }
 

@@ -192,7 +192,7 @@ mod tests {
 
     fn defaults() -> SendingSettings {
         let config = crate::config::Config::from_args(["wagate"]).unwrap();
-        SendingSettings::from_defaults(&config.sending)
+        SendingSettings::from_defaults(&config.send.defaults)
     }
 
     #[test]

@@ -17,7 +17,7 @@ use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let show = warp::path!("ghl" / "app")
         .and(warp::get())
         .and(with_state(state.clone()))

@@ -29,7 +29,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     warp::path!("ghl" / "provider" / "outbound")
         .and(warp::any().map(move || state.clone()))
         .and(request_id())
@@ -133,7 +133,7 @@ fn plan(
     request_id: Option<String>,
 ) -> Result<Vec<(SendRequest, String)>, ApiError> {
     let to = parse_phone("phone", &request.phone, state)?;
-    let planned = request.planned_sends(state.settings.raw.ghl_audio_as_voice);
+    let planned = request.planned_sends(state.settings.ghl.audio_as_voice);
     if planned.is_empty() {
         return Err(ApiError::missing("message"));
     }

@@ -15,7 +15,7 @@ use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let list = warp::path!("ghl" / "locations")
         .and(warp::get())
         .and(with_state(state.clone()))
@@ -68,7 +68,7 @@ pub async fn routed_instance(
         return Ok(None);
     };
     let candidates = candidates(state, &route, phone).await?;
-    let failover_after = state.settings.raw.route_failover_after;
+    let failover_after = state.settings.ghl.route_failover_after;
     let choice = number_choice::choose(&route, &candidates, now_ms(), failover_after);
     if let Some(lost) = &choice.switched_from {
         tracing::info!(location = %location_id, from = %lost, to = %choice.instance,

@@ -21,7 +21,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState, verifier: Arc<GhlVerifier>) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     warp::path!("ghl" / "webhooks")
         .and(warp::any().map(move || state.clone()))
         .and(signed_by_ghl(limit, verifier))

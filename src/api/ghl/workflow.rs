@@ -16,7 +16,7 @@ use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let outbound = warp::path!("ghl" / "outbound")
         .and(warp::post())
         .and(with_state(state.clone()))

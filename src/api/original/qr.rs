@@ -89,7 +89,7 @@ async fn find_or_create(state: &AppState, raw_id: &str) -> Result<InstanceRecord
     if let Some(record) = state.stores.instances.instance(&id).await? {
         return Ok(record);
     }
-    let limit = state.settings.raw.compat_max_instances;
+    let limit = state.settings.http.compat_max_instances;
     let used = state.stores.instances.instances().await?.len();
     if used >= limit as usize {
         let why = format!(
@@ -187,7 +187,7 @@ async fn qr_check(raw_id: String, state: AppState) -> ApiResult {
 /// `{available, total, used}`: the `wa-NN` ids not taken yet, while the
 /// limit leaves room.
 async fn available(state: AppState) -> ApiResult {
-    let limit = state.settings.raw.compat_max_instances;
+    let limit = state.settings.http.compat_max_instances;
     let taken: Vec<InstanceId> = state
         .stores
         .instances

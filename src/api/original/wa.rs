@@ -17,7 +17,7 @@ use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
 pub fn routes(state: AppState) -> BoxedFilter<(warp::reply::Response,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let pair = warp::path!("wa" / "pair-code" / String)
         .and(warp::post())
         .and(with_state(state.clone()))

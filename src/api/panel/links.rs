@@ -23,7 +23,7 @@ const MIN_LIFETIME_S: i64 = 60;
 const MAX_LIFETIME_S: i64 = 2 * 365 * 24 * 3600;
 
 pub fn routes(state: AppState, tokens: Arc<PanelTokens>) -> BoxedFilter<(impl Reply,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     warp::path!("panel-links")
         .and(warp::post())
         .and(with_state(state))

@@ -24,7 +24,7 @@ pub fn routes(
     claims: impl Filter<Extract = (Claims,), Error = warp::Rejection> + Clone + Send + Sync + 'static,
     api: Routes,
 ) -> Routes {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let collection = warp::path("instances")
         .or(warp::path("wa").and(warp::path("instances")))
         .unify()

@@ -34,13 +34,13 @@ const LIFETIME_S: i64 = 12 * 3600;
 const REPLAY_WINDOW_MS: i64 = 30 * 24 * 3600 * 1000;
 
 pub fn routes(state: AppState, tokens: Arc<PanelTokens>) -> BoxedFilter<(warp::reply::Response,)> {
-    let limit = state.settings.raw.max_body_bytes;
+    let limit = state.settings.http.max_body_bytes;
     let status = warp::path!("panel" / "sso")
         .and(warp::get())
         .and(with_state(state.clone()))
         .map(|state: AppState| {
-            let ancestors: Vec<&str> = state.settings.raw.frame_ancestors.split_whitespace().collect();
-            let enabled = state.settings.raw.ghl_shared_secret.is_some();
+            let ancestors: Vec<&str> = state.settings.http.frame_ancestors.split_whitespace().collect();
+            let enabled = state.settings.ghl.shared_secret.is_some();
             warp::reply::json(&json!({ "enabled": enabled, "frameAncestors": ancestors })).into_response()
         });
     // Every answer is made here, so no keyed route's 401 hides the reason.
@@ -79,7 +79,7 @@ fn body_or_answer(
 
 async fn sign_in(state: AppState, tokens: Arc<PanelTokens>, raw: &[u8]) -> Result<Reply, ApiError> {
     let body = JsonBody::parse(raw)?;
-    let Some(secret) = state.settings.raw.ghl_shared_secret.as_ref() else {
+    let Some(secret) = state.settings.ghl.shared_secret.as_ref() else {
         let why = "sign-in from GHL is off: set GHL_SHARED_SECRET to the app's Shared Secret";
         return Err(ApiError::new(StatusCode::NOT_FOUND, "sso_off", why));
     };
