@@ -26,6 +26,7 @@ mod original;
 pub mod panel;
 pub mod route_table;
 mod send;
+mod send_details;
 mod sending;
 mod server;
 mod session;

@@ -63,7 +63,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/wa/pair-code/{id}", "whatsapp", "200", "Link by phone-number code: {phone}"),
     route("POST", "/api/wa/reconnect/{id}", "whatsapp", "200", "Throw the client away and build a fresh one"),
     route("POST", "/api/wa/clear/{id}", "whatsapp", "200", "Drop the session and start a fresh QR"),
-    route("POST", "/api/send", "send", "202", "Queue a send: {instanceId, to, type?, message, mediaUrl?, caption?}"),
+    route("POST", "/api/send", "send", "202", "Queue a send: {instanceId, to, type?, message, mediaUrl?, caption?, quotedId?}; type reaction {reactTo, emoji}, location {latitude, longitude, name?, address?}, contact {contactName, contactPhone}"),
     route("GET", "/api/send/stats", "send", "200", "Queue counts: waiting, active, completed, failed, delayed, total"),
     route("GET", "/api/messages/history", "messages", "200", "Latest messages, both directions (?instanceId&type&limit&since)"),
     route("GET", "/api/messages/{id}", "messages", "200", "A message's status: queued, sent, delivered, read, failed"),

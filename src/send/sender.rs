@@ -267,5 +267,6 @@ fn outgoing(message: &MessageRecord) -> Option<OutgoingMessage> {
         text: message.text.clone(),
         media_url: message.media_url.clone(),
         caption: message.caption.clone(),
+        details: message.details.clone(),
     })
 }

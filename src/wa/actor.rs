@@ -49,7 +49,7 @@ pub struct InstanceView {
 
 pub enum Command {
     Send {
-        message: OutgoingMessage,
+        message: Box<OutgoingMessage>,
         reply: oneshot::Sender<Result<(), SendError>>,
     },
     Presence {

@@ -47,6 +47,7 @@ impl SessionHandle {
     }
 
     pub async fn send(&self, message: OutgoingMessage) -> Result<(), SendError> {
+        let message = Box::new(message);
         self.ask_send(|reply| Command::Send { message, reply }).await
     }
 

@@ -12,7 +12,7 @@ pub mod real;
 pub mod sim;
 pub mod status;
 
-use crate::domain::{InstanceId, MessageKind, Phone};
+use crate::domain::{InstanceId, MessageDetails, MessageKind, Phone};
 use async_trait::async_trait;
 pub use events::{InboundMedia, InboundMessage, MediaSource, ReceiptKind, WaEvent};
 pub use status::InstanceStatus;
@@ -30,6 +30,9 @@ pub struct OutgoingMessage {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// The message it quotes, or the reaction, location or contact card
+    /// it is.
+    pub details: MessageDetails,
 }
 
 /// Why a send did not go out; decides between retrying and giving up.

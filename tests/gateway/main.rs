@@ -32,6 +32,7 @@ mod openapi;
 mod operations;
 mod panel;
 mod restart;
+mod rich_sends;
 mod routing;
 mod sending;
 mod session_files;

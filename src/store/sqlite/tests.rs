@@ -36,6 +36,7 @@ fn outbound(id: &str) -> NewOutbound {
         text: format!("text {id}"),
         media_url: None,
         caption: None,
+        details: Default::default(),
         created_at_ms: 1,
         request_id: None,
     }

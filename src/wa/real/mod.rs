@@ -9,6 +9,7 @@ mod acks;
 mod mapping;
 mod numbers;
 mod outgoing;
+mod rich;
 mod session;
 #[cfg(test)]
 mod tests;

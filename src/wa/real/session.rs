@@ -5,7 +5,7 @@
 use super::acks::{self, AckWaiters};
 use super::mapping::{map_batch, map_event, Incoming};
 use super::numbers::NumberDirectory;
-use super::outgoing;
+use super::{outgoing, rich};
 use crate::domain::Phone;
 use crate::wa::media::voice::VoiceMaker;
 use crate::wa::media::MediaFetcher;
@@ -175,7 +175,15 @@ impl WaSession for RealSession {
             return Err(SendError::Transient("not connected to WhatsApp".into()));
         }
         let to = self.numbers.resolve(&self.client, &message.to).await?;
-        let body = outgoing::build_message(&self.client, &self.media, &self.voice, message).await?;
+        let chat = rich::Chat {
+            jid: &to,
+            own: self.client.pn(),
+        };
+        let body = match rich::special_message(message, &chat) {
+            Some(body) => body,
+            None => outgoing::build_message(&self.client, &self.media, &self.voice, message).await?,
+        };
+        let body = rich::with_quote(body, message.details.quote.as_ref(), &chat);
         let options = SendOptions::default().with_message_id(message.id.clone());
         let ack = self.acks.expect(&message.id);
         let sent = tokio::time::timeout(

@@ -27,6 +27,7 @@ fn hello() -> OutgoingMessage {
         text: "hello".into(),
         media_url: None,
         caption: None,
+        details: Default::default(),
     }
 }
 

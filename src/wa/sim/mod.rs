@@ -167,6 +167,8 @@ impl WaSession for SimSession {
             at: crate::support::clock::now_ms(),
             attempts: 1,
             voice,
+            vcard: message.details.contact.as_ref().map(|card| card.vcard()),
+            details: message.details.clone(),
         };
         self.network
             .receive(&self.instance, entry)
