@@ -7,7 +7,9 @@ use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
 use super::send_details::{self, Named, SendFields};
 use super::state::AppState;
-use crate::domain::{new_message_id, InstanceId, MessageDetails, MessageKind, Phone, PhoneError};
+use crate::domain::{
+    new_message_id, GroupId, InstanceId, MessageDetails, MessageKind, Phone, PhoneError, Recipient,
+};
 use crate::store::{Enqueued, NewOutbound};
 use crate::support::clock::now_ms;
 use crate::wa::actor::InstanceView;
@@ -87,7 +89,7 @@ fn scoped_key(caller: Caller, instance: &InstanceId, key: &str) -> String {
 /// A send, checked field by field.
 pub struct SendRequest {
     pub instance: InstanceId,
-    pub to: Phone,
+    pub to: Recipient,
     pub kind: MessageKind,
     pub text: String,
     pub media_url: Option<String>,
@@ -104,7 +106,7 @@ pub struct SendRequest {
 impl SendRequest {
     pub fn from_body(body: &JsonBody, state: &AppState) -> Result<Self, ApiError> {
         let instance = parse_instance_id(&body.required("instanceId")?)?;
-        let to = parse_phone("to", &body.required("to")?, state)?;
+        let to = parse_recipient("to", &body.required("to")?, state)?;
         Self::read(body, instance, to, state)
     }
 
@@ -112,7 +114,7 @@ impl SendRequest {
     pub fn read(
         fields: &dyn SendFields,
         instance: InstanceId,
-        to: Phone,
+        to: Recipient,
         state: &AppState,
     ) -> Result<Self, ApiError> {
         let kind = send_details::kind(fields)?;
@@ -139,7 +141,7 @@ impl SendRequest {
 
     pub fn build(
         instance: InstanceId,
-        to: Phone,
+        to: Recipient,
         kind: MessageKind,
         text: Option<String>,
         media_url: Option<String>,
@@ -173,7 +175,7 @@ impl SendRequest {
     }
 
     /// A send of `kind` with only its text.
-    fn plain(instance: InstanceId, to: Phone, kind: MessageKind, text: String) -> Self {
+    fn plain(instance: InstanceId, to: Recipient, kind: MessageKind, text: String) -> Self {
         Self {
             request_id: None,
             instance,
@@ -186,6 +188,16 @@ impl SendRequest {
             named: Named::default(),
         }
     }
+}
+
+/// A recipient from a field: a group id (`...@g.us`), else a phone number
+/// (see [`parse_phone`]).
+pub fn parse_recipient(field: &'static str, raw: &str, state: &AppState) -> Result<Recipient, ApiError> {
+    if GroupId::looks_like(raw) {
+        let group = GroupId::parse(raw).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+        return Ok(Recipient::Group(group));
+    }
+    parse_phone(field, raw, state).map(Recipient::Phone)
 }
 
 /// A phone number from a field: 400 when it is not a number, 422 when it
@@ -294,7 +306,7 @@ pub async fn enqueue_as(
     let message = NewOutbound {
         id,
         instance: request.instance.clone(),
-        to: request.to.e164().to_owned(),
+        to: request.to.as_str().to_owned(),
         kind: request.kind,
         text: request.text,
         media_url: request.media_url,

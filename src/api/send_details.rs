@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::{
     is_single_emoji, ContactCard, Direction, InstanceId, Location, MessageDetails, MessageKind, MessageRef,
-    MessageStatus, Phone, Reaction,
+    MessageStatus, Phone, Reaction, Recipient,
 };
 use crate::store::MessageRecord;
 use rlibphonenumber::Region;
@@ -184,7 +184,7 @@ fn label(fields: &dyn SendFields, name: &'static str) -> Result<Option<String>, 
 pub async fn resolve(
     state: &AppState,
     instance: &InstanceId,
-    to: &Phone,
+    to: &Recipient,
     mut details: MessageDetails,
     named: Named,
 ) -> Result<MessageDetails, ApiError> {
@@ -206,7 +206,7 @@ pub async fn resolve(
 async fn message_ref(
     state: &AppState,
     instance: &InstanceId,
-    to: &Phone,
+    to: &Recipient,
     field: &'static str,
     id: &str,
 ) -> Result<MessageRef, ApiError> {
@@ -225,17 +225,16 @@ async fn message_ref(
     Ok(reference(record))
 }
 
-fn check_chat(record: &MessageRecord, to: &Phone, field: &'static str) -> Result<(), ApiError> {
-    let chat = match record.direction {
-        Direction::Outbound => record.to.as_deref(),
-        Direction::Inbound => record.from.as_deref(),
+/// The message must be of the chat with `to`: sent to it, or received from
+/// it (or, in a group, written in it).
+fn check_chat(record: &MessageRecord, to: &Recipient, field: &'static str) -> Result<(), ApiError> {
+    let chat = match (record.direction, &record.details.group) {
+        (Direction::Outbound, _) => record.to.as_deref(),
+        (Direction::Inbound, Some(group)) => Some(group.id.as_str()),
+        (Direction::Inbound, None) => record.from.as_deref(),
     };
-    if chat != Some(to.e164()) {
-        let why = format!(
-            "{field}: message {} is not in the chat with {}",
-            record.id,
-            to.e164()
-        );
+    if chat != Some(to.as_str()) {
+        let why = format!("{field}: message {} is not in the chat with {to}", record.id);
         return Err(ApiError::invalid(field, why));
     }
     if record.status == MessageStatus::Failed {

@@ -1,8 +1,10 @@
-//! What a send carries besides its text and media: the message it quotes,
-//! or the reaction, location or contact card it is. Kept with the queued
-//! message as one JSON value (`details`), so every kind goes through the
-//! same durable queue; the WhatsApp backends read it when they send.
+//! What a message carries besides its text and media: the message it
+//! quotes, or the reaction, location or contact card it is, and for an
+//! inbound group message its group. Kept with the message as one JSON
+//! value (`details`), so every kind of send goes through the same durable
+//! queue; the WhatsApp backends read it when they send.
 
+use super::GroupId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -18,6 +20,19 @@ pub struct MessageDetails {
     pub location: Option<Location>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactCard>,
+    /// The group an inbound message was written in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRef>,
+}
+
+/// A group as a message names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRef {
+    pub id: GroupId,
+    /// Its name, when WhatsApp told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// An earlier message of the same chat, as WhatsApp refers to it (the

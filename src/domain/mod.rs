@@ -8,12 +8,14 @@ mod ids;
 mod message;
 mod message_id;
 mod phone;
+mod recipient;
 mod variants;
 mod vcard;
 
-pub use details::{ContactCard, Location, MessageDetails, MessageRef, Reaction};
+pub use details::{ContactCard, GroupRef, Location, MessageDetails, MessageRef, Reaction};
 pub use emoji::is_single_emoji;
 pub use ids::{InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
 pub use message_id::new_message_id;
 pub use phone::{parse_country, Phone, PhoneError};
+pub use recipient::{GroupId, InvalidGroupId, Recipient};

@@ -114,6 +114,8 @@ pub struct InboundRecord {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// The group it was written in, kept with the message.
+    pub details: MessageDetails,
     pub received_at_ms: i64,
     /// Stored with the message in the same step (none when nothing is
     /// configured to take inbound messages).

@@ -22,6 +22,7 @@ mod ghl_menu_link;
 mod ghl_provider;
 mod ghl_shared_day;
 mod ghl_sso;
+mod groups;
 mod healthcheck;
 mod human_sending;
 mod inbound;

@@ -34,11 +34,7 @@ async fn contact_writes(gw: &Gateway, id: &str, text: &str) {
 }
 
 async fn queued(gw: &Gateway, fields: Value) -> String {
-    let mut body = json!({ "instanceId": "wa-01", "to": CONTACT });
-    body.as_object_mut()
-        .unwrap()
-        .extend(fields.as_object().unwrap().clone());
-    let (status, reply) = gw.post("/api/send", body).await;
+    let (status, reply) = gw.send_with("wa-01", CONTACT, fields).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
     reply["id"].as_str().unwrap().to_owned()
 }
@@ -194,21 +190,13 @@ async fn rich_sends_are_refused_naming_the_field(env: TestEnv) {
         (json!({ "message": "hi", "quotedId": ours }), 400, "quotedId"),
     ];
     for (fields, status, field) in cases {
-        let mut body = json!({ "instanceId": "wa-01", "to": CONTACT });
-        body.as_object_mut()
-            .unwrap()
-            .extend(fields.as_object().unwrap().clone());
-        let (got, reply) = gw.post("/api/send", body).await;
+        let (got, reply) = gw.send_with("wa-01", CONTACT, fields.clone()).await;
         assert_eq!(got.as_u16(), status, "{fields}: {reply}");
         assert_eq!(reply["field"], field, "{fields}: {reply}");
         assert_eq!(reply["success"], false);
     }
-    let (_, reply) = gw
-        .post(
-            "/api/send",
-            json!({ "instanceId": "wa-01", "to": CONTACT, "message": "hi", "quotedId": "NOPE" }),
-        )
-        .await;
+    let unknown = json!({ "message": "hi", "quotedId": "NOPE" });
+    let (_, reply) = gw.send_with("wa-01", CONTACT, unknown).await;
     assert_eq!(reply["code"], "unknown_message");
     gw.stop().await;
 }

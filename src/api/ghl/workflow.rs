@@ -8,7 +8,7 @@ use crate::api::body::{json_body, JsonBody};
 use crate::api::common::{ok, parse_instance_id, with_state, ApiResult};
 use crate::api::error::ApiError;
 use crate::api::ghl::locations::{instance_for_location, only_instance, parse_ghl_id};
-use crate::api::send::{accept, idempotency_key, parse_phone, request_id, Caller, SendRequest};
+use crate::api::send::{accept, idempotency_key, parse_recipient, request_id, Caller, SendRequest};
 use crate::api::send_details::SendFields;
 use crate::api::state::AppState;
 use crate::domain::InstanceId;
@@ -53,8 +53,8 @@ async fn outbound(
         Some(to) => to,
         None => fields.text("phone")?.ok_or_else(|| ApiError::missing("to"))?,
     };
-    let to = parse_phone("to", &raw_to, &state)?;
-    let instance = pick_instance(&state, &body, custom.as_ref(), to.e164()).await?;
+    let to = parse_recipient("to", &raw_to, &state)?;
+    let instance = pick_instance(&state, &body, custom.as_ref(), to.as_str()).await?;
     let request = SendRequest::read(&fields, instance, to, &state)?;
     accept(
         &state,

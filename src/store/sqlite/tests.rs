@@ -54,6 +54,7 @@ fn inbound(wa_id: &str) -> InboundRecord {
         text: "hi".into(),
         media_url: None,
         caption: None,
+        details: Default::default(),
         received_at_ms: 10,
         forwards: vec![NewForward {
             id: format!("fwd-{wa_id}"),

@@ -6,6 +6,7 @@
 //! finds who to send it to.
 
 mod acks;
+mod groups;
 mod mapping;
 mod numbers;
 mod outgoing;

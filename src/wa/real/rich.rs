@@ -114,12 +114,12 @@ fn contact_message(card: &ContactCard) -> wa::Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{MessageDetails, MessageKind, Phone, Reaction};
+    use crate::domain::{MessageDetails, MessageKind, Phone, Reaction, Recipient};
 
     fn outgoing(details: MessageDetails) -> OutgoingMessage {
         OutgoingMessage {
             id: "3EB0FF".into(),
-            to: Phone::parse("+5511999998888", None).unwrap(),
+            to: Recipient::Phone(Phone::parse("+5511999998888", None).unwrap()),
             kind: MessageKind::Text,
             text: "yes".into(),
             media_url: None,
