@@ -266,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_details_gets_the_column_and_keeps_its_messages() {
+        let conn = Connection::open_in_memory().unwrap();
+        let previous = messages_table("messages").replace(",\n            details TEXT", "");
+        assert!(!previous.contains("details"), "{previous}");
+        conn.execute_batch(&previous).unwrap();
+        insert(&conn, "a");
+        prepare(&conn).unwrap();
+        assert!(has_column(&conn, "messages", "details").unwrap());
+        assert_eq!(in_order(&conn), [(1, "a".into())]);
+        prepare(&conn).unwrap();
+    }
+
+    #[test]
     fn the_identity_stays_unique_after_a_rebuild() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(OLD_MESSAGES).unwrap();
