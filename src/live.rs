@@ -109,6 +109,7 @@ mod tests {
             text: "hi".into(),
             media_url: None,
             caption: None,
+            details: Default::default(),
             created_at_ms: 1,
             request_id: None,
         };

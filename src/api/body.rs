@@ -79,6 +79,19 @@ impl JsonBody {
         }
     }
 
+    /// A number (or one written as text, as GHL's custom values are).
+    pub fn number(&self, field: &'static str) -> Result<Option<f64>, ApiError> {
+        let wrong = || ApiError::invalid(field, format!("{field} must be a number"));
+        let number = match self.0.get(field) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        number.filter(|n| n.is_finite()).map(Some).ok_or_else(wrong)
+    }
+
     /// A nested object, such as GHL's `customData` or `location`.
     pub fn object(&self, field: &'static str) -> Result<Option<JsonBody>, ApiError> {
         match self.0.get(field) {
@@ -126,6 +139,18 @@ mod tests {
         assert!(body.flag("flag").unwrap());
         assert_eq!(body.text("bad").unwrap_err().field, Some("bad"));
         assert_eq!(body.required("instanceId").unwrap_err().field, Some("instanceId"));
+    }
+
+    #[test]
+    fn numbers_may_come_as_text() {
+        let body =
+            JsonBody::parse(br#"{"a": -23.5, "b": " 46.6 ", "c": "north", "d": "NaN", "e": ""}"#).unwrap();
+        assert_eq!(body.number("a").unwrap(), Some(-23.5));
+        assert_eq!(body.number("b").unwrap(), Some(46.6));
+        assert_eq!(body.number("c").unwrap_err().field, Some("c"));
+        assert_eq!(body.number("d").unwrap_err().field, Some("d"));
+        assert_eq!(body.number("e").unwrap(), None);
+        assert_eq!(body.number("absent").unwrap(), None);
     }
 
     #[test]

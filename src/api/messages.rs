@@ -117,7 +117,13 @@ fn history_item(m: &MessageRecord) -> Value {
         "createdAt": rfc3339(m.created_at_ms),
         "status": words::message_word(m.status),
         "messageStatus": m.status,
+        "details": shown_details(m),
     })
+}
+
+/// A quote, reaction, location or contact card; null for none.
+fn shown_details(m: &MessageRecord) -> Option<&crate::domain::MessageDetails> {
+    (!m.details.is_empty()).then_some(&m.details)
 }
 
 /// The text, else the caption, else (media without a caption) the kind
@@ -146,5 +152,6 @@ fn detail(m: &MessageRecord) -> Value {
         "attempts": m.attempts,
         "createdAt": rfc3339(m.created_at_ms),
         "updatedAt": rfc3339(m.updated_at_ms),
+        "details": shown_details(m),
     })
 }

@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod forwards;
 mod ghl;
+mod groups;
 mod health;
 mod instances;
 mod lookup;
@@ -26,6 +27,7 @@ mod original;
 pub mod panel;
 pub mod route_table;
 mod send;
+mod send_details;
 mod sending;
 mod server;
 mod session;
@@ -107,6 +109,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
         .or(instances::routes(state.clone()))
         .or(sending::routes(state.clone()))
         .or(lookup::routes(state.clone()))
+        .or(groups::routes(state.clone()))
         .or(panel::links::routes(state.clone(), tokens))
         .or(original::wa::routes(state.clone()))
         .or(messages::routes(state.clone()))

@@ -5,8 +5,11 @@
 use super::body::{json_body, JsonBody};
 use super::common::{ok, parse_instance_id, with_state, ApiResult};
 use super::error::ApiError;
+use super::send_details::{self, Named, SendFields};
 use super::state::AppState;
-use crate::domain::{new_message_id, InstanceId, MessageKind, Phone, PhoneError};
+use crate::domain::{
+    new_message_id, GroupId, InstanceId, MessageDetails, MessageKind, Phone, PhoneError, Recipient,
+};
 use crate::store::{Enqueued, NewOutbound};
 use crate::support::clock::now_ms;
 use crate::wa::actor::InstanceView;
@@ -86,11 +89,16 @@ fn scoped_key(caller: Caller, instance: &InstanceId, key: &str) -> String {
 /// A send, checked field by field.
 pub struct SendRequest {
     pub instance: InstanceId,
-    pub to: Phone,
+    pub to: Recipient,
     pub kind: MessageKind,
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// A location's or contact card's content (quotes and reactions are
+    /// added from `named` when the send is accepted).
+    pub details: MessageDetails,
+    /// Earlier messages the send names by id.
+    pub named: Named,
     /// The HTTP request's id (X-Request-Id), kept with the message.
     pub request_id: Option<String>,
 }
@@ -98,22 +106,42 @@ pub struct SendRequest {
 impl SendRequest {
     pub fn from_body(body: &JsonBody, state: &AppState) -> Result<Self, ApiError> {
         let instance = parse_instance_id(&body.required("instanceId")?)?;
-        let to = parse_phone("to", &body.required("to")?, state)?;
-        let kind = match body.text("type")? {
-            Some(raw) => {
-                MessageKind::parse_sendable(&raw).map_err(|e| ApiError::invalid("type", e.to_string()))?
-            }
-            None => MessageKind::Text,
+        let to = parse_recipient("to", &body.required("to")?, state)?;
+        Self::read(body, instance, to, state)
+    }
+
+    /// The send `fields` describe, to `to` through `instance`.
+    pub fn read(
+        fields: &dyn SendFields,
+        instance: InstanceId,
+        to: Recipient,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let kind = send_details::kind(fields)?;
+        let extra = send_details::read(fields, kind, state.settings.default_country)?;
+        let built = match extra.text {
+            Some(text) => Self {
+                details: extra.details,
+                ..Self::plain(instance, to, kind, text)
+            },
+            None => Self::build(
+                instance,
+                to,
+                kind,
+                fields.text("message")?,
+                fields.text("mediaUrl")?,
+                fields.text("caption")?,
+            )?,
         };
-        let text = body.text("message")?;
-        let media_url = body.text("mediaUrl")?;
-        let caption = body.text("caption")?;
-        Self::build(instance, to, kind, text, media_url, caption)
+        Ok(Self {
+            named: extra.named,
+            ..built
+        })
     }
 
     pub fn build(
         instance: InstanceId,
-        to: Phone,
+        to: Recipient,
         kind: MessageKind,
         text: Option<String>,
         media_url: Option<String>,
@@ -130,15 +158,10 @@ impl SendRequest {
                     field: Some("mediaUrl"),
                 })?;
             }
-            let caption = caption.or(text);
             return Ok(Self {
-                request_id: None,
-                instance,
-                to,
-                kind,
-                text: String::new(),
                 media_url: Some(url),
-                caption,
+                caption: caption.or(text),
+                ..Self::plain(instance, to, kind, String::new())
             });
         }
         let text = text.ok_or_else(|| ApiError::missing("message"))?;
@@ -148,7 +171,12 @@ impl SendRequest {
                 format!("message is longer than {MAX_TEXT_CHARS} characters"),
             ));
         }
-        Ok(Self {
+        Ok(Self::plain(instance, to, kind, text))
+    }
+
+    /// A send of `kind` with only its text.
+    fn plain(instance: InstanceId, to: Recipient, kind: MessageKind, text: String) -> Self {
+        Self {
             request_id: None,
             instance,
             to,
@@ -156,8 +184,20 @@ impl SendRequest {
             text,
             media_url: None,
             caption: None,
-        })
+            details: MessageDetails::default(),
+            named: Named::default(),
+        }
     }
+}
+
+/// A recipient from a field: a group id (`...@g.us`), else a phone number
+/// (see [`parse_phone`]).
+pub fn parse_recipient(field: &'static str, raw: &str, state: &AppState) -> Result<Recipient, ApiError> {
+    if GroupId::looks_like(raw) {
+        let group = GroupId::parse(raw).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+        return Ok(Recipient::Group(group));
+    }
+    parse_phone(field, raw, state).map(Recipient::Phone)
 }
 
 /// A phone number from a field: 400 when it is not a number, 422 when it
@@ -255,14 +295,23 @@ pub async fn enqueue_as(
         );
         return Err(ApiError::conflict("instance_not_linked", why));
     }
+    let details = send_details::resolve(
+        state,
+        &request.instance,
+        &request.to,
+        request.details,
+        request.named,
+    )
+    .await?;
     let message = NewOutbound {
         id,
         instance: request.instance.clone(),
-        to: request.to.e164().to_owned(),
+        to: request.to.as_str().to_owned(),
         kind: request.kind,
         text: request.text,
         media_url: request.media_url,
         caption: request.caption,
+        details,
         created_at_ms: now_ms(),
         request_id: request.request_id,
     };
@@ -291,7 +340,8 @@ async fn same_send_as_before(state: &AppState, earlier: &str, message: &NewOutbo
         && stored.kind == message.kind
         && stored.text == message.text
         && stored.media_url == message.media_url
-        && stored.caption == message.caption;
+        && stored.caption == message.caption
+        && stored.details == message.details;
     if same {
         return Ok(());
     }

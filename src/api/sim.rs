@@ -1,5 +1,5 @@
 //! `/api/sim/{id}/...`: steering the simulated WhatsApp network (scan,
-//! inbound, sent, drop, logout). Mounted only with `WA_BACKEND=sim`.
+//! inbound, sent, drop, logout, groups). Mounted only with `WA_BACKEND=sim`.
 
 use super::body::{json_body, JsonBody};
 use super::common::{find_instance, ok, with_state, ApiResult};
@@ -7,8 +7,8 @@ use super::error::ApiError;
 use super::send::parse_phone;
 use super::state::AppState;
 use crate::cluster::control::{Control, SimInbound};
-use crate::domain::{MessageKind, Phone};
-use crate::wa::sim::SimNetwork;
+use crate::domain::{GroupId, MessageKind, Phone};
+use crate::wa::sim::{SimGroup, SimNetwork};
 use serde_json::json;
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
@@ -41,11 +41,40 @@ pub fn routes(state: AppState, sim: Arc<SimNetwork>) -> BoxedFilter<(impl Reply,
         .and_then(refuse);
     let unregistered = warp::path!("sim" / String / "unregistered")
         .and(warp::post())
+        .and(with_state(state.clone()))
+        .and(sim.clone())
+        .and(json_body(limit))
+        .and_then(unregistered);
+    let group = warp::path!("sim" / String / "groups")
+        .and(warp::post())
         .and(with_state(state))
         .and(sim)
         .and(json_body(limit))
-        .and_then(unregistered);
-    sent.or(chat).or(refuse).or(unregistered).or(action).boxed()
+        .and_then(add_group);
+    let steering = refuse.or(unregistered).or(group);
+    sent.or(chat).or(steering).or(action).boxed()
+}
+
+/// `{subject, members: [phone...], id?}`: the instance's number is in a
+/// group with these members; answers the group's id (made up when absent).
+async fn add_group(raw_id: String, state: AppState, sim: Arc<SimNetwork>, body: JsonBody) -> ApiResult {
+    let record = find_instance(&state, &raw_id).await?;
+    let subject = body.required("subject")?;
+    let members = body.texts("members")?.unwrap_or_default();
+    let members = members
+        .iter()
+        .map(|raw| parse_phone("members", raw, &state).map(|p| p.e164().to_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let id = body.text("id")?.map(|raw| group_id("id", &raw)).transpose()?;
+    let group = SimGroup { subject, members };
+    let id = sim
+        .add_group(&record.id, id, group)
+        .map_err(|e| sim_error(e.to_string()))?;
+    ok(json!({ "instanceId": record.id, "id": id }))
+}
+
+fn group_id(field: &'static str, raw: &str) -> Result<GroupId, ApiError> {
+    GroupId::parse(raw).map_err(|e| ApiError::invalid(field, e.to_string()))
 }
 
 /// The chat states and read marks the instance's contacts saw.
@@ -140,6 +169,10 @@ fn sim_inbound(body: &JsonBody, state: &AppState) -> Result<SimInbound, ApiError
         mime_type: body.text("mimeType")?,
         push_name: body.text("pushName")?,
         from_me: body.flag("fromMe")?,
+        group: body
+            .text("group")?
+            .map(|raw| group_id("group", &raw))
+            .transpose()?,
     })
 }
 

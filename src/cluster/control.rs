@@ -2,7 +2,7 @@
 //! the process that runs it carries the request out. Requests are plain
 //! data so they can travel through Redis to the owning process.
 
-use crate::domain::{InstanceId, MessageKind, Phone};
+use crate::domain::{GroupId, InstanceId, MessageKind, Phone};
 use crate::wa::manager::SessionHandle;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ pub enum Control {
     Lookup {
         phone: Phone,
     },
+    /// The groups the number is in (answered as JSON).
+    Groups,
     /// Steering the simulated network (sim backend only).
     SimScan {
         phone: Phone,
@@ -45,10 +47,13 @@ pub struct SimInbound {
     pub media_url: Option<String>,
     pub mime_type: Option<String>,
     pub push_name: Option<String>,
+    /// Written in this group (by `from`, a member).
+    #[serde(default)]
+    pub group: Option<GroupId>,
 }
 
 /// The answer: a pairing code for `PairCode`, the WhatsApp id (if any)
-/// for `Lookup`, nothing otherwise.
+/// for `Lookup`, the groups as a JSON list for `Groups`, nothing otherwise.
 pub type ControlReply = Result<Option<String>, String>;
 
 /// Carries out the `Sim*` requests; the sim backend is one, and a
@@ -71,6 +76,12 @@ pub async fn execute(
         Control::Logout => handle.logout().await.map(|_| None).map_err(gone),
         Control::PairCode { phone } => handle.pair_code(phone).await.map(Some).map_err(|e| e.to_string()),
         Control::Lookup { phone } => handle.lookup(phone).await.map_err(|e| e.to_string()),
+        Control::Groups => match handle.groups().await {
+            Ok(groups) => Ok(Some(
+                serde_json::to_string(&groups).expect("groups are plain data"),
+            )),
+            Err(e) => Err(e.to_string()),
+        },
         sim_control => {
             let sim = sim.ok_or("the sim backend is not running")?;
             sim.steer(&handle.id, sim_control).await.map(|_| None)

@@ -17,11 +17,19 @@ pub enum MessageKind {
     Voice,
     Document,
     Sticker,
+    /// A place on the map (latitude, longitude, name, address).
+    Location,
+    /// A contact card (a vCard).
+    Contact,
+    /// An emoji put on an earlier message.
+    Reaction,
     Other,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("type must be one of text, image, video, audio, voice, document (got {0:?})")]
+#[error(
+    "type must be one of text, image, video, audio, voice, document, location, contact, reaction (got {0:?})"
+)]
 pub struct UnknownMessageKind(pub String);
 
 impl MessageKind {
@@ -34,12 +42,18 @@ impl MessageKind {
             Self::Voice => "voice",
             Self::Document => "document",
             Self::Sticker => "sticker",
+            Self::Location => "location",
+            Self::Contact => "contact",
+            Self::Reaction => "reaction",
             Self::Other => "other",
         }
     }
 
     pub fn is_media(self) -> bool {
-        !matches!(self, Self::Text | Self::Other)
+        !matches!(
+            self,
+            Self::Text | Self::Location | Self::Contact | Self::Reaction | Self::Other
+        )
     }
 
     /// The kinds a client may ask the gateway to send.
@@ -51,6 +65,9 @@ impl MessageKind {
             "audio" => Ok(Self::Audio),
             "voice" | "ptt" => Ok(Self::Voice),
             "document" | "file" => Ok(Self::Document),
+            "location" => Ok(Self::Location),
+            "contact" | "vcard" => Ok(Self::Contact),
+            "reaction" => Ok(Self::Reaction),
             _ => Err(UnknownMessageKind(raw.chars().take(40).collect())),
         }
     }
@@ -165,7 +182,14 @@ mod tests {
         assert_eq!(MessageKind::parse_sendable("Voice").unwrap(), MessageKind::Voice);
         assert_eq!(MessageKind::parse_sendable("ptt").unwrap(), MessageKind::Voice);
         assert_eq!("voice".parse::<MessageKind>().unwrap().as_str(), "voice");
+        assert_eq!(
+            MessageKind::parse_sendable("vcard").unwrap(),
+            MessageKind::Contact
+        );
+        assert_eq!("reaction".parse::<MessageKind>().unwrap(), MessageKind::Reaction);
+        assert!(!MessageKind::Location.is_media());
         assert!(MessageKind::parse_sendable("sticker").is_err());
+        assert!(MessageKind::parse_sendable("buttons").is_err());
         assert!(MessageKind::parse_sendable("bogus").is_err());
     }
 }

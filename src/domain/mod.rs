@@ -2,13 +2,20 @@
 //! (`InstanceId`, `Phone`, message kinds and statuses) so the rest of the
 //! program never handles raw, unchecked strings.
 
+mod details;
+mod emoji;
 mod ids;
 mod message;
 mod message_id;
 mod phone;
+mod recipient;
 mod variants;
+mod vcard;
 
+pub use details::{ContactCard, GroupRef, Location, MessageDetails, MessageRef, Reaction};
+pub use emoji::is_single_emoji;
 pub use ids::{InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
 pub use message_id::new_message_id;
 pub use phone::{parse_country, Phone, PhoneError};
+pub use recipient::{GroupId, InvalidGroupId, Recipient};

@@ -106,6 +106,7 @@ mod tests {
             text: "hi".into(),
             media_url: None,
             caption: None,
+            details: Default::default(),
             received_at_ms: 1,
             forwards: vec![NewForward {
                 id: "f1".into(),

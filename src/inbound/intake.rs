@@ -6,8 +6,9 @@
 //! Conversations that the instance serves and that installed the app.
 
 use super::handoff::{Handoff, Place};
+use super::payload::GroupPayload;
 use super::InboundPayload;
-use crate::domain::{Direction, InstanceId};
+use crate::domain::{Direction, InstanceId, MessageDetails};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
 use crate::inbound::media_store::MediaStore;
 use crate::store::{
@@ -173,6 +174,11 @@ fn inbound_record(
         is_group: m.is_group,
         chat_id: m.chat,
         from_me: m.from_me,
+        group: m.group.as_ref().map(|group| GroupPayload {
+            id: group.id.to_string(),
+            subject: group.subject.clone(),
+            participant: from.clone(),
+        }),
     };
     InboundRecord {
         wa_id: m.id,
@@ -185,6 +191,10 @@ fn inbound_record(
         text,
         media_url,
         caption: m.caption,
+        details: MessageDetails {
+            group: m.group,
+            ..MessageDetails::default()
+        },
         received_at_ms: m.timestamp_ms,
         forwards: vec![NewForward {
             id: forward_id,

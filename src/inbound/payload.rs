@@ -29,4 +29,17 @@ pub struct InboundPayload {
     pub chat_id: String,
     /// Typed on the linked phone itself, not received from the contact.
     pub from_me: bool,
+    /// Written in a group: which, and by whom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupPayload>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupPayload {
+    /// The group's id (`...@g.us`): what `to` takes to answer in it.
+    pub id: String,
+    pub subject: Option<String>,
+    /// The member who wrote (E.164), when WhatsApp told the number.
+    pub participant: Option<String>,
 }

@@ -7,13 +7,13 @@
 use super::gate::Gate;
 use super::settings::SendingSettings;
 use super::{human, pacing, SendPermission, Wakeups};
-use crate::domain::{MessageStatus, Phone};
+use crate::domain::{MessageStatus, Recipient};
 use crate::metrics::{Metrics, SendResult};
 use crate::store::{InstanceRegistry, MessageRecord, SendQueue, SentMark, StoreResult};
 use crate::support::clock::now_ms;
 use crate::support::retry::RetrySchedule;
 use crate::wa::manager::{Companion, SessionHandle};
-use crate::wa::{InstanceStatus, OutgoingMessage, SendError};
+use crate::wa::{ChatPresence, InstanceStatus, OutgoingMessage, SendError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,19 +140,25 @@ impl InstanceSender {
             return;
         }
         let Some(outgoing) = outgoing(&message) else {
-            self.settle_failed(&message, "the stored recipient is not a phone number")
+            self.settle_failed(&message, "the stored recipient is not a phone number or a group")
                 .await;
             return;
         };
-        let presence = human::presence_time(&message, settings);
+        let presence = match outgoing.to {
+            Recipient::Phone(_) => human::presence_time(&message, settings),
+            Recipient::Group(_) => (ChatPresence::Paused, Duration::ZERO),
+        };
         if let Some(last) = self.last_send {
             let gap = pacing::draw(settings.delay_for(message.kind));
             let start_typing = (last + gap).checked_sub(presence.1).unwrap_or(last);
             tokio::select! { _ = tokio::time::sleep_until(start_typing) => {}, _ = stop.cancelled() => return }
         }
-        human::mark_read(&self.handle, self.gate.sending.as_ref(), &outgoing.to, settings).await;
-        if !human::show_presence(&self.handle, &outgoing.to, presence, stop).await {
-            return;
+        // A group is not one person's chat: nothing to mark read, no typing.
+        if let Some(phone) = outgoing.to.phone() {
+            human::mark_read(&self.handle, self.gate.sending.as_ref(), phone, settings).await;
+            if !human::show_presence(&self.handle, phone, presence, stop).await {
+                return;
+            }
         }
         if !self.permission.allows_send(&self.handle.id) {
             tracing::debug!(instance = %self.handle.id, "the lease is not confirmed lately; holding the send");
@@ -259,7 +265,7 @@ async fn pause(stop: &CancellationToken, how_long: Duration) {
 }
 
 fn outgoing(message: &MessageRecord) -> Option<OutgoingMessage> {
-    let to = Phone::from_whatsapp_digits(message.to.as_deref()?.trim_start_matches('+'))?;
+    let to = Recipient::from_stored(message.to.as_deref()?)?;
     Some(OutgoingMessage {
         id: message.id.clone(),
         to,
@@ -267,5 +273,6 @@ fn outgoing(message: &MessageRecord) -> Option<OutgoingMessage> {
         text: message.text.clone(),
         media_url: message.media_url.clone(),
         caption: message.caption.clone(),
+        details: message.details.clone(),
     })
 }

@@ -1,7 +1,7 @@
 //! The rows the stores keep, shared by every backend.
 
 use super::GhlLink;
-use crate::domain::{Direction, InstanceId, MessageKind, MessageStatus};
+use crate::domain::{Direction, InstanceId, MessageDetails, MessageKind, MessageStatus};
 use serde::Serialize;
 
 /// An instance as it must survive a restart.
@@ -42,6 +42,8 @@ pub struct NewOutbound {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// A quote, reaction, location or contact card.
+    pub details: MessageDetails,
     pub created_at_ms: i64,
     /// The id of the HTTP request that queued it, so the sender's logs can
     /// be matched with the request's.
@@ -80,6 +82,10 @@ pub struct MessageRecord {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// What an outbound message quotes, or the reaction, location or
+    /// contact card it is.
+    #[serde(skip_serializing_if = "MessageDetails::is_empty")]
+    pub details: MessageDetails,
     pub status: MessageStatus,
     pub error: Option<String>,
     pub attempts: u32,
@@ -108,6 +114,8 @@ pub struct InboundRecord {
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// The group it was written in, kept with the message.
+    pub details: MessageDetails,
     pub received_at_ms: i64,
     /// Stored with the message in the same step (none when nothing is
     /// configured to take inbound messages).

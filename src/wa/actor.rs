@@ -8,7 +8,8 @@ mod events;
 mod new_contacts;
 
 use super::{
-    ChatPresence, InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession,
+    ChatPresence, GroupSummary, InstanceStatus, OutgoingMessage, SendError, WaBackend, WaError, WaEvent,
+    WaSession,
 };
 use crate::domain::{InstanceId, Phone};
 use crate::store::{NewContactBlock, Stores};
@@ -49,7 +50,7 @@ pub struct InstanceView {
 
 pub enum Command {
     Send {
-        message: OutgoingMessage,
+        message: Box<OutgoingMessage>,
         reply: oneshot::Sender<Result<(), SendError>>,
     },
     Presence {
@@ -65,6 +66,9 @@ pub enum Command {
     Lookup {
         phone: Phone,
         reply: oneshot::Sender<Result<Option<String>, SendError>>,
+    },
+    Groups {
+        reply: oneshot::Sender<Result<Vec<GroupSummary>, SendError>>,
     },
     PairCode {
         phone: Phone,
@@ -170,6 +174,13 @@ impl Actor {
                     Err(e) => Err(e),
                 };
                 let _ = reply.send(found);
+            }
+            Command::Groups { reply } => {
+                let listed = match self.online_session() {
+                    Ok(session) => session.groups().await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(listed);
             }
             Command::PairCode { phone, reply } => {
                 let _ = reply.send(self.pair_code(&phone).await);

@@ -1,6 +1,6 @@
 //! What a WhatsApp session reports to its actor, in the gateway's own terms.
 
-use crate::domain::{MessageKind, Phone};
+use crate::domain::{GroupRef, MessageKind, Phone};
 use bytes::Bytes;
 use std::time::Duration;
 
@@ -62,6 +62,8 @@ pub struct InboundMessage {
     /// Milliseconds since the Unix epoch, as WhatsApp stamped it.
     pub timestamp_ms: i64,
     pub is_group: bool,
+    /// The group it was written in (`from` is the member who wrote).
+    pub group: Option<GroupRef>,
     /// Typed on the linked phone itself rather than received.
     pub from_me: bool,
 }

@@ -3,7 +3,9 @@
 //! the registry are restored at start, so a restart needs no new scan.
 
 use super::actor::{Actor, ActorContext, Command, InstanceView};
-use super::{ChatPresence, InboundMessage, InstanceStatus, OutgoingMessage, SendError, WaError};
+use super::{
+    ChatPresence, GroupSummary, InboundMessage, InstanceStatus, OutgoingMessage, SendError, WaError,
+};
 use crate::domain::{InstanceId, Phone};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -47,6 +49,7 @@ impl SessionHandle {
     }
 
     pub async fn send(&self, message: OutgoingMessage) -> Result<(), SendError> {
+        let message = Box::new(message);
         self.ask_send(|reply| Command::Send { message, reply }).await
     }
 
@@ -69,6 +72,11 @@ impl SessionHandle {
     /// Whether `phone` is on WhatsApp (its WhatsApp id if so).
     pub async fn lookup(&self, phone: Phone) -> Result<Option<String>, SendError> {
         self.ask_send(|reply| Command::Lookup { phone, reply }).await
+    }
+
+    /// The groups the number is in.
+    pub async fn groups(&self) -> Result<Vec<GroupSummary>, SendError> {
+        self.ask_send(|reply| Command::Groups { reply }).await
     }
 
     /// Asks the session something that fails as a send does.

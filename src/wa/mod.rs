@@ -12,7 +12,7 @@ pub mod real;
 pub mod sim;
 pub mod status;
 
-use crate::domain::{InstanceId, MessageKind, Phone};
+use crate::domain::{GroupId, InstanceId, MessageDetails, MessageKind, Phone, Recipient};
 use async_trait::async_trait;
 pub use events::{InboundMedia, InboundMessage, MediaSource, ReceiptKind, WaEvent};
 pub use status::InstanceStatus;
@@ -24,12 +24,25 @@ pub struct OutgoingMessage {
     /// WhatsApp message id chosen when the gateway accepted the message; the
     /// same id on every attempt, so a resend is never a second message.
     pub id: String,
-    pub to: Phone,
+    /// A number, or a group the instance is in.
+    pub to: Recipient,
     pub kind: MessageKind,
     /// The text of a text message.
     pub text: String,
     pub media_url: Option<String>,
     pub caption: Option<String>,
+    /// The message it quotes, or the reaction, location or contact card
+    /// it is.
+    pub details: MessageDetails,
+}
+
+/// A group the instance's number is in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub subject: String,
+    /// Members, the number itself included.
+    pub size: usize,
 }
 
 /// Why a send did not go out; decides between retrying and giving up.
@@ -115,6 +128,9 @@ pub trait WaSession: Send + Sync {
 
     /// Whether `phone` is on WhatsApp: its WhatsApp id if so.
     async fn lookup(&self, phone: &Phone) -> Result<Option<String>, SendError>;
+
+    /// The groups the number is in.
+    async fn groups(&self) -> Result<Vec<GroupSummary>, SendError>;
 
     /// Asks for an 8-character pairing code for `phone` (link with phone
     /// number instead of QR). A backend may also report it as [`WaEvent::PairCode`].

@@ -17,7 +17,7 @@ use crate::api::error::ApiError;
 use crate::api::ghl::locations::{parse_ghl_id, routed_instance};
 use crate::api::send::{enqueue_as, parse_phone, request_id, SendRequest};
 use crate::api::state::AppState;
-use crate::domain::{new_message_id, InstanceId};
+use crate::domain::{new_message_id, InstanceId, Recipient};
 use crate::ghl::provider::DeliveryRequest;
 use crate::ghl::signature::GhlVerifier;
 use crate::ghl::status::{status_job, GhlStatus};
@@ -142,7 +142,7 @@ fn plan(
         .map(|part| {
             let built = SendRequest::build(
                 instance.clone(),
-                to.clone(),
+                Recipient::Phone(to.clone()),
                 part.kind,
                 part.text,
                 part.media_url,

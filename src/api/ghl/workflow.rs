@@ -8,9 +8,10 @@ use crate::api::body::{json_body, JsonBody};
 use crate::api::common::{ok, parse_instance_id, with_state, ApiResult};
 use crate::api::error::ApiError;
 use crate::api::ghl::locations::{instance_for_location, only_instance, parse_ghl_id};
-use crate::api::send::{accept, idempotency_key, parse_phone, request_id, Caller, SendRequest};
+use crate::api::send::{accept, idempotency_key, parse_recipient, request_id, Caller, SendRequest};
+use crate::api::send_details::SendFields;
 use crate::api::state::AppState;
-use crate::domain::{InstanceId, MessageKind};
+use crate::domain::InstanceId;
 use serde_json::json;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -44,27 +45,17 @@ async fn outbound(
     body: JsonBody,
 ) -> ApiResult {
     let custom = body.object("customData")?;
-    let field = |name: &'static str| first_text(&body, custom.as_ref(), name);
-    let raw_to = match field("to")? {
+    let fields = GhlFields {
+        body: &body,
+        custom: custom.as_ref(),
+    };
+    let raw_to = match fields.text("to")? {
         Some(to) => to,
-        None => field("phone")?.ok_or_else(|| ApiError::missing("to"))?,
+        None => fields.text("phone")?.ok_or_else(|| ApiError::missing("to"))?,
     };
-    let to = parse_phone("to", &raw_to, &state)?;
-    let instance = pick_instance(&state, &body, custom.as_ref(), to.e164()).await?;
-    let kind = match field("type")? {
-        Some(raw) => {
-            MessageKind::parse_sendable(&raw).map_err(|e| ApiError::invalid("type", e.to_string()))?
-        }
-        None => MessageKind::Text,
-    };
-    let request = SendRequest::build(
-        instance,
-        to,
-        kind,
-        field("message")?,
-        field("mediaUrl")?,
-        field("caption")?,
-    )?;
+    let to = parse_recipient("to", &raw_to, &state)?;
+    let instance = pick_instance(&state, &body, custom.as_ref(), to.as_str()).await?;
+    let request = SendRequest::read(&fields, instance, to, &state)?;
     accept(
         &state,
         SendRequest {
@@ -77,8 +68,31 @@ async fn outbound(
     .await
 }
 
-/// A field of the body, else of its `customData` (GHL's standard Webhook
-/// action puts the user's own fields there).
+/// A workflow's fields: the body's, else its `customData`'s (GHL's
+/// standard Webhook action puts the user's own fields there).
+struct GhlFields<'a> {
+    body: &'a JsonBody,
+    custom: Option<&'a JsonBody>,
+}
+
+impl SendFields for GhlFields<'_> {
+    fn text(&self, name: &'static str) -> Result<Option<String>, ApiError> {
+        first_text(self.body, self.custom, name)
+    }
+
+    fn number(&self, name: &'static str) -> Result<Option<f64>, ApiError> {
+        match self.body.number(name)? {
+            Some(found) => Ok(Some(found)),
+            None => self
+                .custom
+                .map(|c| c.number(name))
+                .transpose()
+                .map(Option::flatten),
+        }
+    }
+}
+
+/// A field of the body, else of its `customData`.
 fn first_text(
     body: &JsonBody,
     custom: Option<&JsonBody>,

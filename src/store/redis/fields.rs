@@ -1,7 +1,7 @@
 //! Records as Redis hash fields and back. Absent optional values are
 //! absent fields.
 
-use crate::domain::{Direction, InstanceId};
+use crate::domain::{Direction, InstanceId, MessageDetails};
 use crate::store::{
     ForwardRecord, ForwardStatus, ForwardTarget, MessageRecord, Moved, StoreError, StoreResult,
 };
@@ -69,6 +69,8 @@ pub fn message(f: &Fields) -> StoreResult<MessageRecord> {
         created_at_ms: parsed(f, "created_at")?,
         updated_at_ms: parsed(f, "updated_at")?,
         request_id: f.get("request_id").cloned(),
+        details: MessageDetails::from_json(f.get("details").map(String::as_str))
+            .map_err(|e| StoreError::Corrupt(format!("stored details do not read: {e}")))?,
     })
 }
 

@@ -19,6 +19,7 @@ const LIST_PAGE: isize = 200;
 /// Adds the message's fields to the RECORD_INBOUND call, counted.
 fn add_inbound_fields(script: &mut ScriptInvocation<'_>, m: &InboundRecord) {
     let received_at = m.received_at_ms.to_string();
+    let details = m.details.to_json();
     let fields = [
         ("id", Some(m.wa_id.as_str())),
         ("instance_id", Some(m.instance.as_str())),
@@ -33,6 +34,7 @@ fn add_inbound_fields(script: &mut ScriptInvocation<'_>, m: &InboundRecord) {
         ("attempts", Some("0")),
         ("created_at", Some(received_at.as_str())),
         ("updated_at", Some(received_at.as_str())),
+        ("details", details.as_deref()),
     ];
     fields::add_counted_pairs(script, &fields);
 }

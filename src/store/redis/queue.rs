@@ -18,6 +18,7 @@ use redis::AsyncCommands;
 /// leaving absent optional values out.
 fn add_outbound_fields(script: &mut redis::ScriptInvocation<'_>, m: &NewOutbound) {
     let created_at = m.created_at_ms.to_string();
+    let details = m.details.to_json();
     let fields = [
         ("id", Some(m.id.as_str())),
         ("instance_id", Some(m.instance.as_str())),
@@ -32,6 +33,7 @@ fn add_outbound_fields(script: &mut redis::ScriptInvocation<'_>, m: &NewOutbound
         ("created_at", Some(created_at.as_str())),
         ("updated_at", Some(created_at.as_str())),
         ("request_id", m.request_id.as_deref()),
+        ("details", details.as_deref()),
     ];
     fields::add_pairs(script, &fields);
 }

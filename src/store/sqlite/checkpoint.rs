@@ -120,6 +120,7 @@ mod tests {
             text: "x".repeat(TEXT_BYTES as usize),
             media_url: None,
             caption: None,
+            details: Default::default(),
             created_at_ms: 1,
             request_id: None,
         }

@@ -65,8 +65,8 @@ impl Outbox for SqliteStore {
             let inserted = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO messages (id, instance_id, direction, kind, from_phone, to_phone,
-                        text, media_url, caption, status, created_at, updated_at)
-                     VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9)",
+                        text, media_url, caption, status, created_at, updated_at, details)
+                     VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)",
                 )?
                 .execute(params![
                     m.wa_id,
@@ -77,7 +77,8 @@ impl Outbox for SqliteStore {
                     m.text,
                     m.media_url,
                     m.caption,
-                    m.received_at_ms
+                    m.received_at_ms,
+                    m.details.to_json()
                 ])?;
             if inserted == 0 {
                 return Ok(Recorded::SeenBefore);

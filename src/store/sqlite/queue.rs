@@ -14,8 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 fn insert_outbound(tx: &Connection, m: &NewOutbound) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO messages (id, instance_id, direction, kind, to_phone, text, media_url, caption,
-                               status, created_at, updated_at, request_id)
-         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8, ?9)",
+                               status, created_at, updated_at, request_id, details)
+         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8, ?9, ?10)",
     )?;
     insert
         .execute(params![
@@ -27,7 +27,8 @@ fn insert_outbound(tx: &Connection, m: &NewOutbound) -> rusqlite::Result<()> {
             m.media_url,
             m.caption,
             m.created_at_ms,
-            m.request_id
+            m.request_id,
+            m.details.to_json()
         ])
         .map(drop)
 }

@@ -1,13 +1,13 @@
 //! Reading rows into records, shared by the table modules.
 
-use crate::domain::{Direction, InstanceId};
+use crate::domain::{Direction, InstanceId, MessageDetails};
 use crate::store::{ForwardRecord, ForwardStatus, InstanceRecord, MessageRecord, Moved};
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 use rusqlite::Row;
 use std::str::FromStr;
 
 pub const MESSAGE_COLUMNS: &str = "id, instance_id, direction, kind, from_phone, to_phone, text, media_url, \
-     caption, status, error, attempts, created_at, updated_at, request_id";
+     caption, status, error, attempts, created_at, updated_at, request_id, details";
 
 pub const FORWARD_COLUMNS: &str =
     "id, instance_id, message_id, status, attempts, next_attempt_at, last_error, created_at, body, target";
@@ -16,6 +16,12 @@ pub const FORWARD_COLUMNS: &str =
 pub fn decode_json<T: serde::de::DeserializeOwned>(json: String) -> rusqlite::Result<T> {
     serde_json::from_str(&json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+/// A message's details as stored (none before they existed).
+fn decode_details(stored: Option<String>) -> rusqlite::Result<MessageDetails> {
+    MessageDetails::from_json(stored.as_deref())
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, e.into()))
 }
 
 /// A column holding text that parses into a typed value.
@@ -87,6 +93,7 @@ pub fn message(row: &Row<'_>) -> rusqlite::Result<MessageRecord> {
         created_at_ms: row.get(12)?,
         updated_at_ms: row.get(13)?,
         request_id: row.get(14)?,
+        details: decode_details(row.get(15)?)?,
     })
 }
 

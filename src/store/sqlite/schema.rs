@@ -59,7 +59,8 @@ CREATE INDEX IF NOT EXISTS forwards_due ON forwards (next_attempt_at) WHERE stat
 CREATE INDEX IF NOT EXISTS forwards_by_status ON forwards (status, created_at);
 "#;
 
-/// The columns of `messages`, in their stored order.
+/// The columns of `messages` an older layout may be rebuilt from, in their
+/// stored order (`details` came later: see [`add_message_details`]).
 const MESSAGE_COLUMNS: &str = "seq, id, instance_id, direction, kind, from_phone, to_phone, text, media_url,
     caption, status, error, attempts, created_at, updated_at, request_id";
 
@@ -81,7 +82,8 @@ fn messages_table(name: &str) -> String {
             attempts INTEGER NOT NULL DEFAULT 0,
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
-            request_id TEXT
+            request_id TEXT,
+            details TEXT
         )"
     )
 }
@@ -104,6 +106,7 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(super::ghl::SCHEMA)?;
     conn.execute_batch(super::routing::SCHEMA)?;
     super::sending::prepare(conn)?;
+    add_message_details(conn)?;
     add_forward_targets(conn)
 }
 
@@ -150,15 +153,27 @@ fn rebuild_messages(conn: &Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// Databases made before sends had details (quotes, reactions, locations,
+/// contact cards) get the column; their messages have none.
+fn add_message_details(conn: &Connection) -> rusqlite::Result<()> {
+    if !has_column(conn, "messages", "details")? {
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN details TEXT")?;
+    }
+    Ok(())
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )
+}
+
 /// Databases made before forwards had targets get the column (all their
 /// forwards were webhooks).
 fn add_forward_targets(conn: &Connection) -> rusqlite::Result<()> {
-    let has_target: bool = conn.query_row(
-        "SELECT COUNT(*) > 0 FROM pragma_table_info('forwards') WHERE name = 'target'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_target {
+    if !has_column(conn, "forwards", "target")? {
         conn.execute_batch("ALTER TABLE forwards ADD COLUMN target TEXT NOT NULL DEFAULT 'webhook'")?;
     }
     Ok(())
@@ -248,6 +263,19 @@ mod tests {
             in_order(&conn),
             [(1, "a".into()), (2, "b".into()), (3, "c".into())]
         );
+    }
+
+    #[test]
+    fn a_database_from_before_details_gets_the_column_and_keeps_its_messages() {
+        let conn = Connection::open_in_memory().unwrap();
+        let previous = messages_table("messages").replace(",\n            details TEXT", "");
+        assert!(!previous.contains("details"), "{previous}");
+        conn.execute_batch(&previous).unwrap();
+        insert(&conn, "a");
+        prepare(&conn).unwrap();
+        assert!(has_column(&conn, "messages", "details").unwrap());
+        assert_eq!(in_order(&conn), [(1, "a".into())]);
+        prepare(&conn).unwrap();
     }
 
     #[test]

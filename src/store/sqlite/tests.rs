@@ -36,6 +36,7 @@ fn outbound(id: &str) -> NewOutbound {
         text: format!("text {id}"),
         media_url: None,
         caption: None,
+        details: Default::default(),
         created_at_ms: 1,
         request_id: None,
     }
@@ -53,6 +54,7 @@ fn inbound(wa_id: &str) -> InboundRecord {
         text: "hi".into(),
         media_url: None,
         caption: None,
+        details: Default::default(),
         received_at_ms: 10,
         forwards: vec![NewForward {
             id: format!("fwd-{wa_id}"),

@@ -7,7 +7,7 @@ mod event_tests;
 #[cfg(test)]
 mod inbound_tests;
 
-use crate::domain::{MessageKind, Phone};
+use crate::domain::{GroupId, GroupRef, MessageKind, Phone};
 use crate::wa::{InboundMessage, ReceiptKind, WaEvent};
 use whatsapp_rust::download::Downloadable;
 use whatsapp_rust::proto_helpers::MessageExt;
@@ -117,9 +117,19 @@ fn map_inbound(item: &WaInbound) -> Option<Incoming> {
         media: None,
         timestamp_ms: info.timestamp.timestamp_millis(),
         is_group: info.source.is_group,
+        group: group_of(chat, info.source.is_group),
         from_me: info.source.is_from_me,
     };
     Some(Incoming { message, media })
+}
+
+/// A group chat's id; its subject is filled in by the session, which can
+/// ask WhatsApp for it.
+fn group_of(chat: &Jid, is_group: bool) -> Option<GroupRef> {
+    let id = GroupId::parse(&chat.to_non_ad_string())
+        .ok()
+        .filter(|_| is_group)?;
+    Some(GroupRef { id, subject: None })
 }
 
 /// The gateway's kind of a message (already unwrapped from ephemeral and

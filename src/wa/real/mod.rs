@@ -6,9 +6,11 @@
 //! finds who to send it to.
 
 mod acks;
+mod groups;
 mod mapping;
 mod numbers;
 mod outgoing;
+mod rich;
 mod session;
 #[cfg(test)]
 mod tests;

@@ -3,15 +3,16 @@
 //! inbound media on the way), and the [`WaSession`] operations on top.
 
 use super::acks::{self, AckWaiters};
+use super::groups::GroupSubjects;
 use super::mapping::{map_batch, map_event, Incoming};
 use super::numbers::NumberDirectory;
-use super::outgoing;
-use crate::domain::Phone;
+use super::{outgoing, rich};
+use crate::domain::{Phone, Recipient};
 use crate::wa::media::voice::VoiceMaker;
 use crate::wa::media::MediaFetcher;
 use crate::wa::{
-    ChatPresence, InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError, WaError, WaEvent,
-    WaSession,
+    ChatPresence, GroupSummary, InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError,
+    WaError, WaEvent, WaSession,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use whatsapp_rust::async_channel::Receiver;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::types::events::{ChannelEventHandler, Event, Subscription};
-use whatsapp_rust::{Client, SendOptions};
+use whatsapp_rust::{Client, Jid, SendOptions};
 
 /// Time a graceful stop may take before the client task is aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -39,6 +40,7 @@ pub(super) struct RealSession {
     voice: VoiceMaker,
     numbers: NumberDirectory,
     acks: Arc<AckWaiters>,
+    groups: Arc<GroupSubjects>,
 }
 
 impl RealSession {
@@ -53,12 +55,14 @@ impl RealSession {
         let (handler, receiver) = ChannelEventHandler::new();
         let subscription = client.subscribe_handler(handler);
         let acks = Arc::new(AckWaiters::default());
+        let groups = Arc::new(GroupSubjects::default());
         let pump = tokio::spawn(pump(
             receiver,
             client.clone(),
             events,
             media.max_bytes(),
             acks.clone(),
+            groups.clone(),
         ));
         let bot = bot.spawn();
         Self {
@@ -70,6 +74,7 @@ impl RealSession {
             voice,
             numbers: NumberDirectory::default(),
             acks,
+            groups,
         }
     }
 }
@@ -82,13 +87,17 @@ async fn pump(
     events: mpsc::Sender<WaEvent>,
     max_media: u64,
     acks: Arc<AckWaiters>,
+    groups: Arc<GroupSubjects>,
 ) {
     while let Ok(event) = receiver.recv().await {
         if let Event::ServerAck(ack) = &*event {
             acks.acked(&ack.id, ack.error.clone());
         } else if let Event::Messages(batch) = &*event {
             for incoming in map_batch(batch) {
-                let message = with_media(&client, incoming, max_media).await;
+                let mut message = with_media(&client, incoming, max_media).await;
+                if let Some(group) = &mut message.group {
+                    group.subject = groups.subject(&client, &group.id).await;
+                }
                 tracing::debug!(id = %message.id, kind = %message.kind, "inbound WhatsApp message");
                 if events.send(WaEvent::Inbound(Box::new(message))).await.is_err() {
                     return;
@@ -174,8 +183,19 @@ impl WaSession for RealSession {
         if !self.client.is_connected() || !self.client.is_logged_in() {
             return Err(SendError::Transient("not connected to WhatsApp".into()));
         }
-        let to = self.numbers.resolve(&self.client, &message.to).await?;
-        let body = outgoing::build_message(&self.client, &self.media, &self.voice, message).await?;
+        let to = match &message.to {
+            Recipient::Phone(phone) => self.numbers.resolve(&self.client, phone).await?,
+            Recipient::Group(group) => Jid::group(group.user()),
+        };
+        let chat = rich::Chat {
+            jid: &to,
+            own: self.client.pn(),
+        };
+        let body = match rich::special_message(message, &chat) {
+            Some(body) => body,
+            None => outgoing::build_message(&self.client, &self.media, &self.voice, message).await?,
+        };
+        let body = rich::with_quote(body, message.details.quote.as_ref(), &chat);
         let options = SendOptions::default().with_message_id(message.id.clone());
         let ack = self.acks.expect(&message.id);
         let sent = tokio::time::timeout(
@@ -217,6 +237,13 @@ impl WaSession for RealSession {
         }
         let found = self.numbers.lookup(&self.client, phone).await?;
         Ok(found.map(|jid| jid.to_string()))
+    }
+
+    async fn groups(&self) -> Result<Vec<GroupSummary>, SendError> {
+        if !self.client.is_connected() || !self.client.is_logged_in() {
+            return Err(SendError::Transient("not connected to WhatsApp".into()));
+        }
+        self.groups.list(&self.client).await
     }
 
     async fn mark_read(&self, contact: &Phone, message_ids: &[String]) -> Result<(), SendError> {

@@ -2,7 +2,7 @@
 //! address that refuses connections, so no WhatsApp server is involved.
 
 use super::*;
-use crate::domain::{MessageKind, Phone};
+use crate::domain::{MessageKind, Phone, Recipient};
 use crate::wa::media::MediaPolicy;
 use crate::wa::{OutgoingMessage, SendError};
 use std::time::{Duration, Instant};
@@ -22,11 +22,12 @@ fn backend(dir: &std::path::Path) -> RealBackend {
 fn hello() -> OutgoingMessage {
     OutgoingMessage {
         id: crate::domain::new_message_id(),
-        to: Phone::parse("+5511999998888", None).unwrap(),
+        to: Recipient::Phone(Phone::parse("+5511999998888", None).unwrap()),
         kind: MessageKind::Text,
         text: "hello".into(),
         media_url: None,
         caption: None,
+        details: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! come back as delivered and read receipts.
 
 mod chat_log;
+mod groups;
 mod network;
 mod number_lists;
 mod record;
@@ -11,12 +12,13 @@ mod steering;
 mod voice;
 
 pub use chat_log::ChatEntry;
+pub use groups::SimGroup;
 pub use network::{SimError, SimNetwork};
 pub use record::{SentEntry, VoiceEntry};
 
 use super::media::voice::VoiceMaker;
-use super::{ChatPresence, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
-use crate::domain::{InstanceId, Phone};
+use super::{ChatPresence, GroupSummary, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
+use crate::domain::{InstanceId, Phone, Recipient};
 use async_trait::async_trait;
 use rand::distributions::{Alphanumeric, DistString};
 use std::sync::Arc;
@@ -116,6 +118,24 @@ impl SimSession {
         }
     }
 
+    /// Refuses a number that is not on WhatsApp, or one the test made
+    /// answer with error 463.
+    fn reachable(&self, to: &Phone) -> Result<(), SendError> {
+        if !self.network.is_registered(&self.instance, to) {
+            return Err(SendError::Permanent(format!("{to} is not on WhatsApp")));
+        }
+        if let Some(until_ms) = self.network.refusal(&self.instance, to) {
+            return Err(SendError::NewContactsBlocked {
+                reason: format!(
+                    "WhatsApp refused the message to {} (error 463: this number may not reach new contacts for now)",
+                    to.e164()
+                ),
+                until_ms,
+            });
+        }
+        Ok(())
+    }
+
     fn note_chat(&self, to: &Phone, state: &str, message_ids: Vec<String>) -> Result<(), SendError> {
         self.connected()?;
         let entry = ChatEntry {
@@ -145,21 +165,19 @@ impl WaSession for SimSession {
         tokio::time::sleep(self.network.send_delay()).await;
         let voice = voice::entry_for(&self.voice, message).await?;
         self.connected()?;
-        if !self.network.is_registered(&self.instance, &message.to) {
-            return Err(SendError::Permanent(format!("{} is not on WhatsApp", message.to)));
-        }
-        if let Some(until_ms) = self.network.refusal(&self.instance, &message.to) {
-            return Err(SendError::NewContactsBlocked {
-                reason: format!(
-                    "WhatsApp refused the message to {} (error 463: this number may not reach new contacts for now)",
-                    message.to.e164()
-                ),
-                until_ms,
-            });
+        match &message.to {
+            Recipient::Phone(phone) => self.reachable(phone)?,
+            Recipient::Group(group) => {
+                if self.network.group_subject(&self.instance, group).is_none() {
+                    return Err(SendError::Permanent(format!(
+                        "this number is not in the group {group}"
+                    )));
+                }
+            }
         }
         let entry = SentEntry {
             id: message.id.clone(),
-            to: message.to.e164().to_owned(),
+            to: message.to.as_str().to_owned(),
             kind: message.kind.as_str().to_owned(),
             text: message.text.clone(),
             media_url: message.media_url.clone(),
@@ -167,6 +185,8 @@ impl WaSession for SimSession {
             at: crate::support::clock::now_ms(),
             attempts: 1,
             voice,
+            vcard: message.details.contact.as_ref().map(|card| card.vcard()),
+            details: message.details.clone(),
         };
         self.network
             .receive(&self.instance, entry)
@@ -185,6 +205,11 @@ impl WaSession for SimSession {
         self.connected()?;
         let registered = self.network.is_registered(&self.instance, phone);
         Ok(registered.then(|| format!("{}@s.whatsapp.net", phone.digits())))
+    }
+
+    async fn groups(&self) -> Result<Vec<GroupSummary>, SendError> {
+        self.connected()?;
+        Ok(self.network.groups(&self.instance))
     }
 
     async fn pair_with_code(&self, _phone: &Phone) -> Result<String, WaError> {

@@ -3,10 +3,11 @@
 //! the gateway. Tests and demos steer it through `/api/sim/*`.
 
 use super::chat_log::{self, ChatEntry};
+use super::groups::{self, SimGroup};
 use super::number_lists::{self, List};
 use super::record::{self, SentEntry};
-use crate::domain::{InstanceId, Phone};
-use crate::wa::{ReceiptKind, WaEvent};
+use crate::domain::{GroupId, InstanceId, Phone};
+use crate::wa::{GroupSummary, ReceiptKind, WaEvent};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -244,6 +245,26 @@ impl SimNetwork {
 
     pub(super) fn is_registered(&self, id: &InstanceId, phone: &Phone) -> bool {
         !number_lists::load(&self.dir(id), List::Unregistered).contains_key(phone.e164())
+    }
+
+    /// Makes the instance's number a member of a group (under `id`, or a
+    /// fresh one); returns the group's id.
+    pub fn add_group(
+        &self,
+        id: &InstanceId,
+        group_id: Option<GroupId>,
+        group: SimGroup,
+    ) -> Result<GroupId, SimError> {
+        groups::add(&self.dir(id), group_id, group).map_err(|e| SimError::Io(e.to_string()))
+    }
+
+    pub(super) fn groups(&self, id: &InstanceId) -> Vec<GroupSummary> {
+        groups::summaries(&groups::load(&self.dir(id)))
+    }
+
+    /// The subject of a group the number is in; None when it is in none such.
+    pub(super) fn group_subject(&self, id: &InstanceId, group: &GroupId) -> Option<String> {
+        groups::load(&self.dir(id)).remove(group).map(|g| g.subject)
     }
 
     /// What arrived for the instance, read from its record on disk (which

@@ -3,6 +3,7 @@
 //! the link (`sim-link.json`) and every message received from the gateway
 //! (`sim-sent.jsonl`, one line per delivery attempt, folded by message id).
 
+use crate::domain::MessageDetails;
 use crate::session_dir::private_files;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -28,6 +29,12 @@ pub struct SentEntry {
     /// For a voice note: what the real backend would have sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceEntry>,
+    /// The quote, reaction, location or contact card it carried.
+    #[serde(default, skip_serializing_if = "MessageDetails::is_empty")]
+    pub details: MessageDetails,
+    /// For a contact card: the vCard the real backend would have sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcard: Option<String>,
 }
 
 /// A voice note as the simulated network received it: the AudioMessage
@@ -164,6 +171,8 @@ mod tests {
             at: 1,
             attempts: 1,
             voice: None,
+            details: MessageDetails::default(),
+            vcard: None,
         }
     }
 

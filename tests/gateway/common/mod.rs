@@ -236,6 +236,15 @@ impl Gateway {
         (response.status(), response.text().await.unwrap())
     }
 
+    /// `POST /api/send` to `to` through `instance`, with `fields` besides.
+    pub async fn send_with(&self, instance: &str, to: &str, fields: Value) -> (StatusCode, Value) {
+        let mut body = json!({ "instanceId": instance, "to": to });
+        if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
+            body.extend(fields.clone());
+        }
+        self.post("/api/send", body).await
+    }
+
     pub async fn send_text(&self, instance: &str, to: &str, text: &str) -> String {
         let body = json!({ "instanceId": instance, "to": to, "message": text });
         let (status, reply) = self.post("/api/send", body).await;

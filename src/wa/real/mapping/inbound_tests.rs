@@ -101,6 +101,15 @@ fn group_and_own_messages_are_flagged() {
     let m = only(&batch(vec![(text("to all"), group)])).message;
     assert!(m.is_group && m.from_me);
     assert_eq!(m.chat, "120363000000000000@g.us");
+    let group = m.group.expect("a group message names its group");
+    assert_eq!(
+        (group.id.as_str(), group.subject),
+        ("120363000000000000@g.us", None)
+    );
+    assert!(only(&batch(vec![(text("hi"), pn_info())]))
+        .message
+        .group
+        .is_none());
 }
 
 #[test]

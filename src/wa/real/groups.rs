@@ -1,0 +1,73 @@
+//! Groups on whatsapp-rust 0.7: the groups the number is in, listed with
+//! `Groups::get_participating` (one `w:g2` query answering every group's
+//! metadata), and each group's subject for its inbound messages, kept for
+//! the session and asked with `Groups::get_metadata` the first time a
+//! group's message arrives before any listing named it.
+
+use crate::domain::GroupId;
+use crate::wa::{GroupSummary, SendError};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use whatsapp_rust::features::GroupMetadata;
+use whatsapp_rust::{Client, Jid};
+
+const QUERY_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+pub(super) struct GroupSubjects {
+    known: Mutex<HashMap<GroupId, String>>,
+}
+
+impl GroupSubjects {
+    /// The groups the number is in, by subject.
+    pub(super) async fn list(&self, client: &Client) -> Result<Vec<GroupSummary>, SendError> {
+        let answer = tokio::time::timeout(QUERY_WAIT, client.groups().get_participating())
+            .await
+            .map_err(|_| SendError::Transient("WhatsApp did not list the groups in time".into()))?
+            .map_err(|e| SendError::Transient(format!("could not list the groups: {e}")))?;
+        let mut groups: Vec<GroupSummary> = answer
+            .iter()
+            .filter_map(|(jid, meta)| summary(jid, meta))
+            .collect();
+        groups.sort_by(|a, b| a.subject.cmp(&b.subject).then_with(|| a.id.cmp(&b.id)));
+        let mut known = self.lock();
+        for group in &groups {
+            known.insert(group.id.clone(), group.subject.clone());
+        }
+        Ok(groups)
+    }
+
+    /// The group's subject: remembered, else asked (None if WhatsApp
+    /// does not answer: the message goes on without it).
+    pub(super) async fn subject(&self, client: &Client, group: &GroupId) -> Option<String> {
+        if let Some(subject) = self.lock().get(group) {
+            return Some(subject.clone());
+        }
+        let jid = Jid::group(group.user());
+        match tokio::time::timeout(QUERY_WAIT, client.groups().get_metadata(&jid)).await {
+            Ok(Ok(meta)) => {
+                self.lock().insert(group.clone(), meta.subject.clone());
+                Some(meta.subject)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(%group, error = %e, "could not read the group's subject");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<GroupId, String>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn summary(jid: &Jid, meta: &GroupMetadata) -> Option<GroupSummary> {
+    let id = GroupId::parse(&jid.to_string()).ok()?;
+    Some(GroupSummary {
+        id,
+        subject: meta.subject.clone(),
+        size: meta.participants.len(),
+    })
+}
