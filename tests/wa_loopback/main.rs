@@ -14,6 +14,8 @@ mod common;
 
 mod contacts;
 mod linking;
+mod logout;
+mod messages;
 
 use common::{Gateway, TestEnv};
 use std::time::Duration;
@@ -25,12 +27,18 @@ pub const PINNED_VERSION: &str = "2.3000.1023456789";
 
 /// Starts a gateway on the real backend, connected to `server`.
 pub async fn real_gateway(env: &TestEnv, server: &LoopbackServer) -> Gateway {
-    env.start(&[
+    real_gateway_with(env, server, &[]).await
+}
+
+/// [`real_gateway`] with `more` settings.
+pub async fn real_gateway_with(env: &TestEnv, server: &LoopbackServer, more: &[(&str, String)]) -> Gateway {
+    let mut settings = vec![
         ("wa-backend", "whatsapp".to_owned()),
         ("wa-ws-url", server.ws_url()),
         ("wa-version", PINNED_VERSION.to_owned()),
-    ])
-    .await
+    ];
+    settings.extend_from_slice(more);
+    env.start(&settings).await
 }
 
 /// A fresh pairing waits up to 10 s inside the client for the phone's
