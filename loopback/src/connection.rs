@@ -335,16 +335,22 @@ impl Session {
         self.send(&answer).await
     }
 
-    /// WHATSAPP.md, prekeys (4): uploads are stored, the count of what is
+    /// WHATSAPP.md, prekeys (4): uploads are stored (the first one is
+    /// followed by the phone's app-state key share), the count of what is
     /// left is told (wacore `iq/prekeys.rs` `PreKeyCountSpec`: `<count
     /// value>`), bundle fetches are served; other `encrypt` IQs (the
     /// digest, rotations) get an empty `result`.
     async fn encrypt(&mut self, id: &str, node: &Node) -> Result<()> {
         let answer = if let Some(devices) = prekeys::bundles_asked(node) {
             prekeys::bundles(id, self.shared.bundles_for(devices))?
-        } else if let (Some(keys), Some(me)) = (Keys::read_upload(node), &self.me) {
-            self.shared.uploaded(me, keys);
-            result(id)
+        } else if let (Some(keys), Some(me)) = (Keys::read_upload(node), self.me.clone()) {
+            let share = self.shared.uploaded(&me, keys);
+            self.send(&result(id)).await?;
+            if let Some(share) = share {
+                let node = crate::keyshare::key_share(&share.key, share.phone, me.1, &share.keys).await?;
+                self.send(&node).await?;
+            }
+            return Ok(());
         } else if let (Some(_), Some(me)) = (node.get_optional_child("count"), &self.me) {
             let left = self.shared.prekeys_left(me).to_string();
             iq::result(id, [NodeBuilder::new("count").attr("value", left).build()])

@@ -21,9 +21,10 @@ use whatsapp_rust::{Client, Jid};
 /// web.whatsapp.com before connecting).
 const VERSION: (u32, u32, u32) = (2, 3000, 1_023_456_789);
 
-/// Linking takes the client's 10 s key-share grace (WHATSAPP.md) and more
-/// on a loaded machine.
-const LINK_LIMIT: Duration = Duration::from_secs(60);
+/// Linking takes moments: the server sends the app-state key share the
+/// client would otherwise wait 10 s for (`keyshare.rs`); a contact that
+/// waits it out fails to start.
+const LINK_LIMIT: Duration = Duration::from_secs(8);
 
 /// A voice note or other audio, as the contact's client decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,9 +10,11 @@
 //! `<device-identity>` a companion's bundle carries (wacore `prekeys.rs`
 //! `node_to_pre_key_bundle_ref` checks it against the fetched identity key).
 
+use anyhow::{anyhow, Context, Result};
 use std::collections::VecDeque;
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Jid, Node};
+use wacore_binary::{Jid, Node, NodeContent};
+use wacore_libsignal::protocol::{IdentityKey, PreKeyBundle, PublicKey};
 
 /// One device's uploaded key material.
 #[derive(Clone)]
@@ -67,5 +69,36 @@ impl Keys {
             .attr("jid", jid)
             .children(children)
             .build()
+    }
+
+    /// The signed part of these keys as a Signal bundle of `device`, with
+    /// no one-time prekey (those are left for the device's contacts).
+    pub fn signed_bundle(&self, device: u16) -> Result<PreKeyBundle> {
+        let registration: [u8; 4] = bytes(&self.registration)?
+            .try_into()
+            .map_err(|_| anyhow!("a registration id is 4 bytes"))?;
+        let child = |tag: &str| self.signed.get_optional_child(tag).context(format!("no <{tag}>"));
+        let id: [u8; 3] = bytes(child("id")?)?
+            .try_into()
+            .map_err(|_| anyhow!("a signed prekey id is 3 bytes"))?;
+        let id = u32::from_be_bytes([0, id[0], id[1], id[2]]);
+        let public =
+            |node: &Node| PublicKey::from_djb_public_key_bytes(bytes(node)?).map_err(anyhow::Error::from);
+        Ok(PreKeyBundle::new(
+            u32::from_be_bytes(registration),
+            u32::from(device).into(),
+            None,
+            id.into(),
+            public(child("value")?)?,
+            bytes(child("signature")?)?.to_vec(),
+            IdentityKey::new(public(&self.identity)?),
+        )?)
+    }
+}
+
+fn bytes(node: &Node) -> Result<&[u8]> {
+    match &node.content {
+        Some(NodeContent::Bytes(bytes)) if !bytes.is_empty() => Ok(bytes),
+        _ => Err(anyhow!("<{}> holds no bytes", node.tag)),
     }
 }

@@ -18,6 +18,7 @@ mod contact;
 mod contacts;
 mod iq;
 mod keys;
+mod keyshare;
 mod media;
 mod messages;
 mod noise;
@@ -110,7 +111,7 @@ impl LoopbackServer {
     /// Starts a simulated contact for `phone` (`+5511...` or digits): a
     /// real whatsapp-rust client that the server links as a companion of
     /// that number, playing its phone and scanning its QR code. Returns
-    /// once it is connected (after the client's 10 s key-share grace).
+    /// once it is connected.
     pub async fn start_contact(&self, phone: &str) -> Result<Contact> {
         Contact::start(self.shared.clone(), self.ws_url(), phone_digits(phone)?).await
     }

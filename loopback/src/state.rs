@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
+use wacore_libsignal::protocol::KeyPair;
 
 /// Connections and stanzas, as `GET /stats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +65,14 @@ pub enum Push {
 }
 
 pub type Outbox = mpsc::UnboundedSender<Push>;
+
+/// What the phone needs to send its new companion the app-state key
+/// share (`keyshare.rs`): its identity, its address, the companion's keys.
+pub struct ShareFor {
+    pub key: KeyPair,
+    pub phone: Jid,
+    pub keys: Keys,
+}
 
 /// Why a login is refused: `<failure reason="401">` (WHATSAPP.md, removing
 /// a device: "`<failure reason="401">` at its later logins").
@@ -299,20 +308,21 @@ impl Shared {
         }
     }
 
-    /// `device` uploaded prekeys: they are added to what it has.
-    pub fn uploaded(&self, device: &Device, keys: Keys) {
+    /// `device` uploaded prekeys: they are added to what it has. At its
+    /// first upload (its first login after linking) the phone owes it the
+    /// app-state key share: what that needs is returned.
+    pub fn uploaded(&self, device: &Device, keys: Keys) -> Option<ShareFor> {
         let mut book = self.book();
-        let Some(linked) = book
-            .accounts
-            .get_mut(&device.0)
-            .and_then(|a| a.devices.get_mut(&device.1))
-        else {
-            return;
-        };
-        match &mut linked.keys {
-            Some(had) => had.merge(keys),
-            None => linked.keys = Some(keys),
+        let account = book.accounts.get_mut(&device.0)?;
+        let phone = account.device_jid(0);
+        let key = account.key.clone();
+        let linked = account.devices.get_mut(&device.1)?;
+        if let Some(had) = &mut linked.keys {
+            had.merge(keys);
+            return None;
         }
+        linked.keys = Some(keys.clone());
+        Some(ShareFor { key, phone, keys })
     }
 
     /// How many one-time prekeys of `device` are left.

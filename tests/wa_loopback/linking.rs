@@ -2,7 +2,7 @@
 
 use crate::common::{eventually, TestEnv};
 use crate::support::eventually_within;
-use crate::{real_gateway, LINK_LIMIT, PINNED_VERSION};
+use crate::{real_gateway, FRESH_LINK_LIMIT, LINK_LIMIT, PINNED_VERSION};
 use serde_json::json;
 use wa_loopback::LoopbackServer;
 
@@ -35,7 +35,7 @@ async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart(e
     assert_eq!(gw.status_of("wa-loop").await, "PAIRING");
 
     server.scan(qr, "+5511900000001").unwrap();
-    eventually_within("the instance goes ONLINE", LINK_LIMIT, || async {
+    eventually_within("the instance goes ONLINE", FRESH_LINK_LIMIT, || async {
         gw.status_of("wa-loop").await == "ONLINE"
     })
     .await;

@@ -2,8 +2,7 @@
 //! whatsapp-rust client linked through the loopback server: what the
 //! gateway sends is really decrypted by the contact, the contact's
 //! receipts come back, and what the contact writes reaches the webhook.
-//! One scenario per store, so each pairing (with the client's key-share
-//! grace) is paid once.
+//! One scenario per store, so each pair links once.
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
