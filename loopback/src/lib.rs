@@ -16,6 +16,7 @@ mod chatstate;
 mod connection;
 mod contact;
 mod contacts;
+pub mod control;
 mod iq;
 mod keys;
 mod keyshare;
@@ -51,6 +52,11 @@ pub struct LoopbackServer {
 impl LoopbackServer {
     /// Binds a free port on 127.0.0.1 and starts serving.
     pub async fn start() -> Result<Self> {
+        Self::start_on(0).await
+    }
+
+    /// Binds `port` on 127.0.0.1 (0: a free one) and starts serving.
+    pub async fn start_on(port: u16) -> Result<Self> {
         let shared = Arc::new(Shared::new());
         let for_route = shared.clone();
         let chat = warp::path!("ws" / "chat")
@@ -62,7 +68,7 @@ impl LoopbackServer {
         let upload = media::upload_route(shared.blobs.clone(), shared.host.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let (addr, server) =
-            warp::serve(chat.or(upload)).try_bind_with_graceful_shutdown(([127, 0, 0, 1], 0), async {
+            warp::serve(chat.or(upload)).try_bind_with_graceful_shutdown(([127, 0, 0, 1], port), async {
                 let _ = stopped.await;
             })?;
         let _ = shared.host.set(addr.to_string());

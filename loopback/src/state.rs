@@ -22,7 +22,8 @@ use wacore_binary::{Jid, Node};
 use wacore_libsignal::protocol::KeyPair;
 
 /// Connections and stanzas, as `GET /stats` reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Connections whose handshake finished, ever.
     pub connections: u64,
@@ -35,6 +36,8 @@ pub struct Stats {
     pub stanzas_in: u64,
     /// Stanzas sent to clients.
     pub stanzas_out: u64,
+    /// Message and receipt copies routed from one device to another.
+    pub routed: u64,
 }
 
 #[derive(Default)]
@@ -45,6 +48,7 @@ struct Counters {
     ik: AtomicU64,
     stanzas_in: AtomicU64,
     stanzas_out: AtomicU64,
+    routed: AtomicU64,
 }
 
 /// What the server pushes into one connection.
@@ -156,6 +160,7 @@ impl Shared {
             ik_handshakes: get(&c.ik),
             stanzas_in: get(&c.stanzas_in),
             stanzas_out: get(&c.stanzas_out),
+            routed: get(&c.routed),
         }
     }
 
@@ -304,6 +309,7 @@ impl Shared {
             .filter(|id| copy.to.device == 0 || *id == copy.to.device)
             .collect();
         for device in devices {
+            self.counters.routed.fetch_add(1, Ordering::Relaxed);
             book.deliver((phone.clone(), device), copy.node.clone());
         }
     }

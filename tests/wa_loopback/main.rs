@@ -13,6 +13,7 @@ mod support;
 mod common;
 
 mod contacts;
+mod control;
 mod linking;
 mod logout;
 mod messages;
@@ -50,9 +51,8 @@ pub const LINK_LIMIT: Duration = Duration::from_secs(40);
 /// waits out that grace fails here.
 pub const FRESH_LINK_LIMIT: Duration = Duration::from_secs(8);
 
-/// Creates `instance`, has `phone` scan the QR the API shows, and waits
-/// until it is ONLINE.
-pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: &str) {
+/// Creates `instance` and gives the QR code the API shows for it.
+pub async fn shown_qr(gw: &Gateway, instance: &str) -> String {
     let (status, body) = gw
         .post("/api/instances", serde_json::json!({ "instanceId": instance }))
         .await;
@@ -63,9 +63,20 @@ pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: 
     })
     .await;
     let (_, body) = gw.get(&qr_path).await;
-    server.scan(body["code"].as_str().unwrap(), phone).unwrap();
+    body["code"].as_str().unwrap().to_owned()
+}
+
+/// Waits until a freshly scanned `instance` is ONLINE.
+pub async fn goes_online(gw: &Gateway, instance: &str) {
     support::eventually_within("the instance goes ONLINE", FRESH_LINK_LIMIT, || async {
         gw.status_of(instance).await == "ONLINE"
     })
     .await;
+}
+
+/// Creates `instance`, has `phone` scan the QR the API shows, and waits
+/// until it is ONLINE.
+pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: &str) {
+    server.scan(&shown_qr(gw, instance).await, phone).unwrap();
+    goes_online(gw, instance).await;
 }
