@@ -1,6 +1,8 @@
 //! The WhatsApp accounts the server knows: a phone number, its LID, the
-//! phone's account key (device 0) and the companion devices linked to it.
+//! phone's account key (device 0) and the companion devices linked to it,
+//! with the prekeys each uploaded.
 
+use crate::keys::Keys;
 use std::collections::BTreeMap;
 use wacore_binary::Jid;
 use wacore_libsignal::protocol::KeyPair;
@@ -12,6 +14,9 @@ pub struct Account {
     pub lid: String,
     /// The phone's identity key: it signs every linked device.
     pub key: KeyPair,
+    /// The account's ADV id: in every device identity it signs and in its
+    /// key-index list (wacore `adv.rs` compares them to spot a new account).
+    pub raw_id: u32,
     pub devices: BTreeMap<u16, Device>,
     next_device: u16,
 }
@@ -22,6 +27,8 @@ pub struct Device {
     /// The `ADVSignedDeviceIdentity` the device countersigned in
     /// `pair-device-sign`; `None` until then (not yet linked).
     pub signed_identity: Option<Vec<u8>>,
+    /// The prekeys it uploaded, served to whoever encrypts for it.
+    pub keys: Option<Keys>,
 }
 
 impl Account {
@@ -30,6 +37,7 @@ impl Account {
             phone: phone.to_owned(),
             lid: new_lid(),
             key: KeyPair::generate(&mut rand::rng()),
+            raw_id: rand::random(),
             devices: BTreeMap::new(),
             next_device: 1,
         }
@@ -44,9 +52,18 @@ impl Account {
             Device {
                 noise_pub,
                 signed_identity: None,
+                keys: None,
             },
         );
         id
+    }
+
+    /// The companions that finished linking, by device number.
+    pub fn linked(&self) -> impl Iterator<Item = (u16, &Device)> {
+        self.devices
+            .iter()
+            .filter(|(_, d)| d.signed_identity.is_some())
+            .map(|(id, d)| (*id, d))
     }
 
     pub fn device_jid(&self, device: u16) -> Jid {

@@ -1,11 +1,14 @@
 //! One client connection: the Noise handshake, then stanzas in both
-//! directions until either side closes.
+//! directions until either side closes. Once a linked device logged in,
+//! its messages and receipts are routed to other devices (`routing.rs`).
 
 use crate::contacts;
 use crate::iq;
+use crate::keys::Keys;
 use crate::messages;
 use crate::noise::{answer_hello, Established, Hello};
 use crate::prekeys;
+use crate::routing::Device;
 use crate::state::{Push, Shared, Unknown};
 use crate::wire::{plain_frame, Frames, Sealed};
 use anyhow::{anyhow, bail, Result};
@@ -57,6 +60,7 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>) {
         sealed: Sealed::new(read, write),
         shared: shared.clone(),
         signing: None,
+        me: None,
     };
     if let Err(e) = session.run(&payload, &client_static).await {
         tracing::debug!(error = %e, "loopback connection ended");
@@ -129,6 +133,8 @@ struct Session {
     shared: Arc<Shared>,
     /// The device whose `pair-device-sign` answer is awaited.
     signing: Option<(String, u16)>,
+    /// The device logged in on this connection.
+    me: Option<Device>,
 }
 
 /// What to do after a stanza.
@@ -188,6 +194,11 @@ impl Session {
                 self.signing = Some((phone, device));
                 self.send(&node).await?;
             }
+            Push::Stanza(node) => self.send(&node).await?,
+            Push::Removed => {
+                self.send(&device_removed()).await?;
+                return Ok(Next::Close);
+            }
             Push::Close => return Ok(Next::Close),
         }
         Ok(Next::Go)
@@ -218,10 +229,10 @@ impl Session {
     /// WHATSAPP.md, login (2): a linked device gets `<success lid t>`; an
     /// unknown or removed one `<failure reason="401">`.
     async fn login(&mut self, user: u64, device: u32, noise_pub: &[u8; 32]) -> Result<Next> {
-        let phone = user.to_string();
-        let device = u16::try_from(device).unwrap_or(u16::MAX);
-        match self.shared.login(&phone, device, noise_pub) {
+        let device = (user.to_string(), u16::try_from(device).unwrap_or(u16::MAX));
+        match self.shared.login(self.id, &device, noise_pub) {
             Ok(lid) => {
+                self.me = Some(device);
                 let success = NodeBuilder::new("success")
                     .attr("t", crate::unix_now().to_string())
                     .attr("lid", lid)
@@ -244,7 +255,16 @@ impl Session {
         }
         if let Some((to, id)) = messages::read(node) {
             let error = self.shared.refuses(&to).then_some(NEW_CONTACTS_BLOCKED);
+            if let (None, Some(me)) = (error, &self.me) {
+                self.shared.route_message(me, node);
+            }
             self.send(&messages::ack(to, &id, error)).await?;
+            return Ok(Next::Go);
+        }
+        if node.tag == "receipt" {
+            if let Some(me) = &self.me {
+                self.shared.route_receipt(me, node);
+            }
             return Ok(Next::Go);
         }
         if node.tag != "iq" {
@@ -260,6 +280,10 @@ impl Session {
                     "usync" => self.usync(&id, node).await?,
                     "encrypt" => self.encrypt(&id, node).await?,
                     "w:sync:app:state" => self.send(&no_app_state(&id, node)).await?,
+                    "w:m" if node.get_optional_child("media_conn").is_some() => {
+                        let host = self.shared.host.get().cloned().unwrap_or_default();
+                        self.send(&crate::media::media_conn(&id, &host)).await?
+                    }
                     // WHATSAPP.md, login (2): any other IQ gets an empty
                     // `result`, or the client waits 75 s for each.
                     _ => self.send(&result(&id)).await?,
@@ -311,26 +335,57 @@ impl Session {
         self.send(&answer).await
     }
 
-    /// WHATSAPP.md, prekeys (4): bundle fetches are served for the phones
-    /// of known accounts; other `encrypt` IQs (uploads, the digest) get an
-    /// empty `result`.
+    /// WHATSAPP.md, prekeys (4): uploads are stored (the first one is
+    /// followed by the phone's app-state key share), the count of what is
+    /// left is told (wacore `iq/prekeys.rs` `PreKeyCountSpec`: `<count
+    /// value>`), bundle fetches are served; other `encrypt` IQs (the
+    /// digest, rotations) get an empty `result`.
     async fn encrypt(&mut self, id: &str, node: &Node) -> Result<()> {
-        let answer = match prekeys::bundles_asked(node) {
-            Some(devices) => prekeys::bundles(id, self.shared.identities(devices))?,
-            None => result(id),
+        let answer = if let Some(devices) = prekeys::bundles_asked(node) {
+            prekeys::bundles(id, self.shared.bundles_for(devices))?
+        } else if let (Some(keys), Some(me)) = (Keys::read_upload(node), self.me.clone()) {
+            let share = self.shared.uploaded(&me, keys);
+            self.send(&result(id)).await?;
+            if let Some(share) = share {
+                let node = crate::keyshare::key_share(&share.key, share.phone, me.1, &share.keys).await?;
+                self.send(&node).await?;
+            }
+            return Ok(());
+        } else if let (Some(_), Some(me)) = (node.get_optional_child("count"), &self.me) {
+            let left = self.shared.prekeys_left(me).to_string();
+            iq::result(id, [NodeBuilder::new("count").attr("value", left).build()])
+        } else {
+            result(id)
         };
         self.send(&answer).await
     }
 
-    /// WHATSAPP.md, login (2): answer the `passive` IQ, then
-    /// `<ib><offline count="0"/></ib>`, or the client waits 60 s.
+    /// WHATSAPP.md, login (2): answer the `passive` IQ, then hand over
+    /// what waited for this device and say `<ib><offline count="0"/></ib>`
+    /// (else the client waits 60 s).
     async fn activate(&mut self, id: &str) -> Result<()> {
         self.send(&result(id)).await?;
+        let waiting = self.me.as_ref().map(|me| self.shared.take_pending(me));
+        for node in waiting.unwrap_or_default() {
+            self.send(&node).await?;
+        }
         let offline = NodeBuilder::new("ib")
             .children([NodeBuilder::new("offline").attr("count", "0").build()])
             .build();
         self.send(&offline).await
     }
+}
+
+/// WHATSAPP.md, removing a device: `<stream:error code="401"><conflict
+/// type="device_removed"/>`, which whatsapp-rust (`client/node_io.rs`
+/// `handle_stream_error`) turns into `Event::LoggedOut` without reconnecting.
+fn device_removed() -> Node {
+    NodeBuilder::new("stream:error")
+        .attr("code", "401")
+        .children([NodeBuilder::new("conflict")
+            .attr("type", "device_removed")
+            .build()])
+        .build()
 }
 
 /// The empty answer to an IQ.

@@ -4,24 +4,33 @@
 //! WebSocket transport of `TokioWebSocketTransportFactory::with_url`, runs
 //! the Noise XX and IK responders and answers a registering client with
 //! pairing refs, which the client turns into the QR code it shows. Tests
-//! register simulated contacts (numbers that are WhatsApp users) to send
-//! to, and see the chat states and message acks the clients get.
+//! register numbers that are WhatsApp users, or start simulated contacts
+//! that are real whatsapp-rust clients linked through the server, which
+//! routes messages and receipts between connected devices; they see the
+//! chat states and message acks the clients get.
 //! The rules it follows are those in the project's WHATSAPP.md ("Testing
 //! without WhatsApp"), each cited where it is applied.
 
 mod accounts;
 mod chatstate;
 mod connection;
+mod contact;
 mod contacts;
+pub mod control;
 mod iq;
+mod keys;
+mod keyshare;
+mod media;
 mod messages;
 mod noise;
 mod pairing;
 mod prekeys;
+mod routing;
 mod state;
 mod wire;
 
 pub use chatstate::ChatState;
+pub use contact::{Audio, Contact, Received};
 pub use state::Stats;
 
 use anyhow::Result;
@@ -43,6 +52,11 @@ pub struct LoopbackServer {
 impl LoopbackServer {
     /// Binds a free port on 127.0.0.1 and starts serving.
     pub async fn start() -> Result<Self> {
+        Self::start_on(0).await
+    }
+
+    /// Binds `port` on 127.0.0.1 (0: a free one) and starts serving.
+    pub async fn start_on(port: u16) -> Result<Self> {
         let shared = Arc::new(Shared::new());
         let for_route = shared.clone();
         let chat = warp::path!("ws" / "chat")
@@ -51,11 +65,13 @@ impl LoopbackServer {
                 let shared = for_route.clone();
                 ws.on_upgrade(move |socket| connection::serve(socket, shared))
             });
+        let upload = media::upload_route(shared.blobs.clone(), shared.host.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let (addr, server) =
-            warp::serve(chat).try_bind_with_graceful_shutdown(([127, 0, 0, 1], 0), async {
+            warp::serve(chat.or(upload)).try_bind_with_graceful_shutdown(([127, 0, 0, 1], port), async {
                 let _ = stopped.await;
             })?;
+        let _ = shared.host.set(addr.to_string());
         let task = tokio::spawn(server);
         Ok(Self {
             addr,
@@ -72,6 +88,11 @@ impl LoopbackServer {
 
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// How many media files clients uploaded of `kind` (`audio`, `image`..).
+    pub fn uploads(&self, kind: &str) -> usize {
+        self.shared.blobs.count(kind)
     }
 
     /// The app versions clients announced in their login payloads, in order.
@@ -93,6 +114,14 @@ impl LoopbackServer {
         Ok(())
     }
 
+    /// Starts a simulated contact for `phone` (`+5511...` or digits): a
+    /// real whatsapp-rust client that the server links as a companion of
+    /// that number, playing its phone and scanning its QR code. Returns
+    /// once it is connected.
+    pub async fn start_contact(&self, phone: &str) -> Result<Contact> {
+        Contact::start(self.shared.clone(), self.ws_url(), phone_digits(phone)?).await
+    }
+
     /// Messages to `phone` are refused from now on with `<ack
     /// error="463">`, as WhatsApp refuses a new contact while the sender's
     /// number may not reach out; it is made a WhatsApp user if it was not.
@@ -104,6 +133,14 @@ impl LoopbackServer {
     /// The chat states clients sent, in the order they arrived.
     pub fn chat_states(&self) -> Vec<ChatState> {
         self.shared.chat_states()
+    }
+
+    /// The phone of `phone` (`+5511...` or digits) removes the devices
+    /// linked to it: an online one gets `<stream:error code="401"><conflict
+    /// type="device_removed"/>`, later logins `<failure reason="401">`.
+    pub fn remove_devices(&self, phone: &str) -> Result<()> {
+        self.shared.remove_devices(&phone_digits(phone)?);
+        Ok(())
     }
 
     /// Closes every client connection, as a network drop would.
@@ -118,7 +155,7 @@ impl LoopbackServer {
 }
 
 /// The digits of a phone number given as `+5511...` or digits.
-fn phone_digits(phone: &str) -> Result<String> {
+pub(crate) fn phone_digits(phone: &str) -> Result<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     anyhow::ensure!(digits.len() >= 8, "{phone:?} is not a phone number");
     Ok(digits)

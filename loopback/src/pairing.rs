@@ -56,10 +56,17 @@ fn key(field: &str, name: &str) -> Result<[u8; 32]> {
 /// The `device-identity` of `pair-success`: an HMAC (keyed with the ADV
 /// secret from the QR) over an `ADVSignedDeviceIdentity`, whose account
 /// signature is the phone's XEdDSA signature over
-/// `[6,0] || details || companion identity key`.
-pub fn device_identity(account: &KeyPair, scanned: &Scanned, key_index: u32, now: u64) -> Result<Vec<u8>> {
+/// `[6,0] || details || companion identity key`. `raw_id` is the
+/// account's ADV id, the same in every identity it signs.
+pub fn device_identity(
+    account: &KeyPair,
+    raw_id: u32,
+    scanned: &Scanned,
+    key_index: u32,
+    now: u64,
+) -> Result<Vec<u8>> {
     let details = buffa::Message::encode_to_vec(&wa::ADVDeviceIdentity {
-        raw_id: Some(rand::random()),
+        raw_id: Some(raw_id),
         timestamp: Some(now),
         key_index: Some(key_index),
         ..Default::default()

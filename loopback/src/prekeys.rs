@@ -1,14 +1,17 @@
 //! What a client needs to encrypt a message to an account: its device
 //! list (a usync devices query) and a prekey bundle for each device (an
-//! `encrypt` IQ). The server's accounts are phones without companions, so
-//! each lists device 0 only, and a bundle is made fresh for each fetch
-//! under the account's stable identity key.
+//! `encrypt` IQ). An account lists its phone (device 0) and the companions
+//! linked to it; a phone's bundle is made fresh for each fetch under the
+//! account's stable identity key, a companion's comes from the keys it
+//! uploaded (`keys.rs`).
 
 use crate::iq;
+use crate::unix_now;
 use anyhow::{anyhow, Result};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 use wacore_libsignal::protocol::KeyPair;
+use waproto::whatsapp as wa;
 
 /// The users of a usync devices query, or `None` for any other usync.
 ///
@@ -20,24 +23,63 @@ pub fn devices_asked(iq: &Node) -> Option<Vec<Jid>> {
     Some(users(usync.get_optional_child("list")?))
 }
 
-/// The device lists of `known` users: device 0 alone, which needs no
-/// `<key-index-list>` (WHATSAPP.md, usync (3); wacore `iq/usync.rs`
-/// `project_device_list_response` skips only users with companions and
-/// no key index). Shapes from wacore `iq/usync/query.rs`
-/// `parse_devices` and `parse_device_list` (`<device id>`).
-pub fn device_lists(id: &str, sid: Option<String>, known: Vec<Jid>) -> Node {
-    let users = known.into_iter().map(|jid| {
-        let devices = NodeBuilder::new("devices")
-            .children([NodeBuilder::new("device-list")
-                .children([NodeBuilder::new("device").attr("id", "0").build()])
-                .build()])
-            .build();
+/// A user of a devices query and what the server knows of it.
+pub struct Listed {
+    pub jid: Jid,
+    /// The account's ADV id, for the key-index list.
+    pub raw_id: u32,
+    /// Its linked companions' device numbers (= their key indexes).
+    pub companions: Vec<u16>,
+}
+
+/// The device lists of `known` users: the phone (device 0) and each linked
+/// companion with its `key-index`. A list with companions carries a
+/// `<key-index-list ts>` whose bytes are an `ADVSignedKeyIndexList` over the
+/// valid indexes, or the client drops the user (WHATSAPP.md, usync (3);
+/// wacore `iq/usync.rs` `project_device_list_response`, `adv.rs`
+/// `decode_key_index_list`). Shapes from wacore `iq/usync/query.rs`
+/// `parse_devices`, `parse_device_list` and `parse_key_index`.
+pub fn device_lists(id: &str, sid: Option<String>, known: Vec<Listed>) -> Node {
+    let users = known.into_iter().map(|listed| {
+        let mut devices = vec![NodeBuilder::new("device").attr("id", "0").build()];
+        devices.extend(listed.companions.iter().map(|d| {
+            NodeBuilder::new("device")
+                .attr("id", d.to_string())
+                .attr("key-index", d.to_string())
+                .build()
+        }));
+        let mut children = vec![NodeBuilder::new("device-list").children(devices).build()];
+        if !listed.companions.is_empty() {
+            children.push(key_index_list(listed.raw_id, &listed.companions));
+        }
         NodeBuilder::new("user")
-            .attr("jid", jid)
-            .children([devices])
+            .attr("jid", listed.jid)
+            .children([NodeBuilder::new("devices").children(children).build()])
             .build()
     });
     iq::usync_result(id, sid, users)
+}
+
+/// `<key-index-list ts>`: wacore reads the details without checking the
+/// signature ("deferred", `adv.rs`), so the server sends none.
+fn key_index_list(raw_id: u32, companions: &[u16]) -> Node {
+    let now = unix_now();
+    let valid_indexes: Vec<u32> = companions.iter().copied().map(u32::from).collect();
+    let details = buffa::Message::encode_to_vec(&wa::ADVKeyIndexList {
+        raw_id: Some(raw_id),
+        timestamp: Some(now),
+        current_index: valid_indexes.iter().copied().max(),
+        valid_indexes,
+        ..Default::default()
+    });
+    let signed = buffa::Message::encode_to_vec(&wa::ADVSignedKeyIndexList {
+        details: Some(details),
+        ..Default::default()
+    });
+    NodeBuilder::new("key-index-list")
+        .attr("ts", now.to_string())
+        .bytes(signed)
+        .build()
 }
 
 /// The devices whose bundles an `encrypt` IQ fetches: wacore
@@ -46,18 +88,29 @@ pub fn bundles_asked(iq: &Node) -> Option<Vec<Jid>> {
     Some(users(iq.get_optional_child("key")?))
 }
 
-/// Bundles for device 0 of each account found, by its identity key.
-/// Shape from wacore `prekeys.rs` `parse_prekeys_response` and
+/// A bundle the server can serve.
+pub enum Found {
+    /// A phone's, made fresh under the account's identity key.
+    Phone(Jid, KeyPair),
+    /// A companion's, from its upload (`Keys::bundle`).
+    Uploaded(Node),
+}
+
+/// The bundles found, in the shape of `<list><user>..`.
+/// A phone's: shape from wacore `prekeys.rs` `parse_prekeys_response` and
 /// `node_to_pre_key_bundle_ref`: `<list><user jid>` with a 4-byte
 /// `<registration>`, a 32-byte `<identity>`, `<skey>` (3-byte `<id>`,
 /// 32-byte `<value>`, 64-byte `<signature>`) and a one-time `<key>`. The
 /// signed prekey is signed by the identity key over its 33-byte form
 /// (wacore-libsignal `session.rs` `process_prekey_bundle`; WHATSAPP.md,
 /// prekeys (4)).
-pub fn bundles(id: &str, found: Vec<(Jid, KeyPair)>) -> Result<Node> {
+pub fn bundles(id: &str, found: Vec<Found>) -> Result<Node> {
     let users = found
         .into_iter()
-        .map(|(jid, identity)| bundle(jid, &identity))
+        .map(|found| match found {
+            Found::Phone(jid, identity) => bundle(jid, &identity),
+            Found::Uploaded(node) => Ok(node),
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(iq::result(id, [NodeBuilder::new("list").children(users).build()]))
 }

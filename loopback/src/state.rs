@@ -1,22 +1,29 @@
 //! What the server knows across connections: accounts and their devices
 //! (linked phones and simulated contacts), the numbers it refuses messages
-//! to, the open connections (to push stanzas into), the pairing refs
-//! waiting for a scan, the chat states clients sent, and the counters.
+//! to, the open connections (to push stanzas into) and which device each
+//! is logged in as, the stanzas waiting for a device to come back, the
+//! pairing refs waiting for a scan, the chat states clients sent, and the
+//! counters.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
 use crate::contacts::{self, Asked};
+use crate::keys::Keys;
+use crate::media::Blobs;
 use crate::pairing;
+use crate::prekeys::{Found, Listed};
+use crate::routing::{Addresses, Copy, Device};
 use anyhow::{anyhow, Context, Result};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
 use wacore_libsignal::protocol::KeyPair;
 
 /// Connections and stanzas, as `GET /stats` reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Connections whose handshake finished, ever.
     pub connections: u64,
@@ -29,6 +36,8 @@ pub struct Stats {
     pub stanzas_in: u64,
     /// Stanzas sent to clients.
     pub stanzas_out: u64,
+    /// Message and receipt copies routed from one device to another.
+    pub routed: u64,
 }
 
 #[derive(Default)]
@@ -39,6 +48,7 @@ struct Counters {
     ik: AtomicU64,
     stanzas_in: AtomicU64,
     stanzas_out: AtomicU64,
+    routed: AtomicU64,
 }
 
 /// What the server pushes into one connection.
@@ -50,11 +60,23 @@ pub enum Push {
         phone: String,
         device: u16,
     },
+    /// A stanza routed to the device logged in on this connection.
+    Stanza(Box<Node>),
+    /// The device on this connection was removed by its phone.
+    Removed,
     /// Close the connection without a word (a network drop).
     Close,
 }
 
 pub type Outbox = mpsc::UnboundedSender<Push>;
+
+/// What the phone needs to send its new companion the app-state key
+/// share (`keyshare.rs`): its identity, its address, the companion's keys.
+pub struct ShareFor {
+    pub key: KeyPair,
+    pub phone: Jid,
+    pub keys: Keys,
+}
 
 /// Why a login is refused: `<failure reason="401">` (WHATSAPP.md, removing
 /// a device: "`<failure reason="401">` at its later logins").
@@ -70,6 +92,10 @@ struct Book {
     next_connection: u64,
     /// Phone numbers whose messages from others are refused with 463.
     refusing: HashSet<String>,
+    /// The connection each logged-in device is on.
+    online: HashMap<Device, u64>,
+    /// Stanzas for linked devices that are not connected, in order.
+    pending: HashMap<Device, Vec<Node>>,
 }
 
 impl Book {
@@ -80,10 +106,25 @@ impl Book {
         }
         self.accounts.get(jid.user.as_str()).filter(|_| jid.is_pn())
     }
+
+    /// Hands `node` to `device`'s connection, or keeps it for its next
+    /// login.
+    fn deliver(&mut self, device: Device, node: Node) {
+        let outbox = self.online.get(&device).and_then(|c| self.connections.get(c));
+        if let Some(outbox) = outbox {
+            if outbox.send(Push::Stanza(Box::new(node.clone()))).is_ok() {
+                return;
+            }
+        }
+        self.pending.entry(device).or_default().push(node);
+    }
 }
 
 pub struct Shared {
     pub keys: crate::noise::ServerKeys,
+    /// This server's `127.0.0.1:<port>`, once bound: the media host.
+    pub host: Arc<OnceLock<String>>,
+    pub blobs: Arc<Blobs>,
     counters: Counters,
     versions: Mutex<Vec<String>>,
     issued: Mutex<Vec<String>>,
@@ -95,6 +136,8 @@ impl Shared {
     pub fn new() -> Self {
         Self {
             keys: crate::noise::ServerKeys::generate(),
+            host: Arc::default(),
+            blobs: Arc::default(),
             counters: Counters::default(),
             versions: Mutex::default(),
             issued: Mutex::default(),
@@ -117,6 +160,7 @@ impl Shared {
             ik_handshakes: get(&c.ik),
             stanzas_in: get(&c.stanzas_in),
             stanzas_out: get(&c.stanzas_out),
+            routed: get(&c.routed),
         }
     }
 
@@ -140,6 +184,7 @@ impl Shared {
         let mut book = self.book();
         book.connections.remove(&connection);
         book.waiting.retain(|_, waiting| *waiting != connection);
+        book.online.retain(|_, online| *online != connection);
     }
 
     pub fn stanza_in(&self) {
@@ -190,7 +235,8 @@ impl Shared {
             .entry(phone.to_owned())
             .or_insert_with(|| Account::new(phone));
         let device = account.add_device(scanned.noise_pub);
-        let identity = pairing::device_identity(&account.key, &scanned, u32::from(device), now)?;
+        let identity =
+            pairing::device_identity(&account.key, account.raw_id, &scanned, u32::from(device), now)?;
         let node = pairing::pair_success(
             &crate::connection::new_id(),
             identity,
@@ -219,16 +265,99 @@ impl Shared {
         }
     }
 
-    /// A login as `device` of `phone`: allowed for a linked device whose
-    /// Noise static key is the one it paired with. Gives its LID address.
-    pub fn login(&self, phone: &str, device: u16, noise_pub: &[u8; 32]) -> Result<Jid, Unknown> {
-        let book = self.book();
-        let account = book.accounts.get(phone).ok_or(Unknown)?;
-        let linked = account.devices.get(&device).ok_or(Unknown)?;
+    /// A login as `device` of `phone` on `connection`: allowed for a
+    /// linked device whose Noise static key is the one it paired with.
+    /// Gives its LID address; stanzas routed to it go to this connection.
+    pub fn login(&self, connection: u64, device: &Device, noise_pub: &[u8; 32]) -> Result<Jid, Unknown> {
+        let mut book = self.book();
+        let account = book.accounts.get(&device.0).ok_or(Unknown)?;
+        let linked = account.devices.get(&device.1).ok_or(Unknown)?;
         if linked.signed_identity.is_none() || &linked.noise_pub != noise_pub {
             return Err(Unknown);
         }
-        Ok(account.device_lid(device))
+        let lid = account.device_lid(device.1);
+        book.online.insert(device.clone(), connection);
+        Ok(lid)
+    }
+
+    /// The stanzas that waited for `device` while it was away.
+    pub fn take_pending(&self, device: &Device) -> Vec<Node> {
+        self.book().pending.remove(device).unwrap_or_default()
+    }
+
+    /// Both addresses of a device of a known account.
+    pub fn addresses(&self, device: &Device) -> Option<Addresses> {
+        let book = self.book();
+        let account = book.accounts.get(&device.0)?;
+        Some(Addresses {
+            pn: account.device_jid(device.1),
+            lid: account.device_lid(device.1),
+        })
+    }
+
+    /// Delivers `copy` to the linked device it names, or to every linked
+    /// companion of the account when it names none.
+    pub fn deliver(&self, copy: Copy) {
+        let mut book = self.book();
+        let Some(account) = book.account_of(&copy.to) else {
+            return;
+        };
+        let phone = account.phone.clone();
+        let devices: Vec<u16> = account
+            .linked()
+            .map(|(id, _)| id)
+            .filter(|id| copy.to.device == 0 || *id == copy.to.device)
+            .collect();
+        for device in devices {
+            self.counters.routed.fetch_add(1, Ordering::Relaxed);
+            book.deliver((phone.clone(), device), copy.node.clone());
+        }
+    }
+
+    /// `device` uploaded prekeys: they are added to what it has. At its
+    /// first upload (its first login after linking) the phone owes it the
+    /// app-state key share: what that needs is returned.
+    pub fn uploaded(&self, device: &Device, keys: Keys) -> Option<ShareFor> {
+        let mut book = self.book();
+        let account = book.accounts.get_mut(&device.0)?;
+        let phone = account.device_jid(0);
+        let key = account.key.clone();
+        let linked = account.devices.get_mut(&device.1)?;
+        if let Some(had) = &mut linked.keys {
+            had.merge(keys);
+            return None;
+        }
+        linked.keys = Some(keys.clone());
+        Some(ShareFor { key, phone, keys })
+    }
+
+    /// How many one-time prekeys of `device` are left.
+    pub fn prekeys_left(&self, device: &Device) -> usize {
+        let book = self.book();
+        book.accounts
+            .get(&device.0)
+            .and_then(|a| a.devices.get(&device.1))
+            .and_then(|d| d.keys.as_ref())
+            .map_or(0, Keys::count)
+    }
+
+    /// The phone of `phone` (digits) removes every companion linked to
+    /// it: one online is told so, and later logins are refused.
+    pub fn remove_devices(&self, phone: &str) {
+        let mut book = self.book();
+        let Some(account) = book.accounts.get_mut(phone) else {
+            return;
+        };
+        let removed: Vec<u16> = account.devices.keys().copied().collect();
+        account.devices.clear();
+        for device in removed {
+            let device = (phone.to_owned(), device);
+            book.pending.remove(&device);
+            let connection = book.online.remove(&device);
+            if let Some(outbox) = connection.and_then(|c| book.connections.get(&c)) {
+                let _ = outbox.send(Push::Removed);
+            }
+        }
     }
 
     /// Closes every client connection, as a network drop would.
@@ -269,25 +398,39 @@ impl Shared {
         self.chat_states.lock().expect("chat states lock").clone()
     }
 
-    /// Of `users`, those that are WhatsApp users, by the address asked.
-    pub fn known_users(&self, users: Vec<Jid>) -> Vec<Jid> {
+    /// Of `users`, those that are WhatsApp users, by the address asked,
+    /// with their linked companions.
+    pub fn known_users(&self, users: Vec<Jid>) -> Vec<Listed> {
         let book = self.book();
         users
             .into_iter()
-            .filter(|jid| book.account_of(jid).is_some())
+            .filter_map(|jid| {
+                let account = book.account_of(&jid)?;
+                Some(Listed {
+                    raw_id: account.raw_id,
+                    companions: account.linked().map(|(id, _)| id).collect(),
+                    jid,
+                })
+            })
             .collect()
     }
 
-    /// The identity key of each device asked about that is a phone
-    /// (device 0) of a known account.
-    pub fn identities(&self, devices: Vec<Jid>) -> Vec<(Jid, KeyPair)> {
-        let book = self.book();
+    /// A bundle for each device asked about that the server can serve: a
+    /// phone (device 0) of a known account, or a companion that uploaded
+    /// prekeys (one of its one-time prekeys is used up).
+    pub fn bundles_for(&self, devices: Vec<Jid>) -> Vec<Found> {
+        let mut book = self.book();
         devices
             .into_iter()
-            .filter(|jid| jid.device == 0)
             .filter_map(|jid| {
-                let key = book.account_of(&jid)?.key.clone();
-                Some((jid, key))
+                let phone = book.account_of(&jid)?.phone.clone();
+                let account = book.accounts.get_mut(&phone)?;
+                if jid.device == 0 {
+                    return Some(Found::Phone(jid, account.key.clone()));
+                }
+                let device = account.devices.get_mut(&jid.device)?;
+                let identity = device.signed_identity.clone();
+                Some(Found::Uploaded(device.keys.as_mut()?.bundle(jid, identity)))
             })
             .collect()
     }

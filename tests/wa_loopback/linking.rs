@@ -1,9 +1,8 @@
 //! Linking by QR through the gateway's API, against the loopback server.
 
-use crate::common::{eventually, TestEnv};
+use crate::common::TestEnv;
 use crate::support::eventually_within;
-use crate::{real_gateway, LINK_LIMIT, PINNED_VERSION};
-use serde_json::json;
+use crate::{goes_online, real_gateway, shown_qr, LINK_LIMIT, PINNED_VERSION};
 use wa_loopback::LoopbackServer;
 
 crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart);
@@ -18,16 +17,7 @@ crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop_an
 async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let gw = real_gateway(&env, &server).await;
-    let (status, body) = gw
-        .post("/api/instances", json!({ "instanceId": "wa-loop" }))
-        .await;
-    assert!(status.is_success(), "{status} {body}");
-    eventually("the instance shows a QR", || async {
-        gw.get("/api/wa/qr/wa-loop").await.1["code"].is_string()
-    })
-    .await;
-    let (_, body) = gw.get("/api/wa/qr/wa-loop").await;
-    let qr = body["code"].as_str().unwrap();
+    let qr = &shown_qr(&gw, "wa-loop").await;
     let refs = server.issued_refs();
     let first_ref = qr.split(',').next().unwrap();
     assert!(refs.iter().any(|r| r == first_ref), "{qr} not from {refs:?}");
@@ -35,10 +25,7 @@ async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart(e
     assert_eq!(gw.status_of("wa-loop").await, "PAIRING");
 
     server.scan(qr, "+5511900000001").unwrap();
-    eventually_within("the instance goes ONLINE", LINK_LIMIT, || async {
-        gw.status_of("wa-loop").await == "ONLINE"
-    })
-    .await;
+    goes_online(&gw, "wa-loop").await;
     let (_, status) = gw.get("/api/wa/status/wa-loop").await;
     assert_eq!(status["connectedNumber"], "+5511900000001", "{status}");
     let store = env.dir.path().join("instances/wa-loop/whatsapp.db");

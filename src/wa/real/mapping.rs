@@ -200,9 +200,16 @@ fn phone_of(jid: &Jid) -> Option<Phone> {
     Phone::from_whatsapp_digits(jid.user_base())
 }
 
+/// Delivery and read receipts from the contact. A contact's device that
+/// shows no presence (a companion in the background, whatsapp-rust's
+/// default) acks delivery as `type="inactive"` (whatsapp-rust `receipt.rs`
+/// `delivery_receipt_type`, whatsmeow's `sendActiveReceipts`): the message
+/// did reach and decrypt on one of their devices, so it counts as
+/// delivered. Receipts from the instance's own devices (`sender`,
+/// `read-self`) say nothing about the contact.
 fn map_receipt(receipt: &Receipt) -> Option<WaEvent> {
     let kind = match receipt.r#type {
-        ReceiptType::Delivered => ReceiptKind::Delivered,
+        ReceiptType::Delivered | ReceiptType::Inactive => ReceiptKind::Delivered,
         ReceiptType::Read | ReceiptType::Played => ReceiptKind::Read,
         _ => return None,
     };

@@ -7,6 +7,8 @@
 
 mod acks;
 mod groups;
+#[cfg(feature = "wa-loopback")]
+mod loopback_http;
 mod mapping;
 mod numbers;
 mod outgoing;
@@ -92,6 +94,10 @@ impl RealBackend {
         if let Some(url) = &self.ws_url {
             builder =
                 builder.with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url.clone()));
+            #[cfg(feature = "wa-loopback")]
+            if let Some(http) = loopback_http::LoopbackMediaHttp::for_ws_url(url) {
+                builder = builder.with_http_client(http);
+            }
         }
         if let Some(version) = self.version {
             builder = builder.with_version(version.triple());

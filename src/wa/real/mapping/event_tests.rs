@@ -104,7 +104,7 @@ fn logout_ban_and_replacement_are_reported() {
 }
 
 #[test]
-fn receipts_map_delivered_read_and_played() {
+fn receipts_map_delivered_inactive_read_and_played() {
     let receipt = |kind: ReceiptType| {
         let r = Receipt::builder()
             .source(MessageSource::default())
@@ -119,6 +119,13 @@ fn receipts_map_delivered_read_and_played() {
     assert!(
         matches!(delivered, Some(WaEvent::Receipt { kind: ReceiptKind::Delivered, ref message_ids }) if message_ids.len() == 2)
     );
+    assert!(matches!(
+        receipt(ReceiptType::Inactive),
+        Some(WaEvent::Receipt {
+            kind: ReceiptKind::Delivered,
+            ..
+        })
+    ));
     assert!(matches!(
         receipt(ReceiptType::Read),
         Some(WaEvent::Receipt {

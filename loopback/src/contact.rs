@@ -1,0 +1,187 @@
+//! A simulated contact that is a real whatsapp-rust 0.7 client, linked
+//! through this server as a companion of its own number (the server plays
+//! its phone and scans its QR code), so what is sent to it is really
+//! decrypted and what it sends is really encrypted. It keeps, in order,
+//! the messages it decrypted that a person would see (text, audio).
+
+use crate::state::Shared;
+use anyhow::{anyhow, bail, Context, Result};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use whatsapp_rust::async_channel::Receiver;
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::proto_helpers::MessageExt;
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::types::events::{ChannelEventHandler, Event, InboundMessage, Subscription};
+use whatsapp_rust::wacore::store::InMemoryBackend;
+use whatsapp_rust::{Client, Jid};
+
+/// The app version contacts announce (pinned: no fetch from
+/// web.whatsapp.com before connecting).
+const VERSION: (u32, u32, u32) = (2, 3000, 1_023_456_789);
+
+/// Linking takes moments: the server sends the app-state key share the
+/// client would otherwise wait 10 s for (`keyshare.rs`); a contact that
+/// waits it out fails to start.
+const LINK_LIMIT: Duration = Duration::from_secs(8);
+
+/// A voice note or other audio, as the contact's client decoded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio {
+    /// The voice-note flag (`AudioMessage.ptt`).
+    pub ptt: bool,
+    pub seconds: u32,
+    pub waveform: Vec<u8>,
+    pub mimetype: String,
+}
+
+/// A message the contact decrypted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The id its sender gave it.
+    pub id: String,
+    /// The sender's phone number (digits) when the stanza named one,
+    /// else its address as given.
+    pub from: String,
+    pub text: Option<String>,
+    pub audio: Option<Audio>,
+    /// Unix seconds, the server's time.
+    pub timestamp: i64,
+    /// Where a read receipt for it goes.
+    chat: Jid,
+}
+
+/// A running contact; its client stops when this is dropped.
+pub struct Contact {
+    phone: String,
+    client: Arc<Client>,
+    received: Arc<Mutex<Vec<Received>>>,
+    _subscription: Subscription,
+    _bot: BotHandle,
+    pump: JoinHandle<()>,
+}
+
+impl Contact {
+    /// Starts a client for `phone` (digits) against `ws_url` and has the
+    /// server scan its QR code; returns once it is connected.
+    pub(crate) async fn start(shared: Arc<Shared>, ws_url: String, phone: String) -> Result<Self> {
+        let bot = Bot::builder()
+            .with_backend(InMemoryBackend::new())
+            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(ws_url))
+            .with_version(VERSION)
+            .with_push_name(format!("Contact {phone}"))
+            .skip_history_sync()
+            .build()
+            .await
+            .map_err(|e| anyhow!("building the contact's client: {e}"))?;
+        let client = bot.client();
+        let (handler, events) = ChannelEventHandler::new();
+        let subscription = client.subscribe_handler(handler);
+        let bot = bot.spawn();
+        tokio::time::timeout(LINK_LIMIT, link(&shared, &events, &phone))
+            .await
+            .context("the contact did not link in time")??;
+        let received = Arc::default();
+        let pump = tokio::spawn(record(events, Arc::clone(&received)));
+        Ok(Self {
+            phone,
+            client,
+            received,
+            _subscription: subscription,
+            _bot: bot,
+            pump,
+        })
+    }
+
+    /// The contact's number (digits).
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// The messages it decrypted, in the order they came.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("received lock").clone()
+    }
+
+    /// Writes `text` to `to` (`+5511...` or digits); gives the message id.
+    pub async fn send_text(&self, to: &str, text: &str) -> Result<String> {
+        let to = Jid::pn(crate::phone_digits(to)?);
+        let sent = self.client.send_text(to, text).await?;
+        Ok(sent.message_id)
+    }
+
+    /// Reads message `id`: a read receipt goes to its sender.
+    pub async fn read(&self, id: &str) -> Result<()> {
+        let chat = self
+            .received()
+            .into_iter()
+            .find(|m| m.id == id)
+            .map(|m| m.chat)
+            .with_context(|| format!("the contact has no message {id}"))?;
+        self.client.mark_as_read(&chat, None, &[id]).await
+    }
+}
+
+impl Drop for Contact {
+    fn drop(&mut self) {
+        self.pump.abort();
+    }
+}
+
+/// Waits for the client's QR code, scans it as the contact's phone, and
+/// waits until the client is connected.
+async fn link(shared: &Shared, events: &Receiver<Arc<Event>>, phone: &str) -> Result<()> {
+    let mut scanned = false;
+    while let Ok(event) = events.recv().await {
+        match &*event {
+            Event::PairingQrCode(qr) if !scanned => {
+                shared.scan(&qr.code, phone, crate::unix_now())?;
+                scanned = true;
+            }
+            Event::Connected(_) => return Ok(()),
+            Event::PairError(e) => bail!("the contact's pairing failed: {e:?}"),
+            _ => {}
+        }
+    }
+    bail!("the contact's client stopped")
+}
+
+async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Vec<Received>>>) {
+    while let Ok(event) = events.recv().await {
+        if let Event::Messages(batch) = &*event {
+            let seen = batch.iter().filter_map(read_message);
+            received.lock().expect("received lock").extend(seen);
+        }
+    }
+}
+
+/// What a person would see of `inbound`: `None` for messages with neither
+/// text nor audio (key distribution, protocol messages).
+fn read_message(inbound: &InboundMessage) -> Option<Received> {
+    let base = inbound.message.get_base_message();
+    let text = base.text_content().map(str::to_owned);
+    let audio = base.audio_message.as_option().map(|a| Audio {
+        ptt: a.ptt.unwrap_or(false),
+        seconds: a.seconds.unwrap_or(0),
+        waveform: a.waveform.clone().unwrap_or_default(),
+        mimetype: a.mimetype.clone().unwrap_or_default(),
+    });
+    if text.is_none() && audio.is_none() {
+        return None;
+    }
+    let info = &inbound.info;
+    let source = &info.source;
+    let pn = [Some(&source.sender), source.sender_alt.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|jid| jid.is_pn());
+    Some(Received {
+        id: info.id.to_string(),
+        from: pn.map_or_else(|| source.sender.to_string(), |jid| jid.user.to_string()),
+        text,
+        audio,
+        timestamp: info.timestamp.timestamp(),
+        chat: source.chat.clone(),
+    })
+}

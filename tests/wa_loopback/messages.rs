@@ -1,0 +1,136 @@
+//! Messages between the gateway and a simulated contact that is a real
+//! whatsapp-rust client linked through the loopback server: what the
+//! gateway sends is really decrypted by the contact, the contact's
+//! receipts come back, and what the contact writes reaches the webhook.
+//! One scenario per store, so each pair links once.
+
+use crate::common::receiver::Receiver;
+use crate::common::{eventually, Gateway, TestEnv};
+use crate::{link, real_gateway_with};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+use wa_loopback::{Contact, LoopbackServer, Received};
+use warp::Filter;
+
+const LINKED: &str = "+5511900000001";
+const CONTACT: &str = "+5511977770007";
+
+crate::both_backends!(a_contact_decrypts_texts_and_voice_notes_and_its_receipts_and_replies_come_back);
+
+/// A gateway linked as `LINKED`, forwarding inbound messages to
+/// `receiver`, and a contact, linked side by side.
+async fn linked_pair(env: &TestEnv, server: &LoopbackServer, receiver: &Receiver) -> (Gateway, Contact) {
+    let more = [
+        ("ghl-inbound-url", receiver.url()),
+        ("allow-private-media-urls", "true".to_owned()),
+    ];
+    let gw = real_gateway_with(env, server, &more).await;
+    let (contact, ()) = tokio::join!(
+        server.start_contact(CONTACT),
+        link(&gw, server, "wa-loop", LINKED)
+    );
+    (gw, contact.unwrap())
+}
+
+async fn a_contact_decrypts_texts_and_voice_notes_and_its_receipts_and_replies_come_back(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    let receiver = Receiver::start().await;
+    let (gw, contact) = linked_pair(&env, &server, &receiver).await;
+    a_text_is_decrypted_and_its_receipts_come_back(&gw, &contact).await;
+    a_voice_note_is_decrypted_as_one(&gw, &server, &contact).await;
+    a_reply_reaches_the_webhook_once_with_the_phone_number(&contact, &receiver).await;
+    gw.stop().await;
+}
+
+/// The contact's client decrypts the text, with the id the gateway gave
+/// it at accept time, from the linked number, once; its delivery receipt
+/// (sent as `type="inactive"`, as a companion that shows no presence does)
+/// moves the message to delivered, and its read receipt to read.
+async fn a_text_is_decrypted_and_its_receipts_come_back(gw: &Gateway, contact: &Contact) {
+    let id = gw.send_text("wa-loop", CONTACT, "hello from the gateway").await;
+    let got = decrypted(contact, &id).await;
+    assert_eq!(got.text.as_deref(), Some("hello from the gateway"));
+    assert_eq!(got.from, LINKED.trim_start_matches('+'));
+    assert_eq!(contact.received().len(), 1, "once: {:?}", contact.received());
+
+    settles_as(gw, &id, "delivered").await;
+    contact.read(&id).await.unwrap();
+    settles_as(gw, &id, "read").await;
+}
+
+/// A 2 s mp3 sent as `type: "voice"` is uploaded to the server's media
+/// host and decrypted by the contact as audio with the voice-note flag,
+/// its length and a waveform.
+async fn a_voice_note_is_decrypted_as_one(gw: &Gateway, server: &LoopbackServer, contact: &Contact) {
+    let url = format!("{}/tone-2s.mp3", audio_server().await);
+    let body = json!({ "instanceId": "wa-loop", "to": CONTACT, "type": "voice", "mediaUrl": url });
+    let (status, reply) = gw.post("/api/send", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let got = decrypted(contact, &id).await;
+    let audio = got.audio.expect("an audio message");
+    assert!(audio.ptt, "the voice-note flag: {audio:?}");
+    assert_eq!(audio.seconds, 2, "{audio:?}");
+    assert!(!audio.waveform.is_empty(), "{audio:?}");
+    assert!(audio.mimetype.starts_with("audio/ogg"), "{audio:?}");
+    assert_eq!(server.uploads("audio"), 1);
+}
+
+/// The contact writes to the linked number: the gateway forwards it to
+/// the webhook once, from the contact's phone number (the server delivers
+/// it from the contact's LID or phone address; either way the webhook sees
+/// the phone number, never a LID's digits).
+async fn a_reply_reaches_the_webhook_once_with_the_phone_number(contact: &Contact, receiver: &Receiver) {
+    let id = contact
+        .send_text(LINKED, "hi back from the contact")
+        .await
+        .unwrap();
+    eventually("the webhook gets the reply", || async {
+        receiver
+            .received()
+            .iter()
+            .any(|r| r.body["messageId"] == id.as_str())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let forwarded: Vec<_> = receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.body["messageId"] == id.as_str())
+        .collect();
+    assert_eq!(forwarded.len(), 1, "once: {forwarded:?}");
+    let body = &forwarded[0].body;
+    assert_eq!(body["from"], CONTACT, "{body}");
+    assert_eq!(body["to"], LINKED, "{body}");
+    assert_eq!(body["text"], "hi back from the contact");
+}
+
+/// The message `id` once the contact decrypted it.
+async fn decrypted(contact: &Contact, id: &str) -> Received {
+    eventually("the contact decrypts the message", || async {
+        contact.received().iter().any(|m| m.id == id)
+    })
+    .await;
+    contact.received().into_iter().find(|m| m.id == id).unwrap()
+}
+
+async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
+    let path = format!("/api/messages/{id}");
+    eventually(&format!("the message is {wanted}"), || async {
+        gw.get(&path).await.1["message"]["status"] == wanted
+    })
+    .await;
+}
+
+/// Serves the voice fixtures at `/voice/*` on 127.0.0.1.
+async fn audio_server() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/voice");
+    let files = warp::path!("voice" / String).map(move |name: String| {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        warp::reply::with_header(bytes, "content-type", "audio/mpeg")
+    });
+    let (addr, server) = warp::serve(files).bind_ephemeral(([127, 0, 0, 1], 0));
+    tokio::spawn(server);
+    format!("http://{addr}/voice")
+}
