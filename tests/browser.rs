@@ -77,8 +77,11 @@ fn start_host_page(panel_url: String, more: &str) -> SocketAddr {
          <iframe src=\"{panel_url}\" style=\"display:block;border:0;width:100%;height:100%\"></iframe>{more}"
     );
     let route = warp::path::end().map(move || warp::reply::html(page.clone()));
-    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    tokio::spawn(warp::serve(route).incoming(listener).run());
     addr
 }
 

@@ -3,13 +3,18 @@
 //! the expected status count as done.
 
 use anyhow::Context;
-use hyper::client::conn::SendRequest;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::HeaderValue;
-use hyper::Body;
+use hyper_util::rt::TokioIo;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A request's body: the plan's, whole.
+type Body = Full<Bytes>;
 
 /// How much load, and where: every request is a POST of `body` to `url`.
 #[derive(Clone)]
@@ -90,7 +95,7 @@ pub async fn run(plan: LoadPlan) -> anyhow::Result<LoadResult> {
 struct Target {
     addr: SocketAddr,
     uri: hyper::Uri,
-    body: bytes::Bytes,
+    body: Bytes,
 }
 
 impl Target {
@@ -102,7 +107,7 @@ impl Target {
             .to_socket_addrs()?
             .next()
             .context("the load URL's host has no address")?;
-        let body = bytes::Bytes::copy_from_slice(plan.body.as_bytes());
+        let body = Bytes::copy_from_slice(plan.body.as_bytes());
         Ok(Self { addr, uri, body })
     }
 
@@ -110,13 +115,13 @@ impl Target {
     async fn connect(&self) -> anyhow::Result<SendRequest<Body>> {
         let stream = tokio::net::TcpStream::connect(self.addr).await?;
         stream.set_nodelay(true)?;
-        let (sender, driver) = hyper::client::conn::handshake(stream).await?;
+        let (sender, driver) = http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(driver);
         Ok(sender)
     }
 
     fn request(&self) -> hyper::Request<Body> {
-        let mut request = hyper::Request::new(Body::from(self.body.clone()));
+        let mut request = hyper::Request::new(Body::new(self.body.clone()));
         *request.method_mut() = hyper::Method::POST;
         *request.uri_mut() = self.uri.clone();
         let headers = request.headers_mut();
@@ -137,10 +142,10 @@ impl Target {
         sender: &mut SendRequest<Body>,
         expected: reqwest::StatusCode,
     ) -> anyhow::Result<bool> {
-        futures::future::poll_fn(|cx| sender.poll_ready(cx)).await?;
+        sender.ready().await?;
         let response = sender.send_request(self.request()).await?;
         let status = response.status().as_u16();
-        hyper::body::to_bytes(response.into_body()).await?;
+        response.into_body().collect().await?;
         Ok(status == expected.as_u16())
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::{Filter, Reply};
 
 /// Arrival instants of forwards, by `messageId`.
 pub type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
@@ -24,9 +25,7 @@ pub fn start_receiver() -> (SocketAddr, Arrivals) {
         }
         warp::reply::json(&json!({ "ok": true }))
     });
-    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
-    (addr, arrivals)
+    (serve(route.boxed()), arrivals)
 }
 
 /// Starts the bare endpoint: POST with a JSON body → `{"ok":true}`.
@@ -37,9 +36,7 @@ pub fn start_bare() -> SocketAddr {
             warp::http::StatusCode::ACCEPTED,
         )
     });
-    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
-    addr
+    serve(route.boxed())
 }
 
 /// Starts the bare relay: answers a POSTed message at once, as the sim
@@ -56,7 +53,16 @@ pub fn start_relay(target: String) -> SocketAddr {
         });
         warp::reply::json(&json!({ "ok": true }))
     });
-    let (addr, server) = warp::serve(route).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
+    serve(route.boxed())
+}
+
+/// Serves `route` on 127.0.0.1:0 in a task of its own; returns its
+/// address. Call it inside the runtime.
+fn serve<T: Reply + 'static>(route: BoxedFilter<(T,)>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("a free local port");
+    listener.set_nonblocking(true).expect("a non-blocking socket");
+    let addr = listener.local_addr().expect("a bound socket has an address");
+    let listener = tokio::net::TcpListener::from_std(listener).expect("called inside the runtime");
+    tokio::spawn(warp::serve(route).incoming(listener).run());
     addr
 }

@@ -109,8 +109,11 @@ pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, Join
     let posts = posts.or(warp::post().and(logout.or(drop).unify())).unify();
     let gets = warp::get().and(received.or(stats).unify());
     let routes = posts.or(gets).unify();
-    let (addr, serving) = warp::serve(routes).try_bind_ephemeral(([127, 0, 0, 1], port))?;
-    Ok((addr, tokio::spawn(serving)))
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let serving = warp::serve(routes).incoming(tokio::net::TcpListener::from_std(listener)?);
+    Ok((addr, tokio::spawn(serving.run())))
 }
 
 fn reply(answer: Answer) -> warp::reply::WithStatus<warp::reply::Json> {

@@ -67,12 +67,13 @@ impl LoopbackServer {
             });
         let upload = media::upload_route(shared.blobs.clone(), shared.host.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let (addr, server) =
-            warp::serve(chat.or(upload)).try_bind_with_graceful_shutdown(([127, 0, 0, 1], port), async {
-                let _ = stopped.await;
-            })?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let server = warp::serve(chat.or(upload)).incoming(listener).graceful(async {
+            let _ = stopped.await;
+        });
         let _ = shared.host.set(addr.to_string());
-        let task = tokio::spawn(server);
+        let task = tokio::spawn(server.run());
         Ok(Self {
             addr,
             shared,

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::http::{header, Response, StatusCode};
-use warp::hyper::Body;
 use warp::Filter;
 
 /// Path starts that belong to the gateway, never to the static folder.
@@ -76,9 +75,9 @@ impl Folder {
             .header(header::CONTENT_SECURITY_POLICY, &self.policy)
             .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
             .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from(body))
+            .body(body.into())
             .unwrap_or_else(|_| {
-                let mut response = warp::reply::Response::new(Body::empty());
+                let mut response = warp::reply::Response::default();
                 *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
                 response
             })
@@ -136,7 +135,7 @@ fn content_type(file: &Path) -> &'static str {
 
 /// `/` without UI_DIR: the panel.
 fn to_panel() -> warp::reply::Response {
-    let mut response = warp::reply::Response::new(Body::empty());
+    let mut response = warp::reply::Response::default();
     *response.status_mut() = StatusCode::FOUND;
     response
         .headers_mut()

@@ -70,8 +70,7 @@ impl Receiver {
             requests.fetch_add(1, Ordering::Relaxed);
             async move { Ok::<_, warp::Rejection>(answer(body, mode, records).await) }
         });
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        self.server = Some(tokio::spawn(warp::serve(route).run_incoming(incoming)));
+        self.server = Some(tokio::spawn(warp::serve(route).incoming(listener).run()));
     }
 
     /// Closes the socket: new connections are refused.

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use warp::filters::BoxedFilter;
 use warp::http::{header, Response, StatusCode};
-use warp::hyper::Body;
 use warp::Filter;
 
 const INDEX: &str = include_str!("../../../panel/index.html");
@@ -58,7 +57,7 @@ fn file(body: &'static str, content_type: &str, policy: &str) -> warp::reply::Re
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::from(body))
+        .body(body.into())
         .unwrap_or_else(|_| server_error())
 }
 
@@ -68,12 +67,12 @@ fn to_slash() -> warp::reply::Response {
     Response::builder()
         .status(StatusCode::MOVED_PERMANENTLY)
         .header(header::LOCATION, "/panel/")
-        .body(Body::empty())
+        .body(Default::default())
         .unwrap_or_else(|_| server_error())
 }
 
 fn server_error() -> warp::reply::Response {
-    let mut response = warp::reply::Response::new(Body::empty());
+    let mut response = warp::reply::Response::default();
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
 }

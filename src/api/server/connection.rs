@@ -1,9 +1,9 @@
-//! One HTTP connection's life, bounded in time. hyper 0.14 has no idle
-//! timeout, and its header timeout also runs while a keep-alive
-//! connection waits between requests, so the connection's phase is
-//! followed here instead: its bytes read (the stream), its requests from
-//! head to the end of the answer (the service and the answer's body), and
-//! a deadline per phase:
+//! One HTTP connection's life, bounded in time. hyper has no idle
+//! timeout, and its header timeout (left off here) also runs while a
+//! keep-alive connection waits between requests, so the connection's phase
+//! is followed here instead: its bytes read (the stream), its requests
+//! from head to the end of the answer (the service and the answer's body),
+//! and a deadline per phase:
 //! - a request head must come within the header timeout of the connection
 //!   opening, or of its first byte after an idle spell (silent and
 //!   half-sent connections are closed);
@@ -16,12 +16,13 @@
 //! progress finish first.
 
 use crate::metrics::Metrics;
-use bytes::Bytes;
-use hyper::body::{HttpBody, SizeHint};
-use hyper::server::conn::Http;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::service::service_fn;
-use hyper::{Body, HeaderMap, Request, Response};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use std::convert::Infallible;
+use std::error::Error;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -34,6 +35,18 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// HTTP/1.1 and HTTP/2 (told apart by the connection's first bytes), as
+/// hyper 0.14's `Http` served them.
+pub type Http = auto::Builder<TokioExecutor>;
+
+/// The connection settings: hyper's own header timeout off (see the
+/// module note; it would need a timer, and runs between requests too).
+pub fn http() -> Http {
+    let mut http = Http::new(TokioExecutor::new());
+    http.http1().header_read_timeout(None);
+    http
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     /// From waiting for a request to having its whole head.
@@ -44,22 +57,25 @@ pub struct Timeouts {
 
 /// Serves `handler` on `stream` within `timeouts` until the client leaves,
 /// a deadline passes, or `stop` (see the module note).
-pub async fn serve<H, F>(
+pub async fn serve<H, F, B>(
     stream: TcpStream,
     http: &Http,
-    mut handler: H,
+    handler: H,
     timeouts: Timeouts,
     metrics: &Metrics,
     stop: &CancellationToken,
 ) where
-    H: FnMut(Request<Body>) -> F + Send + 'static,
-    F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
+    H: Fn(Request<Incoming>) -> F + Send + 'static,
+    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: Body + Unpin + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn Error + Send + Sync>>,
 {
     let activity = Arc::new(Activity::new());
-    let io = WatchedStream {
+    let io = TokioIo::new(WatchedStream {
         stream,
         activity: activity.clone(),
-    };
+    });
     let tracker = activity.clone();
     let service = service_fn(move |request| {
         let in_progress = tracker.request_started();
@@ -201,27 +217,20 @@ impl Drop for InProgress {
 }
 
 /// An answer's body that keeps its request in progress until it is done.
-struct TrackedBody {
-    body: Body,
+struct TrackedBody<B> {
+    body: B,
     _in_progress: InProgress,
 }
 
-impl HttpBody for TrackedBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
+impl<B: Body + Unpin> Body for TrackedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
 
-    fn poll_data(
+    fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, hyper::Error>>> {
-        Pin::new(&mut self.body).poll_data(cx)
-    }
-
-    fn poll_trailers(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<HeaderMap>, hyper::Error>> {
-        Pin::new(&mut self.body).poll_trailers(cx)
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
     }
 
     fn is_end_stream(&self) -> bool {

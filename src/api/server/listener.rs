@@ -1,6 +1,6 @@
-//! The accept loop. hyper 0.14's `Server` ends for good on the first
+//! The accept loop. hyper 0.14's `Server` ended for good on the first
 //! failed accept, so running out of file descriptors (EMFILE, ENFILE)
-//! stopped the gateway's HTTP; here a failed accept is counted
+//! stopped the gateway's HTTP (hyper 1 has no accept loop at all); here a failed accept is counted
 //! (`wagate_http_accept_errors_total`) and followed by a short pause, and
 //! the loop goes on. At most HTTP_MAX_CONNECTIONS connections are open at
 //! once: at the bound, new ones wait in the listen backlog until one
@@ -10,9 +10,10 @@
 
 use crate::api::server::connection::{self, Timeouts};
 use crate::metrics::Metrics;
-use hyper::server::conn::Http;
-use hyper::{Body, Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper::{Request, Response};
 use std::convert::Infallible;
+use std::error::Error;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -35,7 +36,7 @@ pub struct Limits {
 /// Accepts on `listener` until `stop`, serving each connection with the
 /// handler `make_handler` gives for its peer's address; returns once
 /// every connection has closed.
-pub async fn serve<M, H, F>(
+pub async fn serve<M, H, F, B>(
     listener: TcpListener,
     make_handler: M,
     limits: Limits,
@@ -43,11 +44,14 @@ pub async fn serve<M, H, F>(
     stop: CancellationToken,
 ) where
     M: Fn(SocketAddr) -> H,
-    H: FnMut(Request<Body>) -> F + Send + 'static,
-    F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
+    H: Fn(Request<Incoming>) -> F + Send + 'static,
+    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: Body + Unpin + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn Error + Send + Sync>>,
 {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let http = Arc::new(Http::new());
+    let http = Arc::new(connection::http());
     loop {
         let slot = tokio::select! {
             _ = stop.cancelled() => break,

@@ -6,16 +6,18 @@
 
 use crate::api::server::listener::{self, Limits};
 use crate::metrics::{routes, Metrics};
-use hyper::service::Service;
-use hyper::{Body, Request, Response};
+use hyper::body::Incoming;
+use hyper::Request;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_service::Service;
 use tracing::Instrument;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderValue;
+use warp::reply::Response;
 
 pub const REQUEST_ID: &str = "x-request-id";
 /// Longest caller-chosen request id that is kept.
@@ -24,7 +26,7 @@ const MAX_REQUEST_ID: usize = 128;
 /// Serves `routes` on `listener` within `limits` until `stop`, then lets
 /// the requests in progress finish.
 pub async fn serve(
-    routes: BoxedFilter<(warp::reply::Response,)>,
+    routes: BoxedFilter<(Response,)>,
     listener: TcpListener,
     limits: Limits,
     metrics: Arc<Metrics>,
@@ -45,10 +47,10 @@ async fn handle<S>(
     mut service: S,
     metrics: Arc<Metrics>,
     remote: Option<SocketAddr>,
-    mut request: Request<Body>,
-) -> Result<Response<Body>, Infallible>
+    mut request: Request<Incoming>,
+) -> Result<Response, Infallible>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible>,
 {
     let id = request_id(request.headers().get(REQUEST_ID));
     let header = HeaderValue::from_str(&id).expect("request ids are visible ASCII");

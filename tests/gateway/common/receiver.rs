@@ -99,8 +99,7 @@ impl Receiver {
             );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        tokio::spawn(warp::serve(route).run_incoming(incoming));
+        tokio::spawn(warp::serve(route).incoming(listener).run());
         Self {
             addr,
             script,

@@ -49,8 +49,7 @@ impl FakeGhl {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         state.lock().unwrap().base_url = format!("http://{addr}");
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        tokio::spawn(warp::serve(Self::routes(state.clone())).run_incoming(incoming));
+        tokio::spawn(warp::serve(Self::routes(state.clone())).incoming(listener).run());
         Self { state }
     }
 
