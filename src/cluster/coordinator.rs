@@ -9,7 +9,7 @@ use super::lease::{Held, Leases};
 use super::remote::{PublishedView, Remote};
 use super::tenure::Tenure;
 use crate::domain::InstanceId;
-use crate::store::{InstanceRecord, Stores};
+use crate::store::{InstanceRecord, StoreResult, Stores};
 use crate::support::clock::now_ms;
 use crate::wa::manager::SessionManager;
 use std::collections::HashMap;
@@ -78,34 +78,24 @@ impl Coordinator {
     /// heartbeat is written: a Redis out of memory refuses the heartbeat
     /// (a write that may grow it) but not a renewal (it only moves an
     /// expiry), so the sessions here keep running through such a spell.
-    async fn tick(&self) -> Result<(), String> {
-        let records = self
-            .stores
-            .instances
-            .instances()
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn tick(&self) -> StoreResult<()> {
+        let records = self.stores.instances.instances().await?;
         self.renew_or_drop(&records).await?;
-        let alive = self.leases.heartbeat(now_ms()).await.map_err(|e| e.to_string())?;
+        let alive = self.leases.heartbeat(now_ms()).await?;
         let fair_share = records.len().div_ceil(alive);
         self.release_extra(fair_share).await;
         self.take_free(&records, fair_share).await
     }
 
     /// Renews every held lease; stops what was deleted or lost.
-    async fn renew_or_drop(&self, records: &[InstanceRecord]) -> Result<(), String> {
+    async fn renew_or_drop(&self, records: &[InstanceRecord]) -> StoreResult<()> {
         for (id, held) in self.held() {
             if !records.iter().any(|r| r.id == id) {
                 self.give_up(&id, true).await;
                 continue;
             }
             let asked_at = Instant::now();
-            if self
-                .leases
-                .renew(id.as_str(), &held)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            if self.leases.renew(id.as_str(), &held).await? {
                 self.tenure.hold_until(&id, asked_at + self.leases.ttl);
                 if let Some(owned) = self.owned.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&id) {
                     owned.renewed_at = Instant::now();
@@ -126,9 +116,9 @@ impl Coordinator {
         }
     }
 
-    async fn take_free(&self, records: &[InstanceRecord], fair_share: usize) -> Result<(), String> {
+    async fn take_free(&self, records: &[InstanceRecord], fair_share: usize) -> StoreResult<()> {
         let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
-        let owners = self.leases.owners(&ids).await.map_err(|e| e.to_string())?;
+        let owners = self.leases.owners(&ids).await?;
         for (record, owner) in records.iter().zip(owners) {
             if self.held().len() >= fair_share {
                 break;
@@ -137,12 +127,7 @@ impl Coordinator {
                 continue;
             }
             let asked_at = Instant::now();
-            if let Some(held) = self
-                .leases
-                .acquire(record.id.as_str())
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            if let Some(held) = self.leases.acquire(record.id.as_str()).await? {
                 tracing::info!(instance = %record.id, fencing_token = held.fencing_token, "took the instance over");
                 self.tenure.hold_until(&record.id, asked_at + self.leases.ttl);
                 self.own(record, held);

@@ -2,18 +2,11 @@
 //! by its holder) carrying a fencing token that grows with every new
 //! owner, and a heartbeat per process so each knows how many share the work.
 
+use crate::store::{StoreError, StoreResult};
 use deadpool_redis::{Connection, Pool};
 use redis::{AsyncCommands, Script};
 use std::sync::LazyLock;
 use std::time::Duration;
-
-#[derive(Debug, thiserror::Error)]
-#[error("Redis: {0}")]
-pub struct LeaseError(String);
-
-fn failed(e: impl std::fmt::Display) -> LeaseError {
-    LeaseError(e.to_string())
-}
 
 /// KEYS: lease, fencing counter. ARGV: node, lease ms.
 /// Takes a free lease; returns the new fencing token, or 0 when held.
@@ -72,8 +65,8 @@ impl Leases {
         }
     }
 
-    async fn conn(&self) -> Result<Connection, LeaseError> {
-        self.pool.get().await.map_err(failed)
+    async fn conn(&self) -> StoreResult<Connection> {
+        Ok(self.pool.get().await?)
     }
 
     fn lease_key(&self, instance: &str) -> String {
@@ -84,7 +77,7 @@ impl Leases {
         self.ttl.as_millis() as u64
     }
 
-    pub async fn acquire(&self, instance: &str) -> Result<Option<Held>, LeaseError> {
+    pub async fn acquire(&self, instance: &str) -> StoreResult<Option<Held>> {
         let mut conn = self.conn().await?;
         let token: i64 = ACQUIRE
             .key(self.lease_key(instance))
@@ -92,8 +85,7 @@ impl Leases {
             .arg(&self.node)
             .arg(self.ttl_ms())
             .invoke_async(&mut conn)
-            .await
-            .map_err(failed)?;
+            .await?;
         Ok((token > 0).then(|| Held {
             fencing_token: token,
             value: format!("{}|{token}", self.node),
@@ -101,37 +93,35 @@ impl Leases {
     }
 
     /// False when the lease is no longer ours.
-    pub async fn renew(&self, instance: &str, held: &Held) -> Result<bool, LeaseError> {
+    pub async fn renew(&self, instance: &str, held: &Held) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
         let renewed: i64 = RENEW
             .key(self.lease_key(instance))
             .arg(&held.value)
             .arg(self.ttl_ms())
             .invoke_async(&mut conn)
-            .await
-            .map_err(failed)?;
+            .await?;
         Ok(renewed == 1)
     }
 
-    pub async fn release(&self, instance: &str, held: &Held) -> Result<(), LeaseError> {
+    pub async fn release(&self, instance: &str, held: &Held) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         RELEASE
             .key(self.lease_key(instance))
             .arg(&held.value)
             .invoke_async::<i64>(&mut conn)
-            .await
-            .map_err(failed)?;
+            .await?;
         Ok(())
     }
 
     /// The node holding each instance's lease (None: free).
-    pub async fn owners(&self, instances: &[String]) -> Result<Vec<Option<String>>, LeaseError> {
+    pub async fn owners(&self, instances: &[String]) -> StoreResult<Vec<Option<String>>> {
         if instances.is_empty() {
             return Ok(Vec::new());
         }
         let mut conn = self.conn().await?;
         let keys: Vec<String> = instances.iter().map(|i| self.lease_key(i)).collect();
-        let values: Vec<Option<String>> = conn.mget(keys).await.map_err(failed)?;
+        let values: Vec<Option<String>> = conn.mget(keys).await?;
         Ok(values
             .into_iter()
             .map(|v| v.and_then(|v| v.split('|').next().map(str::to_owned)))
@@ -139,7 +129,7 @@ impl Leases {
     }
 
     /// Marks this process alive and returns how many processes are.
-    pub async fn heartbeat(&self, now_ms: i64) -> Result<usize, LeaseError> {
+    pub async fn heartbeat(&self, now_ms: i64) -> StoreResult<usize> {
         let key = format!("{}nodes", self.prefix);
         let mut conn = self.conn().await?;
         let (_, _, alive): ((), (), usize) = redis::pipe()
@@ -147,16 +137,15 @@ impl Leases {
             .zrembyscore(&key, "-inf", now_ms)
             .zcard(&key)
             .query_async(&mut conn)
-            .await
-            .map_err(failed)?;
+            .await?;
         Ok(alive.max(1))
     }
 
     /// Removes this process from the live ones (on a clean stop).
-    pub async fn leave(&self) -> Result<(), LeaseError> {
+    pub async fn leave(&self) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         conn.zrem::<_, _, ()>(format!("{}nodes", self.prefix), &self.node)
             .await
-            .map_err(failed)
+            .map_err(StoreError::from)
     }
 }

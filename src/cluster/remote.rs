@@ -6,6 +6,7 @@
 use super::control::{Control, ControlReply};
 use crate::domain::InstanceId;
 use crate::send::Wakeups;
+use crate::store::{StoreError, StoreResult};
 use crate::wa::actor::InstanceView;
 use deadpool_redis::Pool;
 use futures::StreamExt;
@@ -62,7 +63,7 @@ impl Remote {
     }
 
     /// Announces that a message was queued for `instance`.
-    pub async fn announce(&self, instance: &str) -> Result<(), String> {
+    pub async fn announce(&self, instance: &str) -> StoreResult<()> {
         self.broadcast(&self.wake_channel(), instance).await
     }
 
@@ -100,27 +101,25 @@ impl Remote {
         channels: &[String],
         stop: &CancellationToken,
         handle: &mut impl FnMut(&str, &str),
-    ) -> Result<(), String> {
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
-        let mut pubsub = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
-        pubsub.subscribe(channels).await.map_err(|e| e.to_string())?;
+    ) -> StoreResult<()> {
+        let client = redis::Client::open(self.url.as_str())?;
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(channels).await?;
         let mut messages = pubsub.on_message();
         loop {
             let message = tokio::select! { m = messages.next() => m, _ = stop.cancelled() => return Ok(()) };
             let Some(message) = message else {
-                return Err("the subscription ended".into());
+                return Err(StoreError::Unavailable("Redis: the subscription ended".into()));
             };
-            let payload: String = message.get_payload().map_err(|e| e.to_string())?;
+            let payload: String = message.get_payload()?;
             handle(message.get_channel_name(), &payload);
         }
     }
 
     /// Publishes `payload` on `channel`.
-    pub(super) async fn broadcast(&self, channel: &str, payload: &str) -> Result<(), String> {
+    pub(super) async fn broadcast(&self, channel: &str, payload: &str) -> StoreResult<()> {
         let mut conn = self.conn().await?;
-        conn.publish::<_, _, ()>(channel, payload)
-            .await
-            .map_err(|e| e.to_string())
+        Ok(conn.publish::<_, _, ()>(channel, payload).await?)
     }
 
     /// The channel of the owners' instance state changes.
@@ -146,8 +145,8 @@ impl Remote {
         format!("{}cmd:{instance}", self.prefix)
     }
 
-    async fn conn(&self) -> Result<deadpool_redis::Connection, String> {
-        self.pool.get().await.map_err(|e| format!("Redis: {e}"))
+    async fn conn(&self) -> StoreResult<deadpool_redis::Connection> {
+        Ok(self.pool.get().await?)
     }
 
     /// Publishes an owned instance's state; it fades after `ttl` unless
@@ -159,7 +158,7 @@ impl Remote {
         view: &PublishedView,
         ttl: Duration,
         changed: bool,
-    ) -> Result<(), String> {
+    ) -> StoreResult<()> {
         let json = serde_json::to_string(view).expect("plain data serialises");
         let mut pipe = redis::pipe();
         pipe.pset_ex(self.view_key(instance), &json, ttl.as_millis() as u64)
@@ -173,20 +172,24 @@ impl Remote {
             pipe.publish(self.views_channel(), note).ignore();
         }
         let mut conn = self.conn().await?;
-        pipe.query_async::<()>(&mut conn).await.map_err(|e| e.to_string())
+        Ok(pipe.query_async::<()>(&mut conn).await?)
     }
 
-    pub async fn view(&self, instance: &str) -> Result<Option<PublishedView>, String> {
+    pub async fn view(&self, instance: &str) -> StoreResult<Option<PublishedView>> {
         let mut conn = self.conn().await?;
-        let raw: Option<String> = conn
-            .get(self.view_key(instance))
-            .await
-            .map_err(|e| e.to_string())?;
+        let raw: Option<String> = conn.get(self.view_key(instance)).await?;
         Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
     }
 
     /// Sends `control` to the instance's owner and waits for its answer.
     pub async fn ask(&self, instance: &str, control: Control) -> ControlReply {
+        self.ask_owner(instance, control)
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+    }
+
+    /// [`Self::ask`]; the outer error is Redis's.
+    async fn ask_owner(&self, instance: &str, control: Control) -> StoreResult<ControlReply> {
         let reply_to = format!("{}reply:{}", self.prefix, uuid::Uuid::new_v4().simple());
         let request = serde_json::to_string(&Request {
             reply_to: reply_to.clone(),
@@ -195,49 +198,44 @@ impl Remote {
         .expect("serialises");
         let mut conn = self.conn().await?;
         conn.rpush::<_, _, ()>(self.command_key(instance), request)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
         while tokio::time::Instant::now() < deadline {
-            let answer: Option<(String, String)> = conn
-                .blpop(&reply_to, BLOCK_SECONDS)
-                .await
-                .map_err(|e| e.to_string())?;
+            let answer: Option<(String, String)> = conn.blpop(&reply_to, BLOCK_SECONDS).await?;
             if let Some((_, raw)) = answer {
-                return serde_json::from_str(&raw).map_err(|e| format!("unreadable answer: {e}"))?;
+                return serde_json::from_str(&raw)
+                    .map_err(|e| StoreError::Corrupt(format!("unreadable answer: {e}")));
             }
         }
-        Err("the process that runs this instance did not answer in time".into())
+        Ok(Err(
+            "the process that runs this instance did not answer in time".into()
+        ))
     }
 
     /// Waits briefly for a request to any of `instances`; returns it with
     /// the instance it is for.
-    pub async fn next_request(
-        &self,
-        instances: &[String],
-    ) -> Result<Option<(String, Control, String)>, String> {
+    pub async fn next_request(&self, instances: &[String]) -> StoreResult<Option<(String, Control, String)>> {
         if instances.is_empty() {
             tokio::time::sleep(Duration::from_secs_f64(BLOCK_SECONDS)).await;
             return Ok(None);
         }
         let keys: Vec<String> = instances.iter().map(|i| self.command_key(i)).collect();
         let mut conn = self.conn().await?;
-        let popped: Option<(String, String)> =
-            conn.blpop(keys, BLOCK_SECONDS).await.map_err(|e| e.to_string())?;
+        let popped: Option<(String, String)> = conn.blpop(keys, BLOCK_SECONDS).await?;
         let Some((key, raw)) = popped else { return Ok(None) };
         let instance = key.trim_start_matches(&self.command_key("")).to_owned();
-        let request: Request = serde_json::from_str(&raw).map_err(|e| format!("unreadable request: {e}"))?;
+        let request: Request = serde_json::from_str(&raw)
+            .map_err(|e| StoreError::Corrupt(format!("unreadable request: {e}")))?;
         Ok(Some((instance, request.control, request.reply_to)))
     }
 
-    pub async fn answer(&self, reply_to: &str, reply: &ControlReply) -> Result<(), String> {
+    pub async fn answer(&self, reply_to: &str, reply: &ControlReply) -> StoreResult<()> {
         let json = serde_json::to_string(reply).expect("plain data serialises");
         let mut conn = self.conn().await?;
-        redis::pipe()
+        Ok(redis::pipe()
             .rpush(reply_to, json)
             .expire(reply_to, ANSWER_WITHIN.as_secs() as i64 * 2)
             .query_async::<()>(&mut conn)
-            .await
-            .map_err(|e| e.to_string())
+            .await?)
     }
 }

@@ -8,6 +8,7 @@
 //! [`super::budget`]'s.
 
 use super::budget::{until_next_day, Observed, DAILY_LIMIT, DAY_MS, DEFAULT_INTERVAL_MS};
+use crate::store::StoreResult;
 use deadpool_redis::Pool;
 use redis::Script;
 use std::sync::LazyLock;
@@ -84,13 +85,9 @@ impl SharedBudget {
     }
 
     /// [`super::budget::DailyBudget::take`], counted on Redis; the outer
-    /// error means Redis did not answer.
-    pub async fn take(
-        &self,
-        resource: &str,
-        now_ms: i64,
-    ) -> Result<Result<Option<Duration>, Duration>, String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+    /// error is Redis's.
+    pub async fn take(&self, resource: &str, now_ms: i64) -> StoreResult<Result<Option<Duration>, Duration>> {
+        let mut conn = self.pool.get().await?;
         let (day, pause) = self.keys(resource, now_ms);
         let answer: i64 = TAKE
             .key(day)
@@ -99,8 +96,7 @@ impl SharedBudget {
             .arg(DAILY_LIMIT)
             .arg(Self::ttl_ms(now_ms))
             .invoke_async(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(match answer {
             ..0 => Err(until_next_day(now_ms)),
             0 => Ok(None),
@@ -109,11 +105,11 @@ impl SharedBudget {
     }
 
     /// [`super::budget::DailyBudget::observe`], on Redis.
-    pub async fn observe(&self, resource: &str, observed: Observed, now_ms: i64) -> Result<(), String> {
+    pub async fn observe(&self, resource: &str, observed: Observed, now_ms: i64) -> StoreResult<()> {
         let said = |value: Option<u64>| value.map(|v| v.to_string()).unwrap_or_default();
         let pause =
             (observed.remaining == Some(0)).then(|| observed.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS));
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let mut conn = self.pool.get().await?;
         let (day, pause_key) = self.keys(resource, now_ms);
         OBSERVE
             .key(day)
@@ -125,8 +121,7 @@ impl SharedBudget {
             .arg(DAILY_LIMIT)
             .arg(Self::ttl_ms(now_ms))
             .invoke_async::<i64>(&mut conn)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
+            .await?;
+        Ok(())
     }
 }

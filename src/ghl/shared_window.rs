@@ -2,6 +2,7 @@
 //! a sorted set of request times per location, trimmed and counted by one
 //! script, so several workers together stay within 100 per 10 seconds.
 
+use crate::store::StoreResult;
 use deadpool_redis::Pool;
 use redis::Script;
 use std::sync::LazyLock;
@@ -40,14 +41,15 @@ impl SharedWindow {
     }
 
     /// Counts one request for `location` if the shared window has room;
-    /// otherwise how long to wait. An error means Redis did not answer.
+    /// otherwise how long to wait. An error is Redis's (unavailable, or
+    /// out of memory: a full store).
     pub async fn try_take(
         &self,
         location: &str,
         limit: usize,
         window: Duration,
-    ) -> Result<Option<Duration>, String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+    ) -> StoreResult<Option<Duration>> {
+        let mut conn = self.pool.get().await?;
         let member = uuid::Uuid::new_v4().simple().to_string();
         let wait_ms: u64 = TAKE_SLOT
             .key(format!("{}{location}", self.prefix))
@@ -56,8 +58,7 @@ impl SharedWindow {
             .arg(limit)
             .arg(member)
             .invoke_async(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
     }
 }

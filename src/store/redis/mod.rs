@@ -4,6 +4,7 @@
 //! queued with its idempotency key in one step, an inbound message with its
 //! forwards, a status change with the queue it leaves.
 
+mod error;
 mod fields;
 mod ghl;
 mod instances;
@@ -17,6 +18,7 @@ mod sending;
 
 use super::{StoreError, StoreResult};
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+use error::unavailable;
 pub use keys::Keys;
 
 #[derive(Clone)]
@@ -63,12 +65,3 @@ pub fn pool(url: &str) -> StoreResult<Pool> {
 
 const POOL_SIZE: usize = 32;
 const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Redis's own errors as the store's: OOM (maxmemory reached, writes
-/// refused) reads as a full store, everything else as unavailable.
-fn unavailable(e: redis::RedisError) -> StoreError {
-    match e.code() {
-        Some("OOM") => StoreError::Full(format!("Redis: {e}")),
-        _ => StoreError::Unavailable(format!("Redis: {e}")),
-    }
-}
