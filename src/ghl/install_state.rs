@@ -7,7 +7,7 @@
 //! it once before it calls GHL at all.
 
 use crate::store::{GhlState, StoreResult};
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use std::time::Duration;
 
 /// How long an install link's state is good for.
@@ -21,7 +21,7 @@ fn mark(state: &str) -> String {
 /// A new state, noted in the store for [`STATE_LIFETIME`].
 pub async fn issue(store: &dyn GhlState) -> StoreResult<String> {
     loop {
-        let state = Alphanumeric.sample_string(&mut rand::thread_rng(), STATE_LEN);
+        let state = Alphanumeric.sample_string(&mut rand::rng(), STATE_LEN);
         if store
             .note_once(&mark(&state), STATE_LIFETIME.as_millis() as i64)
             .await?

@@ -7,7 +7,6 @@
 use super::settings::{DelayRange, PresenceSettings};
 use crate::domain::MessageKind;
 use crate::wa::ChatPresence;
-use rand::Rng;
 use std::time::Duration;
 
 /// A pause drawn uniformly from `range`.
@@ -15,7 +14,7 @@ pub fn draw(range: DelayRange) -> Duration {
     if range.min >= range.max {
         return range.min();
     }
-    Duration::from_millis(rand::thread_rng().gen_range(range.min..=range.max))
+    Duration::from_millis(rand::random_range(range.min..=range.max))
 }
 
 /// What to show before sending `kind`, and for how long.
@@ -32,7 +31,7 @@ pub fn presence_before(
         return (ChatPresence::Recording, draw(bounds));
     }
     let typing_ms = (text_chars as u64).saturating_mul(p.ms_per_char);
-    let jitter = rand::thread_rng().gen_range(0.85..=1.15);
+    let jitter = rand::random_range(0.85..=1.15);
     let ms = ((typing_ms as f64 * jitter) as u64).clamp(p.min_ms, p.max_ms);
     (ChatPresence::Composing, Duration::from_millis(ms))
 }

@@ -2,7 +2,7 @@
 //! made on the first start and kept in SESSION_DIR/api-key (mode 0600).
 //! The key itself is never logged, only the file's path.
 
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,7 @@ pub fn load_or_create(configured: Option<&str>, session_dir: &Path) -> std::io::
     if let Some(existing) = read(&path)? {
         return Ok(existing);
     }
-    let key = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
+    let key = Alphanumeric.sample_string(&mut rand::rng(), 40);
     write_private(&path, &key)?;
     tracing::info!(path = %path.display(), "no API_KEY set: created a key; print it with `wagate api-key`");
     Ok(key)

@@ -5,7 +5,6 @@
 //! crate is unmaintained (RUSTSEC-2025-0012), and its stateful iterators
 //! cannot resume from an attempt count read back from the store.
 
-use rand::Rng;
 use std::time::Duration;
 
 /// The longest `Retry-After` that is obeyed as given.
@@ -33,9 +32,7 @@ impl RetrySchedule {
     /// step; a `retry_after` from the server wins when it is longer.
     pub fn delay(&self, failed_attempts: u32, retry_after: Option<Duration>) -> Duration {
         let nominal = self.nominal_delay(failed_attempts);
-        let jittered = nominal
-            .mul_f64(rand::thread_rng().gen_range(0.75..=1.25))
-            .min(self.max);
+        let jittered = nominal.mul_f64(rand::random_range(0.75..=1.25)).min(self.max);
         match retry_after {
             Some(asked) if asked > jittered => asked.min(RETRY_AFTER_CAP),
             _ => jittered,

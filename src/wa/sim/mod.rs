@@ -20,7 +20,7 @@ use super::media::voice::VoiceMaker;
 use super::{ChatPresence, GroupSummary, OutgoingMessage, SendError, WaBackend, WaError, WaEvent, WaSession};
 use crate::domain::{InstanceId, Phone, Recipient};
 use async_trait::async_trait;
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -89,10 +89,7 @@ async fn rotate_qr_codes(
     events: mpsc::Sender<WaEvent>,
 ) {
     while network.is_attached(&id, generation) && network.linked(&id).is_none() {
-        let code = format!(
-            "2@{},sim",
-            Alphanumeric.sample_string(&mut rand::thread_rng(), 44)
-        );
+        let code = format!("2@{},sim", Alphanumeric.sample_string(&mut rand::rng(), 44));
         if events
             .send(WaEvent::Qr {
                 code,
@@ -214,7 +211,7 @@ impl WaSession for SimSession {
 
     async fn pair_with_code(&self, _phone: &Phone) -> Result<String, WaError> {
         let raw = Alphanumeric
-            .sample_string(&mut rand::thread_rng(), 8)
+            .sample_string(&mut rand::rng(), 8)
             .to_ascii_uppercase();
         Ok(format!("{}-{}", &raw[..4], &raw[4..]))
     }
