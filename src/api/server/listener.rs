@@ -1,12 +1,13 @@
 //! The accept loop. hyper 0.14's `Server` ended for good on the first
 //! failed accept, so running out of file descriptors (EMFILE, ENFILE)
-//! stopped the gateway's HTTP (hyper 1 has no accept loop at all); here a failed accept is counted
-//! (`wagate_http_accept_errors_total`) and followed by a short pause, and
-//! the loop goes on. At most HTTP_MAX_CONNECTIONS connections are open at
-//! once: at the bound, new ones wait in the listen backlog until one
-//! closes (`wagate_http_connection_limit_reached_total`). Each connection
-//! runs in `connection`, within its timeouts. At stop the loop stops
-//! accepting and waits until every connection has closed.
+//! stopped the gateway's HTTP (hyper 1 has no accept loop of its own);
+//! here a failed accept is counted (`wagate_http_accept_errors_total`)
+//! and followed by a short pause, and the loop goes on. At most
+//! HTTP_MAX_CONNECTIONS connections are open at once: at the bound, new
+//! ones wait in the listen backlog until one closes
+//! (`wagate_http_connection_limit_reached_total`). Each connection runs in
+//! `connection`, within its timeouts. At stop the loop stops accepting and
+//! waits until every connection has closed.
 
 use crate::api::server::connection::{self, Timeouts};
 use crate::metrics::Metrics;
