@@ -64,6 +64,7 @@ async fn fill_queue(scratch: &Scratch, count: usize) -> anyhow::Result<()> {
                 caption: None,
                 created_at_ms: wall_ms(),
                 request_id: None,
+                details: Default::default(),
             };
             stores.queue.enqueue(message, None)
         });

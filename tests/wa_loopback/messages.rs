@@ -130,7 +130,8 @@ async fn audio_server() -> String {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         warp::reply::with_header(bytes, "content-type", "audio/mpeg")
     });
-    let (addr, server) = warp::serve(files).bind_ephemeral(([127, 0, 0, 1], 0));
-    tokio::spawn(server);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(warp::serve(files).incoming(listener).run());
     format!("http://{addr}/voice")
 }

@@ -7,7 +7,6 @@
 use crate::domain::GroupId;
 use crate::session_dir::private_files;
 use crate::wa::GroupSummary;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -55,7 +54,7 @@ pub fn summaries(groups: &Groups) -> Vec<GroupSummary> {
 
 /// `120363` and 12 random digits, as groups made since 2021 are named.
 fn fresh_id() -> GroupId {
-    let digits: u64 = rand::thread_rng().gen_range(100_000_000_000..1_000_000_000_000);
+    let digits: u64 = rand::random_range(100_000_000_000..1_000_000_000_000);
     GroupId::parse(&format!("120363{digits}@g.us")).expect("a well-formed group id")
 }
 
