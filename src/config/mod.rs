@@ -75,6 +75,9 @@ pub struct Config {
     /// Encrypts OAuth tokens and the client secret at rest (any long random string). Unset: kept in plain text.
     #[arg(long, env = "SECRETS_KEY", hide_env_values = true)]
     pub secrets_key: Option<SecretText>,
+    /// This process's name among those sharing a Redis. Unset: a random one.
+    #[arg(long, env = "NODE_ID")]
+    pub node_id: Option<String>,
     /// Longest graceful shutdown (finishing sends in flight, closing sessions): 8s, 1m, or ms.
     /// The default fits inside `docker stop`'s 10 s; a send cut off is sent again after the
     /// restart under the same id.
@@ -168,7 +171,7 @@ impl Config {
             log_format: self.log_format,
             secrets_key: self.secrets_key,
             shutdown_timeout: self.shutdown_timeout,
-            node_id: self.redis.node_id.clone().unwrap_or_else(random_node_id),
+            node_id: self.node_id.unwrap_or_else(random_node_id),
             public_base_url: public.map(|u| u.trim_end_matches('/').to_owned()),
             default_country,
             http: self.http,

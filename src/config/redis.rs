@@ -25,9 +25,6 @@ pub struct RedisSection {
     /// all, api (HTTP only) or worker (sessions and queues only); api and worker need REDIS_URL.
     #[arg(long, env = "ROLE", value_enum, default_value = "all")]
     pub role: Role,
-    /// This process's name among those sharing a Redis. Unset: a random one.
-    #[arg(long, env = "NODE_ID")]
-    pub node_id: Option<String>,
     /// How long an instance's ownership lease lasts without renewal, in ms (Redis only).
     #[arg(long, env = "LEASE_MS", default_value_t = 15_000)]
     pub lease_ms: u64,
