@@ -116,14 +116,7 @@ fn location(fields: &dyn SendFields) -> Result<Extra, ApiError> {
     let longitude = fields
         .number("longitude")?
         .ok_or_else(|| ApiError::missing("longitude"))?;
-    if let Err(why) = Location::check(latitude, longitude) {
-        let field = if why.starts_with("latitude") {
-            "latitude"
-        } else {
-            "longitude"
-        };
-        return Err(ApiError::invalid(field, why));
-    }
+    Location::check(latitude, longitude).map_err(|(field, why)| ApiError::invalid(field, why))?;
     let name = label(fields, "name")?;
     let address = label(fields, "address")?;
     let shown = name.clone().or_else(|| address.clone());

@@ -100,13 +100,13 @@ impl MessageDetails {
 
 impl Location {
     /// Coordinates WhatsApp can show: finite, latitude within ±90 and
-    /// longitude within ±180 degrees.
-    pub fn check(latitude: f64, longitude: f64) -> Result<(), &'static str> {
+    /// longitude within ±180 degrees. The error names the field and why.
+    pub fn check(latitude: f64, longitude: f64) -> Result<(), (&'static str, &'static str)> {
         if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
-            return Err("latitude must be a number from -90 to 90");
+            return Err(("latitude", "latitude must be a number from -90 to 90"));
         }
         if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
-            return Err("longitude must be a number from -180 to 180");
+            return Err(("longitude", "longitude must be a number from -180 to 180"));
         }
         Ok(())
     }
@@ -149,8 +149,10 @@ mod tests {
     fn coordinates_must_be_on_the_globe() {
         assert!(Location::check(0.0, 0.0).is_ok());
         assert!(Location::check(90.0, -180.0).is_ok());
-        assert!(Location::check(90.1, 0.0).unwrap_err().starts_with("latitude"));
-        assert!(Location::check(0.0, 180.5).unwrap_err().starts_with("longitude"));
+        let (field, why) = Location::check(90.1, 0.0).unwrap_err();
+        assert!(field == "latitude" && why.starts_with("latitude"));
+        let (field, why) = Location::check(0.0, 180.5).unwrap_err();
+        assert!(field == "longitude" && why.starts_with("longitude"));
         assert!(Location::check(f64::NAN, 0.0).is_err());
         assert!(Location::check(0.0, f64::INFINITY).is_err());
     }
