@@ -151,36 +151,24 @@ impl Actor {
                 let _ = reply.send(self.send(&message).await);
             }
             Command::Presence { to, presence, reply } => {
-                let shown = match self.online_session() {
-                    Ok(session) => session.presence(&to, presence).await,
-                    Err(e) => Err(e),
-                };
-                let _ = reply.send(shown);
+                let shown = async { self.online_session()?.presence(&to, presence).await };
+                let _ = reply.send(shown.await);
             }
             Command::MarkRead {
                 contact,
                 message_ids,
                 reply,
             } => {
-                let marked = match self.online_session() {
-                    Ok(session) => session.mark_read(&contact, &message_ids).await,
-                    Err(e) => Err(e),
-                };
-                let _ = reply.send(marked);
+                let marked = async { self.online_session()?.mark_read(&contact, &message_ids).await };
+                let _ = reply.send(marked.await);
             }
             Command::Lookup { phone, reply } => {
-                let found = match self.online_session() {
-                    Ok(session) => session.lookup(&phone).await,
-                    Err(e) => Err(e),
-                };
-                let _ = reply.send(found);
+                let found = async { self.online_session()?.lookup(&phone).await };
+                let _ = reply.send(found.await);
             }
             Command::Groups { reply } => {
-                let listed = match self.online_session() {
-                    Ok(session) => session.groups().await,
-                    Err(e) => Err(e),
-                };
-                let _ = reply.send(listed);
+                let listed = async { self.online_session()?.groups().await };
+                let _ = reply.send(listed.await);
             }
             Command::PairCode { phone, reply } => {
                 let _ = reply.send(self.pair_code(&phone).await);
