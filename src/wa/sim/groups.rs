@@ -4,8 +4,8 @@
 //! `POST /api/sim/{id}/groups`; the session lists them, sends to them and
 //! names them on their members' messages.
 
+use super::json_file;
 use crate::domain::GroupId;
-use crate::session_dir::private_files;
 use crate::wa::GroupSummary;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,10 +23,7 @@ pub struct SimGroup {
 pub type Groups = BTreeMap<GroupId, SimGroup>;
 
 pub fn load(dir: &Path) -> Groups {
-    std::fs::read(dir.join(FILE))
-        .ok()
-        .and_then(|raw| serde_json::from_slice(&raw).ok())
-        .unwrap_or_default()
+    json_file::load(dir, FILE)
 }
 
 /// Adds a group (under `id`, or a fresh id shaped like WhatsApp's) and
@@ -35,10 +32,7 @@ pub fn add(dir: &Path, id: Option<GroupId>, group: SimGroup) -> std::io::Result<
     let id = id.unwrap_or_else(fresh_id);
     let mut groups = load(dir);
     groups.insert(id.clone(), group);
-    private_files::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{FILE}.tmp"));
-    private_files::write(&tmp, &serde_json::to_vec(&groups)?)?;
-    std::fs::rename(tmp, dir.join(FILE))?;
+    json_file::save(dir, FILE, &groups)?;
     Ok(id)
 }
 

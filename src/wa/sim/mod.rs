@@ -5,6 +5,7 @@
 
 mod chat_log;
 mod groups;
+mod json_file;
 mod network;
 mod number_lists;
 mod record;

@@ -4,7 +4,7 @@
 //! messaging new contacts, with when the block it reports ends), and
 //! those that are not on WhatsApp at all.
 
-use crate::session_dir::private_files;
+use super::json_file;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -29,10 +29,7 @@ impl List {
 pub type Numbers = BTreeMap<String, Option<i64>>;
 
 pub fn load(dir: &Path, list: List) -> Numbers {
-    std::fs::read(dir.join(list.file()))
-        .ok()
-        .and_then(|raw| serde_json::from_slice(&raw).ok())
-        .unwrap_or_default()
+    json_file::load(dir, list.file())
 }
 
 /// Puts `number` on the list with its time (`Some`), or takes it off (`None`).
@@ -42,10 +39,7 @@ pub fn set(dir: &Path, list: List, number: &str, entry: Option<Option<i64>>) -> 
         Some(at) => numbers.insert(number.to_owned(), at),
         None => numbers.remove(number),
     };
-    private_files::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{}.tmp", list.file()));
-    private_files::write(&tmp, &serde_json::to_vec(&numbers)?)?;
-    std::fs::rename(tmp, dir.join(list.file()))
+    json_file::save(dir, list.file(), &numbers)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! the link (`sim-link.json`) and every message received from the gateway
 //! (`sim-sent.jsonl`, one line per delivery attempt, folded by message id).
 
+use super::json_file;
 use crate::domain::MessageDetails;
 use crate::session_dir::private_files;
 use serde::{Deserialize, Serialize};
@@ -88,31 +89,25 @@ impl SentLog {
     }
 }
 
-fn link_path(dir: &Path) -> PathBuf {
-    dir.join("sim-link.json")
-}
+const LINK_FILE: &str = "sim-link.json";
 
 fn sent_path(dir: &Path) -> PathBuf {
     dir.join("sim-sent.jsonl")
 }
 
 pub fn load_link(dir: &Path) -> Option<String> {
-    let raw = std::fs::read(link_path(dir)).ok()?;
-    serde_json::from_slice::<Link>(&raw).ok().map(|l| l.phone)
+    json_file::load::<Option<Link>>(dir, LINK_FILE).map(|l| l.phone)
 }
 
 pub fn save_link(dir: &Path, phone: Option<&str>) -> std::io::Result<()> {
     match phone {
         Some(phone) => {
-            private_files::create_dir_all(dir)?;
-            let body = serde_json::to_vec(&Link {
+            let link = Link {
                 phone: phone.to_owned(),
-            })?;
-            let tmp = dir.join("sim-link.json.tmp");
-            private_files::write(&tmp, &body)?;
-            std::fs::rename(tmp, link_path(dir))
+            };
+            json_file::save(dir, LINK_FILE, &link)
         }
-        None => match std::fs::remove_file(link_path(dir)) {
+        None => match std::fs::remove_file(dir.join(LINK_FILE)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         },
