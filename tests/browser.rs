@@ -48,24 +48,13 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
         include_str!("browser/original_ui.html"),
     )
     .unwrap();
-    let config = wagate::config::Config::from_args([
-        "wagate".to_owned(),
-        "--wa-backend=sim".into(),
-        format!("--api-key={KEY}"),
-        format!("--session-dir={}", session_dir.display()),
-        "--text-delay-ms=0".into(),
-        "--typing-presence=false".into(),
-        "--daily-cap=0".into(),
+    let extra = [
         "--sim-receipt-delay-ms=400".into(),
         "--frame-ancestors='self' http://127.0.0.1:*".into(),
         format!("--ui-dir={}", ui_dir.display()),
-    ])
-    .unwrap();
-    let settings = config.validate().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(wagate::app::run(settings, listener, shutdown));
-    addr
+    ];
+    let args = support::in_process::sim_args(session_dir, KEY, extra);
+    support::in_process::serve(args, shutdown).await.0
 }
 
 /// Another origin (another port) with a page that frames `panel_url`, as

@@ -43,7 +43,7 @@ async fn install(session_dir: &Path, locations: &[&str]) {
 }
 
 async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> SocketAddr {
-    let config = wagate::config::Config::from_args([
+    let args = vec![
         "wagate".to_owned(),
         "--wa-backend=sim".into(),
         format!("--api-key={KEY}"),
@@ -52,12 +52,8 @@ async fn start_gateway(session_dir: &Path, shutdown: CancellationToken) -> Socke
         // Nothing may reach the real GHL from a test.
         "--ghl-api-base=http://127.0.0.1:9".into(),
         "--frame-ancestors='self' http://127.0.0.1:*".into(),
-    ])
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(wagate::app::run(config.validate().unwrap(), listener, shutdown));
-    addr
+    ];
+    crate::support::in_process::serve(args, shutdown).await.0
 }
 
 /// GHL's stand-in: frames the panel and answers its request for user data

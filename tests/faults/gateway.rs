@@ -2,6 +2,7 @@
 //! (killed with SIGKILL when dropped), the in-process gateway, and an API
 //! client that turns a refused connection into a status instead of a panic.
 
+use crate::support::in_process;
 use crate::support::process::{GatewayProcess, Launch};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -90,27 +91,10 @@ pub struct InProcess {
 
 impl InProcess {
     pub async fn start(session_dir: &Path, extra: &[&str]) -> Self {
-        let mut args = vec![
-            "wagate".to_owned(),
-            "--wa-backend=sim".into(),
-            format!("--api-key={KEY}"),
-            format!("--session-dir={}", session_dir.display()),
-            "--text-delay-ms=0".into(),
-            "--typing-presence=false".into(),
-            "--daily-cap=0".into(),
-        ];
-        args.extend(extra.iter().map(|flag| flag.to_string()));
-        let config = wagate::config::Config::from_args(args).expect("settings parse");
-        let settings = config.validate().expect("settings are valid");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let api = Api::new(&format!("http://{}", listener.local_addr().unwrap()), KEY);
+        let args = in_process::sim_args(session_dir, KEY, extra.iter().map(|flag| flag.to_string()));
         let shutdown = CancellationToken::new();
-        let stop = shutdown.clone();
-        let task = tokio::spawn(async move {
-            wagate::app::run(settings, listener, stop)
-                .await
-                .expect("the gateway runs");
-        });
+        let (addr, task) = in_process::serve(args, shutdown.clone()).await;
+        let api = Api::new(&format!("http://{addr}"), KEY);
         Self { api, shutdown, task }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod ghl_user_data;
+pub mod in_process;
 pub mod process;
 
 use std::future::Future;

@@ -4,6 +4,7 @@
 pub mod fake_ghl;
 pub mod receiver;
 
+use crate::support::in_process;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -11,7 +12,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use wagate::config::Config;
 
 pub const KEY: &str = "test-api-key-0123";
 
@@ -99,14 +99,7 @@ pub async fn remove_redis_keys(prefix: &str) {
 
 /// Settings for a test gateway: sim backend, short delays, our API key.
 pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
-    let mut args = vec![
-        "wagate".to_owned(),
-        "--wa-backend=sim".into(),
-        format!("--api-key={KEY}"),
-        format!("--session-dir={}", session_dir.display()),
-        "--text-delay-ms=0".into(),
-        "--typing-presence=false".into(),
-        "--daily-cap=0".into(),
+    let quick = [
         "--media-delay-ms-min=0".into(),
         "--media-delay-ms-max=0".into(),
         "--sim-receipt-delay-ms=50".into(),
@@ -116,23 +109,14 @@ pub fn args(session_dir: &Path, extra: &[(&str, String)]) -> Vec<String> {
         "--send-retry-base-ms=50".into(),
         "--lease-ms=1500".into(),
     ];
-    args.extend(extra.iter().map(|(flag, value)| format!("--{flag}={value}")));
-    args
+    let extra = extra.iter().map(|(flag, value)| format!("--{flag}={value}"));
+    in_process::sim_args(session_dir, KEY, quick.into_iter().chain(extra))
 }
 
 impl Gateway {
     pub async fn start(session_dir: &Path, extra: &[(&str, String)]) -> Self {
-        let config = Config::from_args(args(session_dir, extra)).expect("test settings parse");
-        let settings = config.validate().expect("test settings are valid");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let stop = shutdown.clone();
-        let task = tokio::spawn(async move {
-            wagate::app::run(settings, listener, stop)
-                .await
-                .expect("the gateway runs");
-        });
+        let (addr, task) = in_process::serve(args(session_dir, extra), shutdown.clone()).await;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
