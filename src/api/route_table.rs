@@ -70,7 +70,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/messages/{id}", "messages", "200", "A message's status: queued, sent, delivered, read, failed"),
     route("POST", "/api/ghl/outbound", "ghl", "202", "GHL workflow webhook: queue a send"),
     route("GET", "/api/ghl/locations", "ghl", "200", "GHL locations and the instances that serve them"),
-    route("PUT", "/api/ghl/locations/{locationId}", "ghl", "200", "Route a GHL location: {defaultInstanceId, instanceIds?}"),
+    route("PUT", "/api/ghl/locations/{locationId}", "ghl", "200", "Route a GHL location: {defaultInstanceId, instanceIds?, newContacts?: default | leastLoaded | roundRobin}"),
     route("DELETE", "/api/ghl/locations/{locationId}", "ghl", "200", "Remove a location's route"),
     route("PUT", "/api/ghl/locations/{locationId}/contacts/{contactId}", "ghl", "200", "A contact's own instance: {instanceId} (null clears)"),
     route("GET", "/api/ghl/app", "ghl", "200", "Provider mode: the GHL app's settings and install URL"),

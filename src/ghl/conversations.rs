@@ -6,9 +6,10 @@
 //! `outbound`.
 
 use super::client::{text_field, GhlClient, GhlError, CONTACTS_VERSION, CONVERSATIONS_VERSION};
+use super::group_contacts::GroupChat;
 use super::media::{MediaFiles, Prepared};
 use crate::domain::Phone;
-use crate::store::{ForwardTarget, NewForward};
+use crate::store::{ForwardTarget, GroupContacts, NewForward};
 use crate::support::keyed_lock::KeyedLocks;
 use crate::support::secrets::SecretText;
 use bytes::Bytes;
@@ -24,8 +25,12 @@ use std::sync::Arc;
 pub struct MirrorJob {
     pub location_id: String,
     pub wa_message_id: String,
-    /// The contact's E.164 number.
+    /// The contact's E.164 number (in a group: the member who wrote, or
+    /// empty when WhatsApp hid it).
     pub contact_phone: String,
+    /// The group it was written in; the group is then the GHL contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupChat>,
     /// Typed on the linked phone rather than received.
     pub from_me: bool,
     pub push_name: Option<String>,
@@ -36,6 +41,15 @@ pub struct MirrorJob {
 }
 
 impl MirrorJob {
+    /// The location and the contact's number, or the group, whose GHL
+    /// conversation the message goes in.
+    pub fn conversation_key(&self) -> String {
+        match &self.group {
+            Some(group) => format!("{}:{}", self.location_id, group.id.as_str()),
+            None => format!("{}:{}", self.location_id, self.contact_phone),
+        }
+    }
+
     pub fn into_forward(self) -> NewForward {
         NewForward {
             id: format!("ghl-in:{}:{}", self.location_id, self.wa_message_id),
@@ -48,9 +62,10 @@ impl MirrorJob {
 pub struct Mirror {
     pub client: Arc<GhlClient>,
     pub files: MediaFiles,
-    /// One lookup at a time per number and location, so two messages from
-    /// a new number make one contact.
+    /// One lookup at a time per number (or group) and location, so two
+    /// messages from a new number make one contact.
     pub contact_lookups: KeyedLocks,
+    pub groups: Arc<dyn GroupContacts>,
 }
 
 /// Where an upload belongs in GHL.
@@ -111,8 +126,12 @@ impl Mirror {
         text_field(&answer, "/messageId").map(drop)
     }
 
-    /// The GHL contact with this number, made when there is none.
+    /// The GHL contact with this number (or standing for this group), made
+    /// when there is none.
     async fn contact_for(&self, token: &SecretText, job: &MirrorJob) -> Result<String, GhlError> {
+        if let Some(group) = &job.group {
+            return self.group_contact(token, &job.location_id, group).await;
+        }
         let key = format!("{}:{}", job.location_id, job.contact_phone);
         let _one_at_a_time = self.contact_lookups.lock(&key).await;
         for number in search_forms(&job.contact_phone) {
@@ -298,6 +317,7 @@ mod tests {
             location_id: "loc".into(),
             wa_message_id: "ABC".into(),
             contact_phone: "+14155550123".into(),
+            group: None,
             from_me: false,
             push_name: None,
             text: "hi".into(),

@@ -27,8 +27,9 @@ pub struct GhlJobs {
     pub mirror: Mirror,
     /// One status update at a time per GHL message, so they arrive in order.
     pub status_order: KeyedLocks,
-    /// One message into Conversations at a time per location and contact,
-    /// so a contact's first messages do not each start a conversation.
+    /// One message into Conversations at a time per location and contact
+    /// (or group), so a contact's first messages do not each start a
+    /// conversation.
     pub contact_order: KeyedLocks,
 }
 
@@ -52,10 +53,7 @@ impl GhlJobs {
     /// The contact's turn is taken before anything else is awaited: jobs
     /// handed over in arrival order then reach GHL in that order.
     async fn mirror(&self, job: &MirrorJob) -> Result<(), GhlError> {
-        let _in_order = self
-            .contact_order
-            .lock(&format!("{}:{}", job.location_id, job.contact_phone))
-            .await;
+        let _in_order = self.contact_order.lock(&job.conversation_key()).await;
         let provider = self
             .app
             .credentials()

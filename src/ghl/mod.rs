@@ -9,6 +9,7 @@ pub mod app_events;
 pub mod budget;
 pub mod client;
 pub mod conversations;
+pub mod group_contacts;
 pub mod install_state;
 pub mod jobs;
 pub mod marketplace_app;

@@ -3,7 +3,10 @@
 //! is logged out, banned or down for longer than the failover time, the
 //! location's next usable number takes over (the caller records the
 //! switch). A contact none of the numbers knows gets the default number,
-//! or with `leastLoaded` the usable one with the fewest messages waiting.
+//! with `leastLoaded` the usable one with the fewest messages waiting, or
+//! with `roundRobin` the usable ones in turn; the caller stores that number
+//! as the one the contact was given and passes it back as talked with, so
+//! the contact's next sends follow it before any of them went out.
 //! When no number is usable the choice stays put: the queue holds.
 
 use crate::domain::InstanceId;
@@ -18,7 +21,8 @@ pub struct Candidate {
     pub status: InstanceStatus,
     /// Since when it has not been online (None while online or unknown).
     pub down_since_ms: Option<i64>,
-    /// When it last talked with the contact.
+    /// When it last talked with the contact (0 for the number the contact
+    /// was given before any talk).
     pub last_talked_ms: Option<i64>,
     pub queue_depth: u64,
 }
@@ -41,21 +45,27 @@ pub struct Choice {
     pub instance: InstanceId,
     /// The number the contact talked with last, when it could not be used.
     pub switched_from: Option<InstanceId>,
+    /// None of the numbers had talked with the contact: the route's rule
+    /// for new contacts picked this one.
+    pub new_contact: bool,
 }
 
 /// The number for the contact among `candidates` (the route's numbers, in
-/// the route's order, the default first).
+/// the route's order, the default first); `turn` is the location's next
+/// round-robin turn, read only when the rule is `roundRobin`.
 pub fn choose(
     route: &LocationRoute,
     candidates: &[Candidate],
     now_ms: i64,
     failover_after: Duration,
+    turn: u64,
 ) -> Choice {
     let usable = |c: &&Candidate| c.usable(now_ms, failover_after);
     let first_usable = candidates.iter().find(usable).map(|c| c.id.clone());
     let stay = |id: &InstanceId| Choice {
         instance: id.clone(),
         switched_from: None,
+        new_contact: false,
     };
     let sticky = candidates
         .iter()
@@ -69,24 +79,29 @@ pub fn choose(
             Some(other) => Choice {
                 instance: other,
                 switched_from: Some(sticky.id.clone()),
+                new_contact: false,
             },
             None => stay(&sticky.id),
         };
     }
     let default = candidates.iter().find(|c| c.id == route.default_instance_id);
+    let usable_ones: Vec<&Candidate> = candidates.iter().filter(usable).collect();
     let fresh = match route.new_contacts {
-        NewContacts::Default => default.filter(usable).map(|c| c.id.clone()),
-        NewContacts::LeastLoaded => candidates
-            .iter()
-            .filter(usable)
-            .min_by_key(|c| c.queue_depth)
-            .map(|c| c.id.clone()),
+        NewContacts::Default => default.filter(usable),
+        NewContacts::LeastLoaded => usable_ones.iter().copied().min_by_key(|c| c.queue_depth),
+        NewContacts::RoundRobin => {
+            (!usable_ones.is_empty()).then(|| usable_ones[(turn % usable_ones.len() as u64) as usize])
+        }
     };
-    stay(
-        &fresh
-            .or(first_usable)
-            .unwrap_or_else(|| route.default_instance_id.clone()),
-    )
+    Choice {
+        new_contact: true,
+        ..stay(
+            &fresh
+                .map(|c| c.id.clone())
+                .or(first_usable)
+                .unwrap_or_else(|| route.default_instance_id.clone()),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -120,7 +135,7 @@ mod tests {
     }
 
     fn chosen(route: &LocationRoute, candidates: &[Candidate]) -> (String, Option<String>) {
-        let choice = choose(route, candidates, NOW, FAILOVER);
+        let choice = choose(route, candidates, NOW, FAILOVER, 0);
         (
             choice.instance.to_string(),
             choice.switched_from.map(|s| s.to_string()),
@@ -183,6 +198,41 @@ mod tests {
         let mut down_default = numbers.clone();
         down_default[0].status = InstanceStatus::Offline;
         assert_eq!(chosen(&route(NewContacts::Default), &down_default).0, "wa-02");
+    }
+
+    #[test]
+    fn round_robin_gives_new_contacts_the_usable_numbers_in_turn() {
+        let mut numbers = [
+            online("wa-01", None, 0),
+            online("wa-02", None, 0),
+            online("wa-03", None, 0),
+        ];
+        numbers[1].status = InstanceStatus::LoggedOut;
+        let route = route(NewContacts::RoundRobin);
+        let picks: Vec<String> = (0..4)
+            .map(|turn| choose(&route, &numbers, NOW, FAILOVER, turn))
+            .inspect(|choice| assert!(choice.new_contact))
+            .map(|choice| choice.instance.to_string())
+            .collect();
+        assert_eq!(picks, ["wa-01", "wa-03", "wa-01", "wa-03"]);
+    }
+
+    #[test]
+    fn a_number_talked_with_is_kept_whatever_the_rule_for_new_contacts() {
+        let numbers = [
+            online("wa-01", None, 9),
+            online("wa-02", Some(0), 9),
+            online("wa-03", None, 0),
+        ];
+        for rule in [
+            NewContacts::Default,
+            NewContacts::LeastLoaded,
+            NewContacts::RoundRobin,
+        ] {
+            let choice = choose(&route(rule), &numbers, NOW, FAILOVER, 2);
+            assert_eq!(choice.instance.as_str(), "wa-02", "{rule:?}");
+            assert!(!choice.new_contact);
+        }
     }
 
     #[test]

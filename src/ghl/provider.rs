@@ -12,6 +12,8 @@ pub struct DeliveryRequest {
     pub message_id: String,
     pub location_id: String,
     pub contact_id: Option<String>,
+    /// Empty for a contact without a number (a WhatsApp group's contact).
+    #[serde(default)]
     pub phone: String,
     #[serde(default)]
     pub message: String,

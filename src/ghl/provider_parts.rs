@@ -63,6 +63,7 @@ impl GhlProvider {
                     fetcher,
                 },
                 contact_lookups: Default::default(),
+                groups: stores.group_contacts.clone(),
             },
             status_order: Default::default(),
             contact_order: Default::default(),

@@ -1,9 +1,12 @@
 //! Which GHL locations an inbound WhatsApp message goes to in provider
 //! mode: every location the instance serves (by its location routes) that
-//! has installed the app. Group chats and senders whose number WhatsApp
-//! hid stay out: a GHL contact is a phone number.
+//! has installed the app. A one-to-one chat goes to the contact with the
+//! other person's number (a sender whose number WhatsApp hid stays out); a
+//! group's messages go to the one contact that stands for the group, each
+//! with its writer's name (`super::group_contacts`).
 
 use super::conversations::MirrorJob;
+use super::group_contacts::{member_line, GroupChat};
 use crate::domain::InstanceId;
 use crate::store::{InboundRouting, NewForward, Outbox, StoreResult};
 use crate::wa::InboundMessage;
@@ -64,31 +67,28 @@ pub fn installed_locations_of(routing: &InboundRouting, instance: &InstanceId) -
 }
 
 /// One conversation job per location, or none when the message cannot be
-/// tied to a contact's number.
+/// tied to a contact's number or a group.
 pub fn conversation_jobs(
+    instance: &InstanceId,
     locations: &[String],
     message: &InboundMessage,
     media_url: Option<&str>,
     mime_type: Option<&str>,
 ) -> Vec<NewForward> {
-    let Some(contact) = message.contact.as_ref().filter(|_| !message.is_group) else {
+    let Some(chat) = ghl_chat(instance, message) else {
         return Vec::new();
     };
-    let text = message
-        .text
-        .clone()
-        .or_else(|| message.caption.clone())
-        .unwrap_or_default();
     locations
         .iter()
         .map(|location| {
             MirrorJob {
                 location_id: location.clone(),
                 wa_message_id: message.id.clone(),
-                contact_phone: contact.e164().to_owned(),
+                contact_phone: chat.phone.clone(),
+                group: chat.group.clone(),
                 from_me: message.from_me,
-                push_name: message.push_name.clone().filter(|_| !message.from_me),
-                text: text.clone(),
+                push_name: chat.push_name.clone(),
+                text: chat.text.clone(),
                 media_url: media_url.map(str::to_owned),
                 mime_type: mime_type.map(str::to_owned),
                 timestamp_ms: message.timestamp_ms,
@@ -96,6 +96,47 @@ pub fn conversation_jobs(
             .into_forward()
         })
         .collect()
+}
+
+/// Whose conversation a message goes in, and its text there.
+struct GhlChat {
+    phone: String,
+    group: Option<GroupChat>,
+    /// Names a contact made for the sender.
+    push_name: Option<String>,
+    text: String,
+}
+
+fn ghl_chat(instance: &InstanceId, message: &InboundMessage) -> Option<GhlChat> {
+    let body = message
+        .text
+        .clone()
+        .or_else(|| message.caption.clone())
+        .unwrap_or_default();
+    if message.is_group {
+        let group = message.group.as_ref()?;
+        let writer = message.from.as_ref().map(|phone| phone.e164());
+        let text = match message.from_me {
+            true => body,
+            false => member_line(message.push_name.as_deref(), writer, &body),
+        };
+        return Some(GhlChat {
+            phone: writer.unwrap_or_default().to_owned(),
+            group: Some(GroupChat {
+                id: group.id.clone(),
+                subject: group.subject.clone(),
+                instance: instance.clone(),
+            }),
+            push_name: None,
+            text,
+        });
+    }
+    Some(GhlChat {
+        phone: message.contact.as_ref()?.e164().to_owned(),
+        group: None,
+        push_name: message.push_name.clone().filter(|_| !message.from_me),
+        text: body,
+    })
 }
 
 #[cfg(test)]

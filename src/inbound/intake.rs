@@ -95,6 +95,7 @@ impl Intake {
             };
             let mut record = inbound_record(instance, own_phone, message.clone(), link);
             let mut forwards = conversation_jobs(
+                instance,
                 &locations,
                 message,
                 link.media_url.as_deref(),

@@ -5,6 +5,7 @@
 //! ([`open`]), and nothing above this module knows which one runs.
 
 mod ghl_state;
+mod group_contacts;
 mod observed;
 mod records;
 pub mod redis;
@@ -12,6 +13,7 @@ mod sending;
 pub mod sqlite;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
+pub use group_contacts::{GroupContact, GroupContacts};
 pub use observed::MessageObserver;
 pub use records::{
     Enqueued, ForwardRecord, ForwardStatus, ForwardTarget, ForwardTiming, HistoryQuery, InboundRecord,
@@ -154,7 +156,7 @@ pub trait Outbox: Send + Sync {
 }
 
 /// GHL number routing: which instances serve a GHL location (its default
-/// first), and per-contact overrides.
+/// first), per-contact overrides, and the numbers new contacts were given.
 #[async_trait]
 pub trait LocationRoutes: Send + Sync {
     async fn set_location(&self, route: &LocationRoute) -> StoreResult<()>;
@@ -170,6 +172,22 @@ pub trait LocationRoutes: Send + Sync {
         instance: Option<&InstanceId>,
     ) -> StoreResult<()>;
     async fn contact_instance(&self, location_id: &str, contact_id: &str) -> StoreResult<Option<InstanceId>>;
+    /// The number the location gave a contact (E.164) that none of its
+    /// numbers had talked with yet.
+    async fn new_contact_number(&self, location_id: &str, phone: &str) -> StoreResult<Option<InstanceId>>;
+    /// Gives a new contact `instance`, unless it was given one already and
+    /// `replace` is false; returns the number that stands. So sends to a
+    /// new contact accepted together, by one process or several, all go
+    /// from the first number given.
+    async fn give_new_contact_number(
+        &self,
+        location_id: &str,
+        phone: &str,
+        instance: &InstanceId,
+        replace: bool,
+    ) -> StoreResult<InstanceId>;
+    /// The location's next turn for round robin: 0, 1, 2, ...
+    async fn next_turn(&self, location_id: &str) -> StoreResult<u64>;
 }
 
 /// The store as the rest of the gateway holds it.
@@ -181,6 +199,7 @@ pub struct Stores {
     pub outbox: Arc<dyn Outbox>,
     pub routes: Arc<dyn LocationRoutes>,
     pub ghl: Arc<dyn GhlState>,
+    pub group_contacts: Arc<dyn GroupContacts>,
     pub sending: Arc<dyn SendingState>,
     /// The embedded store's disk; None with Redis.
     pub disk: Option<Arc<dyn DiskCheck>>,
@@ -213,6 +232,7 @@ impl Stores {
             + Outbox
             + LocationRoutes
             + GhlState
+            + GroupContacts
             + SendingState
             + 'static,
     {
@@ -223,6 +243,7 @@ impl Stores {
             outbox: backend.clone(),
             routes: backend.clone(),
             sending: backend.clone(),
+            group_contacts: backend.clone(),
             ghl: backend,
             disk,
         }

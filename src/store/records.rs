@@ -339,4 +339,6 @@ pub enum NewContacts {
     Default,
     /// The usable instance with the fewest messages waiting.
     LeastLoaded,
+    /// The usable instances in turn.
+    RoundRobin,
 }

@@ -18,6 +18,7 @@ mod front_door;
 mod ghl;
 mod ghl_agency;
 mod ghl_front_door;
+mod ghl_groups;
 mod ghl_menu_link;
 mod ghl_provider;
 mod ghl_shared_day;

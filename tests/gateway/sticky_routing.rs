@@ -1,6 +1,7 @@
 //! A location's numbers: a reply goes from the number the contact talked
 //! with last; when that number is lost, from the location's next one; a
-//! new contact gets the default number, or the least loaded one.
+//! new contact gets the default number, the least loaded one or the next
+//! in turn, and keeps it from its first send on.
 
 use crate::common::{eventually, Gateway, TestEnv};
 use reqwest::{Method, StatusCode};
@@ -9,6 +10,8 @@ use serde_json::json;
 crate::both_backends!(
     replies_follow_the_contact_and_move_when_its_number_is_lost,
     new_contacts_can_be_spread_to_the_least_loaded_number,
+    a_new_contact_keeps_its_number_before_anything_went_out,
+    new_contacts_take_the_numbers_in_turn,
 );
 
 const TALKED_TO_WA02: &str = "+5511944440004";
@@ -23,10 +26,26 @@ async fn two_numbers(gw: &Gateway, new_contacts: &str) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn workflow_send(gw: &Gateway, phone: &str, text: &str) {
+async fn workflow_send(gw: &Gateway, phone: &str, text: &str) -> String {
     let body = json!({ "locationId": "loc1", "phone": phone, "message": text });
     let (status, reply) = gw.post("/api/ghl/outbound", body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+    reply["id"].as_str().unwrap().to_owned()
+}
+
+/// The number a send went into the queue of.
+async fn number_of(gw: &Gateway, message_id: &str) -> String {
+    let (status, message) = gw.get(&format!("/api/messages/{message_id}")).await;
+    assert_eq!(status, StatusCode::OK, "{message}");
+    message["message"]["instanceId"].as_str().unwrap().to_owned()
+}
+
+/// The instance sends its next message only ten minutes after the last.
+async fn slow_down(gw: &Gateway, instance: &str) {
+    let slow = json!({ "textDelayMs": { "min": 600000, "max": 600000 } });
+    let path = format!("/api/instances/{instance}/settings");
+    let (status, body) = gw.call(Method::PUT, &path, Some(slow)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn texts_of(gw: &Gateway, instance: &str) -> Vec<String> {
@@ -76,11 +95,7 @@ async fn replies_follow_the_contact_and_move_when_its_number_is_lost(env: TestEn
 async fn new_contacts_can_be_spread_to_the_least_loaded_number(env: TestEnv) {
     let gw = env.start(&[]).await;
     two_numbers(&gw, "leastLoaded").await;
-    let slow = json!({ "textDelayMs": { "min": 600000, "max": 600000 } });
-    let (status, body) = gw
-        .call(Method::PUT, "/api/instances/wa-01/settings", Some(slow))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    slow_down(&gw, "wa-01").await;
     for n in 0..3 {
         gw.send_text("wa-01", "+5511966660006", &format!("busy {n}"))
             .await;
@@ -103,5 +118,46 @@ async fn new_contacts_can_be_spread_to_the_least_loaded_number(env: TestEnv) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
     assert_eq!(bad["field"], "newContacts");
+    gw.stop().await;
+}
+
+/// Two sends to a new contact, the second accepted while the first still
+/// waits in its queue: the first made wa-01 the busier number, yet the
+/// second follows it rather than going to the less loaded wa-02.
+async fn a_new_contact_keeps_its_number_before_anything_went_out(env: TestEnv) {
+    let gw = env.start(&[]).await;
+    two_numbers(&gw, "leastLoaded").await;
+    for (n, instance) in ["wa-01", "wa-02"].into_iter().enumerate() {
+        slow_down(&gw, instance).await;
+        gw.send_text(instance, &format!("+551196666000{n}"), "sent at once")
+            .await;
+    }
+    eventually("both numbers sent and now wait", || async {
+        texts_of(&gw, "wa-01").await.len() == 1 && texts_of(&gw, "wa-02").await.len() == 1
+    })
+    .await;
+    let first = workflow_send(&gw, NEW_CONTACT, "first").await;
+    let second = workflow_send(&gw, NEW_CONTACT, "second").await;
+    assert_eq!(number_of(&gw, &first).await, "wa-01");
+    assert_eq!(number_of(&gw, &second).await, "wa-01");
+    gw.stop().await;
+}
+
+/// Contacts a, b, a, c with `roundRobin`: a and b take turns, a's second
+/// send keeps its number without taking a turn, so c gets the next one.
+async fn new_contacts_take_the_numbers_in_turn(env: TestEnv) {
+    let gw = env.start(&[]).await;
+    two_numbers(&gw, "roundRobin").await;
+    let mut numbers = Vec::new();
+    for phone in [
+        "+5511977770001",
+        "+5511977770002",
+        "+5511977770001",
+        "+5511977770003",
+    ] {
+        let id = workflow_send(&gw, phone, "hello").await;
+        numbers.push(number_of(&gw, &id).await);
+    }
+    assert_eq!(numbers, ["wa-01", "wa-02", "wa-01", "wa-01"]);
     gw.stop().await;
 }

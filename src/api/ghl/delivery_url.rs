@@ -11,10 +11,12 @@
 //! has a token to hear it with, and the call is answered 404 otherwise
 //! (GHL re-sends only on 429, so either answer is final). A failure that
 //! may pass (the store not answering) is answered 429, so GHL sends the
-//! request again.
+//! request again. A reply to the contact that stands for a WhatsApp group
+//! (`ghl::group_contacts`) goes to the group, from the number in it.
 
 use crate::api::error::ApiError;
-use crate::api::ghl::locations::{parse_ghl_id, routed_instance};
+use crate::api::ghl::contact_number::routed_instance;
+use crate::api::ghl::locations::parse_ghl_id;
 use crate::api::send::{enqueue_as, parse_phone, request_id, SendRequest};
 use crate::api::state::AppState;
 use crate::domain::{new_message_id, InstanceId, Recipient};
@@ -93,14 +95,10 @@ async fn deliver(
         )
     })?;
     let location_id = parse_ghl_id("locationId", &request.location_id)?;
-    // A number that does not parse is refused by `plan`, after routing.
-    let phone = parse_phone("phone", &request.phone, &state).ok();
-    let phone = phone.as_ref().map(|p| p.e164());
-    let Some(instance) = routed_instance(&state, &location_id, request.contact_id.as_deref(), phone).await?
-    else {
+    let Some((instance, to)) = destination(&state, &location_id, &request).await? else {
         return unrouted(&state, &location_id, &request).await;
     };
-    let sends = match plan(&state, &request, &instance, request_id) {
+    let sends = match plan(&state, &request, &instance, to, request_id) {
         Ok(sends) => sends,
         Err(refusal) => return refused(&state, &instance, &location_id, &request, refusal).await,
     };
@@ -124,15 +122,41 @@ async fn deliver(
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::OK))
 }
 
+/// The number to send from and who to: for a contact that stands for a
+/// WhatsApp group, the group, from the number that is in it; else the
+/// contact's phone (None until `plan` checks it), from the number the
+/// location's routes give it. None when no route serves the location.
+async fn destination(
+    state: &AppState,
+    location_id: &str,
+    request: &DeliveryRequest,
+) -> Result<Option<(InstanceId, Option<Recipient>)>, ApiError> {
+    if let Some(contact_id) = request.contact_id.as_deref() {
+        let groups = &state.stores.group_contacts;
+        if let Some(link) = groups.group_of_contact(location_id, contact_id).await? {
+            return Ok(Some((link.instance, Some(Recipient::Group(link.group)))));
+        }
+    }
+    // A number that does not parse is refused by `plan`, after routing.
+    let phone = parse_phone("phone", &request.phone, state).ok();
+    let phone = phone.as_ref().map(|p| p.e164());
+    let routed = routed_instance(state, location_id, request.contact_id.as_deref(), phone).await?;
+    Ok(routed.map(|instance| (instance, None)))
+}
+
 /// Every part as a checked send with its idempotency key, or why the
 /// request cannot be sent.
 fn plan(
     state: &AppState,
     request: &DeliveryRequest,
     instance: &InstanceId,
+    to: Option<Recipient>,
     request_id: Option<String>,
 ) -> Result<Vec<(SendRequest, String)>, ApiError> {
-    let to = parse_phone("phone", &request.phone, state)?;
+    let to = match to {
+        Some(to) => to,
+        None => Recipient::Phone(parse_phone("phone", &request.phone, state)?),
+    };
     let planned = request.planned_sends(state.settings.ghl.audio_as_voice);
     if planned.is_empty() {
         return Err(ApiError::missing("message"));
@@ -142,7 +166,7 @@ fn plan(
         .map(|part| {
             let built = SendRequest::build(
                 instance.clone(),
-                Recipient::Phone(to.clone()),
+                to.clone(),
                 part.kind,
                 part.text,
                 part.media_url,

@@ -5,11 +5,10 @@
 use crate::api::body::{json_body, JsonBody};
 use crate::api::common::{ok, parse_instance_id, with_state, ApiResult};
 use crate::api::error::ApiError;
+use crate::api::ghl::contact_number::routed_instance;
 use crate::api::state::AppState;
 use crate::domain::InstanceId;
-use crate::ghl::number_choice;
 use crate::store::{LocationRoute, NewContacts};
-use crate::support::clock::now_ms;
 use serde_json::json;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -46,68 +45,6 @@ pub fn parse_ghl_id(field: &'static str, raw: &str) -> Result<String, ApiError> 
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| raw.to_owned())
         .ok_or_else(|| ApiError::invalid(field, format!("{field} {raw:?} is not a GHL id")))
-}
-
-/// The instance a location's routes give its contact: the contact's own,
-/// else the one `number_choice` picks among the location's numbers (the
-/// one the contact's `phone` talked with last, while it is usable);
-/// `None` when the location has no route.
-pub async fn routed_instance(
-    state: &AppState,
-    location_id: &str,
-    contact_id: Option<&str>,
-    phone: Option<&str>,
-) -> Result<Option<InstanceId>, ApiError> {
-    let routes = &state.stores.routes;
-    if let Some(contact_id) = contact_id {
-        if let Some(id) = routes.contact_instance(location_id, contact_id).await? {
-            return Ok(Some(id));
-        }
-    }
-    let Some(route) = routes.location(location_id).await? else {
-        return Ok(None);
-    };
-    let candidates = candidates(state, &route, phone).await?;
-    let failover_after = state.settings.ghl.route_failover_after;
-    let choice = number_choice::choose(&route, &candidates, now_ms(), failover_after);
-    if let Some(lost) = &choice.switched_from {
-        tracing::info!(location = %location_id, from = %lost, to = %choice.instance,
-            "the contact's number is not usable; replying from the location's next number");
-        state.metrics.route_failovers.inc();
-    }
-    Ok(Some(choice.instance))
-}
-
-/// The route's numbers as the choice needs them, in the route's order.
-async fn candidates(
-    state: &AppState,
-    route: &LocationRoute,
-    phone: Option<&str>,
-) -> Result<Vec<number_choice::Candidate>, ApiError> {
-    // Queue depths only matter when new contacts go to the least loaded number.
-    let depths: std::collections::HashMap<_, _> = match route.new_contacts {
-        NewContacts::LeastLoaded => state.stores.queue.queue_depths().await?.into_iter().collect(),
-        NewContacts::Default => Default::default(),
-    };
-    let mut found = Vec::new();
-    for id in &route.instance_ids {
-        let Some(record) = state.stores.instances.instance(id).await? else {
-            continue;
-        };
-        let view = state.fleet.view(&record).await.view;
-        let last_talked_ms = match phone {
-            Some(phone) => state.stores.sending.last_talked(id, phone).await?,
-            None => None,
-        };
-        found.push(number_choice::Candidate {
-            id: id.clone(),
-            status: view.status,
-            down_since_ms: view.down_since_ms,
-            last_talked_ms,
-            queue_depth: depths.get(id).copied().unwrap_or(0),
-        });
-    }
-    Ok(found)
 }
 
 /// The instance that serves a location's contact for the workflow route:
@@ -163,8 +100,10 @@ async fn put_location(raw_location: String, state: AppState, body: JsonBody) -> 
     let new_contacts = match body.text("newContacts")?.as_deref() {
         None | Some("default") => NewContacts::Default,
         Some("leastLoaded") => NewContacts::LeastLoaded,
+        Some("roundRobin") => NewContacts::RoundRobin,
         Some(other) => {
-            let why = format!("newContacts must be \"default\" or \"leastLoaded\" (got {other:?})");
+            let why =
+                format!("newContacts must be \"default\", \"leastLoaded\" or \"roundRobin\" (got {other:?})");
             return Err(ApiError::invalid("newContacts", why).into());
         }
     };

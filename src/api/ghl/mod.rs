@@ -3,6 +3,7 @@
 //! Provider's Delivery URL, and which numbers serve each location.
 
 pub(super) mod app_settings;
+pub(super) mod contact_number;
 pub(super) mod delivery_url;
 pub(super) mod locations;
 pub(super) mod oauth;

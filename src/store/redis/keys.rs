@@ -117,6 +117,26 @@ impl Keys {
         format!("{}contact-routes:{location_id}", self.prefix)
     }
 
+    /// Hash: phone (E.164) → the number the location gave that new contact.
+    pub fn new_contact_numbers(&self, location_id: &str) -> String {
+        format!("{}new-contacts:{location_id}", self.prefix)
+    }
+
+    /// Counter: the location's round-robin turns taken.
+    pub fn location_turns(&self, location_id: &str) -> String {
+        format!("{}turns:{location_id}", self.prefix)
+    }
+
+    /// Hash: WhatsApp group id → its GHL contact link (JSON), per location.
+    pub fn group_contacts(&self, location_id: &str) -> String {
+        format!("{}ghl-group-contacts:{location_id}", self.prefix)
+    }
+
+    /// Hash: GHL contact id → its group link (JSON), per location.
+    pub fn contact_groups(&self, location_id: &str) -> String {
+        format!("{}ghl-contact-groups:{location_id}", self.prefix)
+    }
+
     pub fn forward(&self, id: &str) -> String {
         format!("{}fwd:{id}", self.prefix)
     }

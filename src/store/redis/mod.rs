@@ -7,6 +7,7 @@
 mod error;
 mod fields;
 mod ghl;
+mod group_contacts;
 mod instances;
 mod keys;
 mod link;

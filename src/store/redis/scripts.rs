@@ -213,3 +213,18 @@ pub static RELEASE_FORWARDS: LazyLock<Script> = LazyLock::new(|| {
         "#,
     )
 });
+
+/// KEYS: the location's group → link hash, its contact → link hash.
+/// ARGV: group id, contact id, link (JSON).
+/// Keeps the link unless the group has one; the standing link's contact
+/// points at it. Returns the standing link.
+pub static LINK_GROUP_CONTACT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])
+        local standing = redis.call('HGET', KEYS[1], ARGV[1])
+        if standing == ARGV[3] then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
+        return standing
+        "#,
+    )
+});

@@ -9,6 +9,7 @@ mod disk_watch;
 mod file_check;
 mod ghl;
 mod group_commit;
+mod group_contacts;
 mod instance_cache;
 mod instances;
 mod outbox;

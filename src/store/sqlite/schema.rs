@@ -35,6 +35,16 @@ CREATE TABLE IF NOT EXISTS contact_routes (
     instance_id TEXT NOT NULL,
     PRIMARY KEY (location_id, contact_id)
 );
+CREATE TABLE IF NOT EXISTS new_contact_numbers (
+    location_id TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    PRIMARY KEY (location_id, phone)
+);
+CREATE TABLE IF NOT EXISTS location_turns (
+    location_id TEXT PRIMARY KEY,
+    turn INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pacing (
     instance_id TEXT PRIMARY KEY,
     last_send_at INTEGER NOT NULL
@@ -105,6 +115,7 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(MESSAGE_INDEXES)?;
     conn.execute_batch(super::ghl::SCHEMA)?;
     conn.execute_batch(super::routing::SCHEMA)?;
+    conn.execute_batch(super::group_contacts::SCHEMA)?;
     super::sending::prepare(conn)?;
     add_message_details(conn)?;
     add_forward_targets(conn)

@@ -5,8 +5,10 @@
 //! stays in that backend's own tests.
 
 mod ghl;
+mod group_contacts;
 mod outbox;
 mod queue;
+mod routes;
 mod sending;
 
 use wagate::domain::{InstanceId, MessageKind};

@@ -218,6 +218,13 @@ impl FakeGhl {
         self.state().add_contact(location_id, phone, None)
     }
 
+    /// A contact as GHL shows it: id, phone, locationId, name, tags.
+    pub fn contact(&self, contact_id: &str) -> Option<Value> {
+        let state = self.state();
+        let found = state.contacts.iter().find(|c| c.id == contact_id);
+        found.map(contacts::contact_json)
+    }
+
     /// A message a GHL user sent to the contact (what the provider's
     /// outbound webhook carries); returns its id, for status updates.
     pub fn add_outbound_message(&self, location_id: &str, contact_id: &str) -> String {
@@ -313,6 +320,7 @@ fn handle(state: &mut State, req: SeenRequest) -> Reply {
         ("POST", ["oauth", "locationToken"]) => oauth::location_token(state, &req),
         ("GET", ["contacts", "search", "duplicate"]) => contacts::search_duplicate(state, &req),
         ("POST", ["contacts", "upsert"]) => contacts::upsert(state, &req),
+        ("POST", ["contacts"]) => contacts::create(state, &req),
         ("GET", ["conversations", "search"]) => conversations::search(state, &req),
         ("POST", ["conversations"]) => conversations::create(state, &req),
         ("POST", ["conversations", "messages", "upload"]) => conversations::upload(state, &req),

@@ -51,8 +51,10 @@ impl Grant {
 pub(super) struct Contact {
     pub id: String,
     pub location_id: String,
+    /// Empty for a contact made without one (Create Contact needs none).
     pub phone: String,
     pub name: Option<String>,
+    pub tags: Vec<String>,
 }
 
 pub(super) struct Conversation {
@@ -275,6 +277,7 @@ impl State {
             location_id: location_id.to_owned(),
             phone: phone.to_owned(),
             name,
+            tags: Vec::new(),
         });
         id
     }
