@@ -58,6 +58,7 @@ function select(id) {
   renderDetail();
   if (state.tab === "activity") attempt(loadHistory);
   if (state.tab === "sending") attempt(loadSending);
+  if (state.tab === "chats") attempt(loadChats);
 }
 
 function badge(status) {
@@ -244,9 +245,10 @@ function wire() {
     tab.onclick = () => {
       state.tab = tab.dataset.tab;
       for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
-      for (const name of ["link", "activity", "sending"]) $("tab-" + name).hidden = state.tab !== name;
+      for (const name of ["link", "activity", "sending", "chats"]) $("tab-" + name).hidden = state.tab !== name;
       if (state.tab === "activity") attempt(loadHistory);
       if (state.tab === "sending") attempt(loadSending);
+      if (state.tab === "chats") attempt(loadChats);
     };
   }
   wireSending();

@@ -171,6 +171,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
 
     send_and_watch_ticks(browser).await;
     see_a_reply_arrive(browser, http, gateway).await;
+    see_groups_and_routes(browser, http, gateway).await;
     shoot(browser).await;
     with_the_api_key(browser, gateway).await;
     the_original_ui_with_the_session(browser, http, gateway).await;
@@ -332,6 +333,36 @@ async fn see_a_reply_arrive(browser: &Session, http: &reqwest::Client, gateway: 
              return t && t.dataset.status === 'received';",
         )
         .await;
+}
+
+/// The Groups tab lists the number's WhatsApp groups and the GHL location
+/// it serves, with how that location spreads new contacts.
+async fn see_groups_and_routes(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
+    let group = json!({ "subject": "Sales team", "members": ["+5511999999999"] });
+    api(http, gateway, Method::POST, "/api/sim/wa-01/groups", group).await;
+    let route = json!({ "defaultInstanceId": "wa-01", "newContacts": "roundRobin" });
+    api(
+        http,
+        gateway,
+        Method::PUT,
+        "/api/ghl/locations/loc-browser",
+        route,
+    )
+    .await;
+    browser.click("[data-tab=chats]").await;
+    browser
+        .wait_for(
+            "the group and the route show",
+            "const groups = document.getElementById('groups').textContent; \
+             const routes = document.getElementById('routes').textContent; \
+             return groups.includes('Sales team') && groups.includes('2 members') && \
+                    routes.includes('loc-browser') && routes.includes('in turn');",
+        )
+        .await;
+    browser
+        .screenshot(&artifacts().join("panel-groups-1280.png"))
+        .await;
+    browser.click("[data-tab=activity]").await;
 }
 
 /// Where screenshots go (made if missing).

@@ -32,6 +32,7 @@ async fn the_panel_is_served_with_a_csp_and_may_be_framed(env: TestEnv) {
         ("/panel/api.js", "javascript"),
         ("/panel/app.js", "javascript"),
         ("/panel/sending.js", "javascript"),
+        ("/panel/chats.js", "javascript"),
         ("/panel/ghl.js", "javascript"),
         ("/panel/style.css", "css"),
     ];

@@ -111,8 +111,11 @@ fn guard(
     let instance = match (method.as_str(), segments.as_slice()) {
         ("GET", ["wa", "qr" | "qr-check" | "status", id]) => Some(*id),
         ("GET", ["wa", "instances", "available"]) => None,
+        // The routes name every number a location uses: a link for all numbers only.
+        ("GET", ["ghl", "locations"]) if claims.instances.is_none() => None,
         ("POST", ["wa", "pair-code" | "reconnect" | "clear" | "logout", id]) => Some(*id),
-        ("GET", ["instances", id]) | ("GET" | "PUT", ["instances", id, "settings"]) => Some(*id),
+        ("GET", ["instances", id] | ["instances", id, "groups"]) => Some(*id),
+        ("GET" | "PUT", ["instances", id, "settings"]) => Some(*id),
         ("GET", ["messages", "history"]) => match query.get("instanceId") {
             Some(id) => Some(id.as_str()),
             None if claims.instances.is_some() => {
