@@ -64,7 +64,8 @@ pub fn installed_locations_of(routing: &InboundRouting, instance: &InstanceId) -
 }
 
 /// One conversation job per location, or none when the message cannot be
-/// tied to a contact's number.
+/// tied to a contact's number. A typed event goes in as its note
+/// ([`crate::inbound::event_text`]).
 pub fn conversation_jobs(
     locations: &[String],
     message: &InboundMessage,
@@ -74,11 +75,7 @@ pub fn conversation_jobs(
     let Some(contact) = message.contact.as_ref().filter(|_| !message.is_group) else {
         return Vec::new();
     };
-    let text = message
-        .text
-        .clone()
-        .or_else(|| message.caption.clone())
-        .unwrap_or_default();
+    let text = crate::inbound::event_text::shown(message);
     locations
         .iter()
         .map(|location| {

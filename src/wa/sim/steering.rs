@@ -61,6 +61,7 @@ impl SimNetwork {
             is_group: group.is_some(),
             group,
             from_me: message.from_me,
+            details: message.details,
         }))
     }
 }
