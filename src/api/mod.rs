@@ -32,6 +32,7 @@ mod sending;
 mod server;
 mod session;
 mod sim;
+mod sim_inbound;
 pub mod state;
 mod static_files;
 
