@@ -23,6 +23,7 @@ mod lookup;
 mod messages;
 mod metrics;
 mod openapi;
+mod openapi_events;
 mod original;
 pub mod panel;
 pub mod route_table;
