@@ -120,7 +120,7 @@ async fn act(raw_id: String, action: String, state: AppState, body: JsonBody) ->
             }
         }
         "inbound" => Control::SimInbound {
-            message: super::sim_inbound::read(&body, &state)?,
+            message: Box::new(super::sim_inbound::read(&body, &state)?),
         },
         "drop" => Control::SimDrop,
         "logout" => Control::SimLogout,

@@ -28,7 +28,7 @@ pub enum Control {
         phone: Phone,
     },
     SimInbound {
-        message: SimInbound,
+        message: Box<SimInbound>,
     },
     SimDrop,
     SimLogout,

@@ -115,7 +115,7 @@ fn map_inbound(item: &WaInbound) -> Option<Incoming> {
     let base = item.message.get_base_message();
     let (kind, media, mut details) = match typed::shape(base, &info.source) {
         Shape::Skip => return None,
-        Shape::Typed(kind, details) => (kind, None, details),
+        Shape::Typed(kind, details) => (kind, None, *details),
         Shape::Plain => {
             let (kind, media) = classify(base)?;
             (kind, media, MessageDetails::default())

@@ -21,7 +21,7 @@ use wa::message::secret_encrypted_message::SecretEncType;
 /// What a message is, as far as its type goes.
 pub(super) enum Shape {
     /// An event with its kind and details.
-    Typed(MessageKind, MessageDetails),
+    Typed(MessageKind, Box<MessageDetails>),
     /// Bookkeeping between devices (key shares, history sync notices,
     /// settings): nothing for anyone to see.
     Skip,
@@ -61,7 +61,7 @@ pub(super) fn shape(base: &wa::Message, source: &MessageSource) -> Shape {
     } else {
         return Shape::Plain;
     };
-    Shape::Typed(kind, details)
+    Shape::Typed(kind, Box::new(details))
 }
 
 /// A revoke is a deletion, an edit carries the new message; every other
@@ -72,7 +72,7 @@ fn protocol_shape(protocol: &wa::message::ProtocolMessage) -> Shape {
     match protocol.r#type {
         Some(ProtocolType::REVOKE) if !message_id.is_empty() => {
             details.deletion = Some(Deletion { message_id });
-            Shape::Typed(MessageKind::Delete, details)
+            Shape::Typed(MessageKind::Delete, Box::new(details))
         }
         Some(ProtocolType::MESSAGE_EDIT) if !message_id.is_empty() => {
             let edited = protocol.edited_message.as_option();
@@ -81,7 +81,7 @@ fn protocol_shape(protocol: &wa::message::ProtocolMessage) -> Shape {
                 message_id,
                 text: text.map(str::to_owned),
             });
-            Shape::Typed(MessageKind::Edit, details)
+            Shape::Typed(MessageKind::Edit, Box::new(details))
         }
         _ => Shape::Skip,
     }
@@ -102,7 +102,7 @@ fn sealed_shape(sealed: &wa::message::SecretEncryptedMessage) -> Shape {
         }),
         ..MessageDetails::default()
     };
-    Shape::Typed(MessageKind::Edit, details)
+    Shape::Typed(MessageKind::Edit, Box::new(details))
 }
 
 fn poll_of(base: &wa::Message) -> Option<Poll> {
