@@ -229,15 +229,7 @@ async fn an_undecryptable_message_is_counted_and_alerted_on() {
         .unwrap();
     assert_eq!(alert.body["instanceId"], "wa-01");
     assert_eq!(alert.body["severity"], "warning");
-    let metrics = gw
-        .http
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     assert!(
         metrics.contains("wagate_inbound_undecryptable_total{instance=\"wa-01\"} 2"),
         "a replayed one is counted once: {metrics}"
