@@ -64,6 +64,23 @@ pub fn forwards(change: ForwardChange) -> Value {
     })
 }
 
+/// `messages.undecryptable`: WhatsApp delivered messages to the instance
+/// that it could not decrypt (its Signal sessions with a sender may be
+/// broken; WhatsApp asks the sender's phone to send them again).
+pub fn undecryptable(id: &InstanceId, new: u64, total: u64) -> Value {
+    json!({
+        "event": "messages.undecryptable",
+        "severity": "warning",
+        "incident": "undecryptable",
+        "instanceId": id.as_str(),
+        "newUndecryptable": new,
+        "totalUndecryptable": total,
+        "detail": "inbound messages could not be decrypted; the webhook got them as type undecryptable",
+        "at": rfc3339(now_ms()),
+        "gateway": concat!("wagate/", env!("CARGO_PKG_VERSION")),
+    })
+}
+
 fn severity(incident: Incident) -> &'static str {
     match incident {
         Incident::Offline => "warning",

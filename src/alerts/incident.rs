@@ -167,6 +167,22 @@ impl DeadLetterTracker {
     }
 }
 
+/// Messages that could not be decrypted, per instance: each look that
+/// finds an instance's count grown is one alert, naming how many are new.
+#[derive(Debug, Default)]
+pub struct UndecryptableTracker {
+    seen: std::collections::HashMap<String, u64>,
+}
+
+impl UndecryptableTracker {
+    /// How many more the instance has than at the last look (counts start
+    /// at zero with the process).
+    pub fn observe(&mut self, instance: &str, count: u64) -> Option<u64> {
+        let before = self.seen.insert(instance.to_owned(), count).unwrap_or(0);
+        (count > before).then(|| count - before)
+    }
+}
+
 #[cfg(test)]
 #[path = "incident_tests.rs"]
 mod tests;

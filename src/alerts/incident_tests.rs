@@ -142,3 +142,13 @@ fn a_block_on_new_contacts_alerts_once_and_once_when_lifted() {
     assert_eq!(t.observe(false), Some(false));
     assert_eq!(t.observe(false), None);
 }
+
+#[test]
+fn each_rise_of_undecryptable_messages_alerts_with_the_new_count() {
+    let mut tracker = UndecryptableTracker::default();
+    assert_eq!(tracker.observe("wa-01", 0), None);
+    assert_eq!(tracker.observe("wa-01", 2), Some(2));
+    assert_eq!(tracker.observe("wa-01", 2), None, "no rise, no alert");
+    assert_eq!(tracker.observe("wa-02", 1), Some(1), "instances apart");
+    assert_eq!(tracker.observe("wa-01", 3), Some(1));
+}

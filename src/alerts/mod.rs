@@ -1,8 +1,9 @@
 //! Alerts for whoever runs the gateway: a JSON event POSTed to
 //! ALERT_WEBHOOK_URL when an instance is logged out, temporarily banned or
 //! offline for longer than ALERT_OFFLINE_AFTER, and when forwards start
-//! dead-lettering; once per incident, and a `recovered` event after. It only
-//! watches: the instances' state channels and the forward counters.
+//! dead-lettering; once per incident, and a `recovered` event after; and
+//! whenever an instance got messages it could not decrypt. It only
+//! watches: the instances' state channels and the counters.
 
 mod event;
 mod incident;

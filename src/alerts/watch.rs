@@ -1,9 +1,10 @@
 //! Watching the gateway for incidents: one task per instance follows its
 //! `watch` channel (and wakes for the offline deadline); a supervisor
-//! starts those tasks for new instances and checks the dead-letter count.
+//! starts those tasks for new instances and checks the dead-letter count
+//! and each instance's count of messages that could not be decrypted.
 
 use super::event;
-use super::incident::{BlockTracker, DeadLetterTracker, InstanceTracker, Seen};
+use super::incident::{BlockTracker, DeadLetterTracker, InstanceTracker, Seen, UndecryptableTracker};
 use crate::domain::InstanceId;
 use crate::metrics::Metrics;
 use crate::wa::actor::{InstanceView, CLIENT_OUTDATED, LOGGED_OUT_BY_GATEWAY, TEMPORARY_BAN};
@@ -36,11 +37,19 @@ pub async fn supervise(
     };
     let (dead, delivered) = counts();
     let mut dead_letters = DeadLetterTracker::new(dead, delivered);
+    let mut undecryptable = UndecryptableTracker::default();
     let mut every = tokio::time::interval(LOOK_EVERY);
     loop {
         tokio::select! { _ = every.tick() => {}, _ = stop.cancelled() => return }
         watched.retain(|_, task| !task.is_finished());
         for handle in sessions.handles() {
+            let count = metrics
+                .inbound_undecryptable
+                .with_label_values(&[handle.id.as_str()])
+                .get();
+            if let Some(new) = undecryptable.observe(handle.id.as_str(), count) {
+                emit(&events, event::undecryptable(&handle.id, new, count));
+            }
             watched.entry(handle.id.clone()).or_insert_with(|| {
                 tokio::spawn(watch_instance(
                     handle,

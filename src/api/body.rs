@@ -56,6 +56,14 @@ impl JsonBody {
         self.flag_or(field, false)
     }
 
+    /// A true/false field, `None` when it is left out.
+    pub fn flag_or_none(&self, field: &'static str) -> Result<Option<bool>, ApiError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.flag(field).map(Some),
+        }
+    }
+
     /// A true/false field, `absent` when it is left out.
     pub fn flag_or(&self, field: &'static str, absent: bool) -> Result<bool, ApiError> {
         match self.0.get(field) {

@@ -23,6 +23,7 @@ mod lookup;
 mod messages;
 mod metrics;
 mod openapi;
+mod openapi_events;
 mod original;
 pub mod panel;
 pub mod route_table;
@@ -32,6 +33,7 @@ mod sending;
 mod server;
 mod session;
 mod sim;
+mod sim_inbound;
 pub mod state;
 mod static_files;
 

@@ -1,6 +1,7 @@
 //! `GET /api/openapi.json`: the OpenAPI 3 document of every route, built
 //! with utoipa from the route table in `crate::api::route_table` (the same table the
-//! HTTP metrics label with), with the API key schemes and the error shape.
+//! HTTP metrics label with), with the API key schemes, the error shape and
+//! the inbound webhook (`super::openapi_events`).
 
 use crate::api::route_table::{Route, ROUTES};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
@@ -34,6 +35,7 @@ pub fn document() -> OpenApi {
                 .description(Some(env!("CARGO_PKG_DESCRIPTION"))),
         )
         .paths(paths)
+        .webhooks(Some(super::openapi_events::webhooks()))
         .components(Some(components()))
         .security(Some([
             SecurityRequirement::new("apiKey", Vec::<String>::new()),
@@ -97,6 +99,7 @@ fn components() -> utoipa::openapi::Components {
         .required("code");
     ComponentsBuilder::new()
         .schema("Error", error)
+        .schema("InboundEvent", super::openapi_events::schema())
         .security_scheme(
             "apiKey",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),

@@ -1,13 +1,13 @@
 //! `/api/sim/{id}/...`: steering the simulated WhatsApp network (scan,
-//! inbound, sent, drop, logout, groups). Mounted only with `WA_BACKEND=sim`.
+//! inbound (read in `sim_inbound`), sent, drop, logout, groups). Mounted only with `WA_BACKEND=sim`.
 
 use super::body::{json_body, JsonBody};
 use super::common::{find_instance, ok, with_state, ApiResult};
 use super::error::ApiError;
 use super::send::parse_phone;
 use super::state::AppState;
-use crate::cluster::control::{Control, SimInbound};
-use crate::domain::{GroupId, MessageKind, Phone};
+use crate::cluster::control::Control;
+use crate::domain::{GroupId, Phone};
 use crate::wa::sim::{SimGroup, SimNetwork};
 use serde_json::json;
 use std::sync::Arc;
@@ -120,7 +120,7 @@ async fn act(raw_id: String, action: String, state: AppState, body: JsonBody) ->
             }
         }
         "inbound" => Control::SimInbound {
-            message: sim_inbound(&body, &state)?,
+            message: Box::new(super::sim_inbound::read(&body, &state)?),
         },
         "drop" => Control::SimDrop,
         "logout" => Control::SimLogout,
@@ -145,35 +145,6 @@ fn linked_phone(raw: &str) -> Result<Phone, ApiError> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     Phone::from_whatsapp_digits(&digits)
         .ok_or_else(|| ApiError::invalid("phone", format!("{raw:?} is not a phone number")))
-}
-
-fn sim_inbound(body: &JsonBody, state: &AppState) -> Result<SimInbound, ApiError> {
-    let from = parse_phone("from", &body.required("from")?, state)?;
-    let kind = match body.text("type")? {
-        Some(raw) => raw
-            .parse::<MessageKind>()
-            .map_err(|e| ApiError::invalid("type", e.to_string()))?,
-        None => MessageKind::Text,
-    };
-    let text = body.text("text")?;
-    let media_url = body.text("mediaUrl")?;
-    if text.is_none() && media_url.is_none() {
-        return Err(ApiError::missing("text"));
-    }
-    Ok(SimInbound {
-        id: body.text("id")?,
-        from,
-        kind,
-        text,
-        media_url,
-        mime_type: body.text("mimeType")?,
-        push_name: body.text("pushName")?,
-        from_me: body.flag("fromMe")?,
-        group: body
-            .text("group")?
-            .map(|raw| group_id("group", &raw))
-            .transpose()?,
-    })
 }
 
 fn sim_error(message: String) -> ApiError {

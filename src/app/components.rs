@@ -86,6 +86,7 @@ impl Parts {
             media: media.clone(),
             handoff,
             forwarder_wakeup: forwarder_wakeup.clone(),
+            metrics: metrics.clone(),
         };
         let wakeups = Arc::new(Wakeups::default());
         let in_flight = Arc::new(AtomicU64::new(0));

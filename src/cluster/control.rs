@@ -2,7 +2,7 @@
 //! the process that runs it carries the request out. Requests are plain
 //! data so they can travel through Redis to the owning process.
 
-use crate::domain::{GroupId, InstanceId, MessageKind, Phone};
+use crate::domain::{GroupId, InstanceId, MessageDetails, MessageKind, Phone};
 use crate::wa::manager::SessionHandle;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ pub enum Control {
         phone: Phone,
     },
     SimInbound {
-        message: SimInbound,
+        message: Box<SimInbound>,
     },
     SimDrop,
     SimLogout,
@@ -50,6 +50,10 @@ pub struct SimInbound {
     /// Written in this group (by `from`, a member).
     #[serde(default)]
     pub group: Option<GroupId>,
+    /// What it is besides text and media (a quote, reaction, location,
+    /// card, edit, deletion, poll, vote or missed call).
+    #[serde(default)]
+    pub details: MessageDetails,
 }
 
 /// The answer: a pairing code for `PairCode`, the WhatsApp id (if any)

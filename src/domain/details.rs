@@ -1,9 +1,11 @@
 //! What a message carries besides its text and media: the message it
 //! quotes, or the reaction, location or contact card it is, and for an
-//! inbound group message its group. Kept with the message as one JSON
+//! inbound message also the edit, deletion, poll, vote or missed call it
+//! is (see `chat_events`) and its group. Kept with the message as one JSON
 //! value (`details`), so every kind of send goes through the same durable
 //! queue; the WhatsApp backends read it when they send.
 
+use super::chat_events::{Call, Deletion, Edit, Poll, PollVote};
 use super::GroupId;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,16 @@ pub struct MessageDetails {
     /// The group an inbound message was written in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Edit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion: Option<Deletion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Poll>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_vote: Option<PollVote>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<Call>,
 }
 
 /// A group as a message names it.
@@ -74,7 +86,8 @@ pub struct Location {
 #[serde(rename_all = "camelCase")]
 pub struct ContactCard {
     pub name: String,
-    /// E.164.
+    /// E.164; on a received card that gave no WhatsApp id, the number as
+    /// written (empty when it had none).
     pub phone: String,
 }
 
@@ -99,6 +112,14 @@ impl MessageDetails {
 }
 
 impl Location {
+    /// A Google Maps link to the place (maps URLs, `api=1` search form).
+    pub fn maps_url(&self) -> String {
+        format!(
+            "https://www.google.com/maps/search/?api=1&query={},{}",
+            self.latitude, self.longitude
+        )
+    }
+
     /// Coordinates WhatsApp can show: finite, latitude within ±90 and
     /// longitude within ±180 degrees. The error names the field and why.
     pub fn check(latitude: f64, longitude: f64) -> Result<(), (&'static str, &'static str)> {

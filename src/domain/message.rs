@@ -1,4 +1,5 @@
-//! Message kinds (text and media types) and the life cycle of a message's
+//! Message kinds (text, media, and the events only received: edits,
+//! deletions, polls, votes, missed calls) and the life cycle of a message's
 //! status, which only ever moves forward: queued → sent → delivered → read,
 //! or to failed.
 
@@ -23,6 +24,19 @@ pub enum MessageKind {
     Contact,
     /// An emoji put on an earlier message.
     Reaction,
+    /// An earlier message changed by its author (received only).
+    Edit,
+    /// An earlier message deleted for everyone (received only).
+    Delete,
+    /// A poll someone started (received only).
+    Poll,
+    /// A vote in a poll (received only).
+    #[serde(rename = "poll_vote")]
+    PollVote,
+    /// A call nobody answered (received only).
+    Call,
+    /// A message WhatsApp delivered but that could not be decrypted.
+    Undecryptable,
     Other,
 }
 
@@ -45,14 +59,20 @@ impl MessageKind {
             Self::Location => "location",
             Self::Contact => "contact",
             Self::Reaction => "reaction",
+            Self::Edit => "edit",
+            Self::Delete => "delete",
+            Self::Poll => "poll",
+            Self::PollVote => "poll_vote",
+            Self::Call => "call",
+            Self::Undecryptable => "undecryptable",
             Self::Other => "other",
         }
     }
 
     pub fn is_media(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Self::Text | Self::Location | Self::Contact | Self::Reaction | Self::Other
+            Self::Image | Self::Video | Self::Audio | Self::Voice | Self::Document | Self::Sticker
         )
     }
 
@@ -78,6 +98,12 @@ impl FromStr for MessageKind {
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         match raw {
             "sticker" => Ok(Self::Sticker),
+            "edit" => Ok(Self::Edit),
+            "delete" => Ok(Self::Delete),
+            "poll" => Ok(Self::Poll),
+            "poll_vote" => Ok(Self::PollVote),
+            "call" => Ok(Self::Call),
+            "undecryptable" => Ok(Self::Undecryptable),
             "other" => Ok(Self::Other),
             _ => Self::parse_sendable(raw),
         }
@@ -189,6 +215,13 @@ mod tests {
         assert_eq!("reaction".parse::<MessageKind>().unwrap(), MessageKind::Reaction);
         assert!(!MessageKind::Location.is_media());
         assert!(MessageKind::parse_sendable("sticker").is_err());
+        assert!(MessageKind::parse_sendable("edit").is_err(), "received only");
+        for kind in ["edit", "delete", "poll", "poll_vote", "call", "undecryptable"] {
+            let parsed = kind.parse::<MessageKind>().unwrap();
+            assert_eq!(parsed.as_str(), kind);
+            assert!(!parsed.is_media());
+            assert_eq!(serde_json::to_value(parsed).unwrap(), kind);
+        }
         assert!(MessageKind::parse_sendable("buttons").is_err());
         assert!(MessageKind::parse_sendable("bogus").is_err());
     }

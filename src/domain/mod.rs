@@ -2,6 +2,7 @@
 //! (`InstanceId`, `Phone`, message kinds and statuses) so the rest of the
 //! program never handles raw, unchecked strings.
 
+mod chat_events;
 mod details;
 mod emoji;
 mod ids;
@@ -12,6 +13,7 @@ mod recipient;
 mod variants;
 mod vcard;
 
+pub use chat_events::{Call, Deletion, Edit, Poll, PollVote};
 pub use details::{ContactCard, GroupRef, Location, MessageDetails, MessageRef, Reaction};
 pub use emoji::is_single_emoji;
 pub use ids::{InstanceId, InvalidInstanceId};

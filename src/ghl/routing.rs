@@ -67,7 +67,8 @@ pub fn installed_locations_of(routing: &InboundRouting, instance: &InstanceId) -
 }
 
 /// One conversation job per location, or none when the message cannot be
-/// tied to a contact's number or a group.
+/// tied to a contact's number or a group. A typed event goes in as its
+/// note ([`crate::inbound::event_text`]).
 pub fn conversation_jobs(
     instance: &InstanceId,
     locations: &[String],
@@ -108,11 +109,7 @@ struct GhlChat {
 }
 
 fn ghl_chat(instance: &InstanceId, message: &InboundMessage) -> Option<GhlChat> {
-    let body = message
-        .text
-        .clone()
-        .or_else(|| message.caption.clone())
-        .unwrap_or_default();
+    let body = crate::inbound::event_text::shown(message);
     if message.is_group {
         let group = message.group.as_ref()?;
         let writer = message.from.as_ref().map(|phone| phone.e164());

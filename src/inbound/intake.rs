@@ -4,13 +4,18 @@
 //! has no room in memory, wakes it to read them). The forwards: one to
 //! GHL_INBOUND_URL when it is set, and one into each GHL location's
 //! Conversations that the instance serves and that installed the app.
+//! A message WhatsApp could not decrypt is counted (and so alerted on) and
+//! goes to the webhook only, under an id of its own: the same message may
+//! still arrive decrypted, and must then be forwarded too.
 
+use super::event_text;
 use super::handoff::{Handoff, Place};
-use super::payload::GroupPayload;
+use super::payload::{EventFields, GroupPayload};
 use super::InboundPayload;
-use crate::domain::{Direction, InstanceId, MessageDetails};
+use crate::domain::{Direction, InstanceId, MessageDetails, MessageKind};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
 use crate::inbound::media_store::MediaStore;
+use crate::metrics::Metrics;
 use crate::store::{
     ForwardRecord, ForwardTarget, InboundRecord, MessageLog, NewForward, Outbox, Recorded, StoreResult,
 };
@@ -34,6 +39,8 @@ pub struct Intake {
     pub handoff: Handoff,
     /// Wakes the forwarder when new forwards are stored but not handed over.
     pub forwarder_wakeup: Arc<Notify>,
+    /// Counts the messages that could not be decrypted.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Pause before storing again when the store did not answer.
@@ -41,7 +48,8 @@ const STORE_RETRY: Duration = Duration::from_secs(1);
 
 #[async_trait]
 impl InboundSink for Intake {
-    async fn accept(&self, instance: &InstanceId, own_phone: Option<&str>, message: InboundMessage) {
+    async fn accept(&self, instance: &InstanceId, own_phone: Option<&str>, mut message: InboundMessage) {
+        self.name_reaction_target(&mut message).await;
         let (media_url, mime_type) = self.media_link(instance, message.media.clone()).await;
         let link = MediaLink { media_url, mime_type };
         let place = self.handoff.place();
@@ -58,6 +66,13 @@ impl InboundSink for Intake {
                 }
             }
         };
+        if stored.is_some() && message.kind == MessageKind::Undecryptable {
+            tracing::warn!(%instance, id = %message.id, chat = %message.chat, "WhatsApp delivered a message that could not be decrypted");
+            self.metrics
+                .inbound_undecryptable
+                .with_label_values(&[instance.as_str()])
+                .inc();
+        }
         match (stored, place) {
             (None, _) => tracing::debug!(%instance, "inbound message seen before; not forwarded again"),
             (Some(forwards), _) if forwards.is_empty() => {}
@@ -89,7 +104,7 @@ impl Intake {
         let own_send = self.is_own_send(message).await?;
         loop {
             let routing = self.routing.get(self.outbox.as_ref()).await?;
-            let locations = match own_send {
+            let locations = match own_send || message.kind == MessageKind::Undecryptable {
                 true => Vec::new(),
                 false => installed_locations_of(&routing, instance),
             };
@@ -114,6 +129,28 @@ impl Intake {
                 Recorded::Stored => return Ok(Some(stored_forwards)),
                 Recorded::SeenBefore => return Ok(None),
                 Recorded::RoutingChanged => self.routing.forget(routing.generation),
+            }
+        }
+    }
+
+    /// Gives a reaction's target the text it has in the message log (the
+    /// reaction itself names only its id), so the note reads "reacted 👍 to
+    /// \"...\"". A target the log does not hold stays without text.
+    async fn name_reaction_target(&self, message: &mut InboundMessage) {
+        let Some(reaction) = message.details.reaction.as_mut() else {
+            return;
+        };
+        if !reaction.target.text.is_empty() {
+            return;
+        }
+        match self.log.message(&reaction.target.id).await {
+            Ok(Some(target)) => {
+                let mut texts = [Some(target.text), target.caption].into_iter().flatten();
+                reaction.target.text = texts.find(|t| !t.is_empty()).unwrap_or_default();
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a reaction's target; passed on without its text")
             }
         }
     }
@@ -157,7 +194,8 @@ fn inbound_record(
 ) -> InboundRecord {
     let (media_url, mime_type) = (link.media_url.clone(), link.mime_type.clone());
     let forward_id = uuid::Uuid::new_v4().to_string();
-    let text = m.text.clone().or_else(|| m.caption.clone()).unwrap_or_default();
+    let wa_id = stored_id(&m);
+    let text = event_text::shown(&m);
     let from = m.from.as_ref().map(|p| p.e164().to_owned());
     let payload = InboundPayload {
         forward_id: forward_id.clone(),
@@ -180,9 +218,10 @@ fn inbound_record(
             subject: group.subject.clone(),
             participant: from.clone(),
         }),
+        event: EventFields::of(&m.details),
     };
     InboundRecord {
-        wa_id: m.id,
+        wa_id,
         instance: instance.clone(),
         kind: m.kind,
         from,
@@ -194,7 +233,7 @@ fn inbound_record(
         caption: m.caption,
         details: MessageDetails {
             group: m.group,
-            ..MessageDetails::default()
+            ..m.details
         },
         received_at_ms: m.timestamp_ms,
         forwards: vec![NewForward {
@@ -204,5 +243,15 @@ fn inbound_record(
         }],
         forwards_due_at_ms: m.timestamp_ms,
         routing_generation: 0,
+    }
+}
+
+/// The id a message is stored (and de-duplicated) by: WhatsApp's, except
+/// for one that could not be decrypted, which must not keep the same
+/// message from being stored when it arrives decrypted.
+fn stored_id(message: &InboundMessage) -> String {
+    match message.kind {
+        MessageKind::Undecryptable => format!("{}:undecryptable", message.id),
+        _ => message.id.clone(),
     }
 }

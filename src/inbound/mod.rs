@@ -4,6 +4,7 @@
 //! retries and dead letters.
 
 mod delivery;
+pub mod event_text;
 mod forwarder;
 pub mod handoff;
 mod intake;
@@ -15,6 +16,6 @@ mod webhook;
 pub use delivery::{Deliveries, Delivery, Outcome};
 pub use forwarder::Forwarder;
 pub use intake::Intake;
-pub use payload::InboundPayload;
+pub use payload::{EventFields, GroupPayload, InboundPayload};
 pub use signing::{WebhookSigner, SIGNATURE_HEADER};
 pub use webhook::WebhookDelivery;

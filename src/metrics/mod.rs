@@ -40,6 +40,9 @@ pub struct Metrics {
     pub forward_failures: IntCounter,
     pub forwards_delivered: IntCounter,
     pub forward_dead_letters: IntCounter,
+    /// Inbound messages WhatsApp delivered that could not be decrypted,
+    /// per instance (the alerts watch it).
+    pub inbound_undecryptable: IntCounterVec,
     /// Replies routed to a location's next number because the contact's
     /// own number could not be used.
     pub route_failovers: IntCounter,
@@ -98,6 +101,11 @@ impl Metrics {
             forward_failures: counter("forward_failures_total", "Forward tries that failed"),
             forwards_delivered: counter("forwards_delivered_total", "Forwards the receiver took"),
             forward_dead_letters: counter("forward_dead_letters_total", "Forwards given up on"),
+            inbound_undecryptable: counter_vec(
+                "inbound_undecryptable_total",
+                "Inbound WhatsApp messages that could not be decrypted, per instance",
+                &["instance"],
+            ),
             route_failovers: counter(
                 "route_failovers_total",
                 "Replies sent from a location's next number because the contact's number was down",

@@ -1,6 +1,6 @@
 //! What a WhatsApp session reports to its actor, in the gateway's own terms.
 
-use crate::domain::{GroupRef, MessageKind, Phone};
+use crate::domain::{GroupRef, MessageDetails, MessageKind, Phone};
 use bytes::Bytes;
 use std::time::Duration;
 
@@ -66,6 +66,10 @@ pub struct InboundMessage {
     pub group: Option<GroupRef>,
     /// Typed on the linked phone itself rather than received.
     pub from_me: bool,
+    /// What it is besides text and media: the message it quotes, the
+    /// reaction, location, contact card, edit, deletion, poll, vote or
+    /// missed call it is (its group is in `group`).
+    pub details: MessageDetails,
 }
 
 #[derive(Debug, Clone)]

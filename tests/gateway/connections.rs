@@ -31,15 +31,7 @@ async fn closed_after(socket: &mut TcpStream, limit: Duration) -> Duration {
 }
 
 async fn metric(gw: &Gateway, line_start: &str) -> u64 {
-    let text = gw
-        .http
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = gw.metrics().await;
     text.lines()
         .find_map(|l| l.strip_prefix(line_start))
         .and_then(|v| v.trim().parse().ok())

@@ -6,17 +6,6 @@
 use crate::common::Gateway;
 use reqwest::{Method, StatusCode};
 
-async fn metrics(gw: &Gateway) -> String {
-    gw.http
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn made_up_methods_and_paths_add_no_metrics_series() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,13 +17,13 @@ async fn made_up_methods_and_paths_add_no_metrics_series() {
     };
     // One round so that the `other` series exist before the baseline.
     send(made_up(0), "/nowhere-0".into()).await.unwrap();
-    let before = metrics(&gw).await.len();
+    let before = gw.metrics().await.len();
     for n in 1..200 {
         let answer = send(made_up(n), format!("/nowhere-{n}")).await.unwrap();
         assert_eq!(answer.status(), StatusCode::NOT_FOUND);
         send("GET".into(), format!("/api/unknown-{n}/x")).await.unwrap();
     }
-    let text = metrics(&gw).await;
+    let text = gw.metrics().await;
     assert!(!text.contains("XXXX") && !text.contains("nowhere"), "{text}");
     assert!(
         text.contains("wagate_http_requests_total{method=\"other\",route=\"other\",status=\"404\"} 200"),

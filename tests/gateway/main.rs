@@ -27,6 +27,7 @@ mod groups;
 mod healthcheck;
 mod human_sending;
 mod inbound;
+mod inbound_events;
 mod linking;
 mod lookup;
 mod old_ui;

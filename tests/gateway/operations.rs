@@ -6,12 +6,6 @@ use crate::common::{eventually, Gateway};
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn metrics(gw: &Gateway) -> String {
-    let response = gw.http.get(gw.url("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.text().await.unwrap()
-}
-
 #[tokio::test]
 async fn metrics_count_a_scripted_flow() {
     let receiver = Receiver::start().await;
@@ -26,7 +20,7 @@ async fn metrics_count_a_scripted_flow() {
         sent && receiver.received().len() == 1
     })
     .await;
-    let text = metrics(&gw).await;
+    let text = gw.metrics().await;
     for line in [
         "wagate_instances{status=\"ONLINE\"} 1",
         "wagate_instances{status=\"PAIRING\"} 0",
@@ -56,7 +50,7 @@ async fn queue_depth_shows_what_waits() {
         gw.sim_sent("wa-09").await.len() == 1
     })
     .await;
-    let text = metrics(&gw).await;
+    let text = gw.metrics().await;
     assert!(
         text.contains("wagate_queue_depth{instance=\"wa-09\"} 1"),
         "{text}"

@@ -1,21 +1,35 @@
 //! Pure translation of whatsapp-rust events into the gateway's [`WaEvent`]s.
 //! Nothing here touches the network: an inbound media message comes out with
-//! a [`PendingMedia`] that the session downloads before passing it on.
+//! a [`PendingMedia`] that the session downloads before passing it on. The
+//! typed events inside messages are read in [`typed`]; a message the client
+//! could not decrypt comes out as one of kind `undecryptable`.
 
+mod calls;
+#[cfg(test)]
+mod calls_tests;
 #[cfg(test)]
 mod event_tests;
 #[cfg(test)]
 mod inbound_tests;
+mod polls;
+#[cfg(test)]
+mod polls_tests;
+mod typed;
+#[cfg(test)]
+mod typed_tests;
 
-use crate::domain::{GroupId, GroupRef, MessageKind, Phone};
+use crate::domain::{GroupId, GroupRef, MessageDetails, MessageKind, Phone};
 use crate::wa::{InboundMessage, ReceiptKind, WaEvent};
+pub use calls::CallBook;
+pub use polls::PollBook;
+use typed::Shape;
 use whatsapp_rust::download::Downloadable;
 use whatsapp_rust::proto_helpers::MessageExt;
 use whatsapp_rust::types::events::{
     ConnectFailure, ConnectFailureReason, Event, InboundMessage as WaInbound, LoggedOut, MessageBatch,
-    Receipt, TemporaryBan,
+    Receipt, TemporaryBan, UndecryptableMessage,
 };
-use whatsapp_rust::types::message::MessageSource;
+use whatsapp_rust::types::message::{MessageInfo, MessageSource};
 use whatsapp_rust::types::presence::ReceiptType;
 use whatsapp_rust::wacore_binary::JidExt;
 use whatsapp_rust::waproto::whatsapp as wa;
@@ -72,6 +86,7 @@ pub fn map_event(event: &Event, own_pn: impl FnOnce() -> Option<Jid>) -> Option<
             None
         }
         Event::Receipt(receipt) => map_receipt(receipt),
+        Event::UndecryptableMessage(failed) => undecryptable(failed).map(|m| WaEvent::Inbound(Box::new(m))),
         Event::PairSuccess(_) => {
             tracing::info!("linked to a phone; WhatsApp reconnects next");
             None
@@ -84,8 +99,9 @@ pub fn map_event(event: &Event, own_pn: impl FnOnce() -> Option<Jid>) -> Option<
     }
 }
 
-/// One [`Incoming`] per message worth passing on: protocol messages,
-/// reactions, empty messages, status updates and channel posts are skipped.
+/// One [`Incoming`] per message worth passing on: protocol messages other
+/// than edits and deletions, empty messages, status updates and channel
+/// posts are skipped.
 pub fn map_batch(batch: &MessageBatch) -> Vec<Incoming> {
     batch.iter().filter_map(map_inbound).collect()
 }
@@ -96,31 +112,61 @@ fn map_inbound(item: &WaInbound) -> Option<Incoming> {
     if chat.is_status_broadcast() || chat.is_newsletter() {
         return None;
     }
-    let (kind, media) = classify(item.message.get_base_message())?;
+    let base = item.message.get_base_message();
+    let (kind, media, mut details) = match typed::shape(base, &info.source) {
+        Shape::Skip => return None,
+        Shape::Typed(kind, details) => (kind, None, *details),
+        Shape::Plain => {
+            let (kind, media) = classify(base)?;
+            (kind, media, MessageDetails::default())
+        }
+    };
+    details.quote = typed::quoted(base, &info.source);
     let text = match kind {
         MessageKind::Text => Some(item.message.text_content().filter(|t| !t.is_empty())?.to_owned()),
         _ => None,
     };
-    let message = InboundMessage {
+    let caption = item.message.get_caption().filter(|c| !c.is_empty());
+    let mut message = message_from(info, kind, details);
+    message.text = text;
+    message.caption = caption.map(str::to_owned);
+    Some(Incoming { message, media })
+}
+
+/// The message as `info` describes it, with no text, caption or media yet.
+fn message_from(info: &MessageInfo, kind: MessageKind, details: MessageDetails) -> InboundMessage {
+    let chat = &info.source.chat;
+    InboundMessage {
         id: info.id.clone(),
         from: sender_phone(&info.source),
         contact: contact_phone(&info.source),
         chat: chat.to_non_ad_string(),
         push_name: Some(info.push_name.clone()).filter(|name| !name.is_empty()),
         kind,
-        text,
-        caption: item
-            .message
-            .get_caption()
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned),
+        text: None,
+        caption: None,
         media: None,
         timestamp_ms: info.timestamp.timestamp_millis(),
         is_group: info.source.is_group,
         group: group_of(chat, info.source.is_group),
         from_me: info.source.is_from_me,
-    };
-    Some(Incoming { message, media })
+        details,
+    }
+}
+
+/// A message the client could not decrypt (it asks the sender's phone to
+/// send it again, and passes it on if that works): passed on so it is
+/// counted and alerted on. Status updates and channel posts are left out.
+fn undecryptable(failed: &UndecryptableMessage) -> Option<InboundMessage> {
+    let chat = &failed.info.source.chat;
+    if chat.is_status_broadcast() || chat.is_newsletter() {
+        return None;
+    }
+    Some(message_from(
+        &failed.info,
+        MessageKind::Undecryptable,
+        MessageDetails::default(),
+    ))
 }
 
 /// A group chat's id; its subject is filled in by the session, which can
@@ -132,9 +178,9 @@ fn group_of(chat: &Jid, is_group: bool) -> Option<GroupRef> {
     Some(GroupRef { id, subject: None })
 }
 
-/// The gateway's kind of a message (already unwrapped from ephemeral and
-/// view-once wrappers) and its media; `None` for messages that carry nothing
-/// a person wrote or sent.
+/// The gateway's kind of a text or media message (already unwrapped from
+/// ephemeral and view-once wrappers) and its media; `None` for messages
+/// that carry nothing a person wrote or sent.
 fn classify(base: &wa::Message) -> Option<(MessageKind, Option<PendingMedia>)> {
     if let Some(m) = base.image_message.as_option() {
         return Some((MessageKind::Image, Some(pending(m, &m.mimetype))));
@@ -151,17 +197,9 @@ fn classify(base: &wa::Message) -> Option<(MessageKind, Option<PendingMedia>)> {
     if let Some(m) = base.sticker_message.as_option() {
         return Some((MessageKind::Sticker, Some(pending(m, &m.mimetype))));
     }
-    if base.conversation.as_deref().is_some_and(|t| !t.is_empty()) || base.extended_text_message.is_set() {
-        return Some((MessageKind::Text, None));
-    }
-    let other = base.location_message.is_set()
-        || base.live_location_message.is_set()
-        || base.contact_message.is_set()
-        || base.contacts_array_message.is_set()
-        || base.poll_creation_message.is_set()
-        || base.poll_creation_message_v2.is_set()
-        || base.poll_creation_message_v3.is_set();
-    other.then_some((MessageKind::Other, None))
+    let text =
+        base.conversation.as_deref().is_some_and(|t| !t.is_empty()) || base.extended_text_message.is_set();
+    text.then_some((MessageKind::Text, None))
 }
 
 fn pending<M: Downloadable + Clone + 'static>(media: &M, mime_type: &Option<String>) -> PendingMedia {

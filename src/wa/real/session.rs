@@ -4,7 +4,7 @@
 
 use super::acks::{self, AckWaiters};
 use super::groups::GroupSubjects;
-use super::mapping::{map_batch, map_event, Incoming};
+use super::mapping::{map_batch, map_event, CallBook, Incoming, PollBook};
 use super::numbers::NumberDirectory;
 use super::{outgoing, rich};
 use crate::domain::{Phone, Recipient};
@@ -89,12 +89,23 @@ async fn pump(
     acks: Arc<AckWaiters>,
     groups: Arc<GroupSubjects>,
 ) {
+    let mut calls = CallBook::default();
+    let mut polls = PollBook::default();
     while let Ok(event) = receiver.recv().await {
-        if let Event::ServerAck(ack) = &*event {
+        if let Some(missed) = calls.observe(&event) {
+            tracing::debug!(id = %missed.id, "missed WhatsApp call");
+            if events.send(WaEvent::Inbound(Box::new(missed))).await.is_err() {
+                return;
+            }
+        } else if let Event::ServerAck(ack) = &*event {
             acks.acked(&ack.id, ack.error.clone());
         } else if let Event::Messages(batch) = &*event {
+            let votes = polls.read_batch(batch);
             for incoming in map_batch(batch) {
                 let mut message = with_media(&client, incoming, max_media).await;
+                if let Some(vote) = &mut message.details.poll_vote {
+                    vote.options = votes.get(&message.id).cloned();
+                }
                 if let Some(group) = &mut message.group {
                     group.subject = groups.subject(&client, &group.id).await;
                 }

@@ -14,7 +14,7 @@ impl SimSteering for SimNetwork {
         let done: Result<(), SimError> = match control {
             Control::SimScan { phone } => self.scan(id, phone).await,
             Control::SimInbound { message } => {
-                let event = self.inbound_event(id, message);
+                let event = self.inbound_event(id, *message);
                 self.deliver_inbound(id, event).await
             }
             Control::SimDrop => self.drop_connection(id).await,
@@ -61,6 +61,7 @@ impl SimNetwork {
             is_group: group.is_some(),
             group,
             from_me: message.from_me,
+            details: message.details,
         }))
     }
 }

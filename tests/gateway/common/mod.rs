@@ -193,6 +193,13 @@ impl Gateway {
         .await;
     }
 
+    /// The Prometheus text `/metrics` serves (no METRICS_TOKEN set).
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     pub async fn sim_sent(&self, instance: &str) -> Vec<Value> {
         let (status, body) = self.get(&format!("/api/sim/{instance}/sent")).await;
         assert_eq!(status, StatusCode::OK, "{body}");

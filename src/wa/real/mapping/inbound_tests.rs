@@ -8,7 +8,7 @@ use whatsapp_rust::types::events::BatchOrigin;
 use whatsapp_rust::types::message::MessageInfo;
 use whatsapp_rust::waproto::buffa::MessageField;
 
-fn info(sender: Jid, chat: Jid) -> MessageInfo {
+pub(super) fn info(sender: Jid, chat: Jid) -> MessageInfo {
     MessageInfo {
         id: "3EB0AAAAAAAAAAAAAAAAAA".into(),
         source: MessageSource {
@@ -22,7 +22,7 @@ fn info(sender: Jid, chat: Jid) -> MessageInfo {
     }
 }
 
-fn batch(items: Vec<(wa::Message, MessageInfo)>) -> Event {
+pub(super) fn batch(items: Vec<(wa::Message, MessageInfo)>) -> Event {
     let messages: Vec<WaInbound> = items
         .into_iter()
         .map(|(m, i)| {
@@ -40,7 +40,7 @@ fn batch(items: Vec<(wa::Message, MessageInfo)>) -> Event {
     )
 }
 
-fn only(event: &Event) -> Incoming {
+pub(super) fn only(event: &Event) -> Incoming {
     let Event::Messages(batch) = event else {
         panic!("not a batch")
     };
@@ -49,14 +49,14 @@ fn only(event: &Event) -> Incoming {
     all.remove(0)
 }
 
-fn text(body: &str) -> wa::Message {
+pub(super) fn text(body: &str) -> wa::Message {
     wa::Message {
         conversation: Some(body.into()),
         ..Default::default()
     }
 }
 
-fn pn_info() -> MessageInfo {
+pub(super) fn pn_info() -> MessageInfo {
     info(Jid::pn("5511999990000"), Jid::pn("5511999990000"))
 }
 
@@ -157,20 +157,12 @@ fn wrapped_messages_are_unwrapped() {
 
 #[test]
 fn messages_that_carry_nothing_are_skipped() {
-    let reaction = wa::Message {
-        reaction_message: MessageField::some(wa::message::ReactionMessage {
-            text: Some("👍".into()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
     let protocol = wa::Message {
         protocol_message: MessageField::some(wa::message::ProtocolMessage::default()),
         ..Default::default()
     };
     let status = info(Jid::pn("5511999990000"), Jid::status_broadcast());
     let items = vec![
-        (reaction, pn_info()),
         (protocol, pn_info()),
         (wa::Message::default(), pn_info()),
         (text(""), pn_info()),
@@ -180,15 +172,4 @@ fn messages_that_carry_nothing_are_skipped() {
         unreachable!()
     };
     assert!(map_batch(&all).is_empty());
-}
-
-#[test]
-fn locations_and_contacts_are_other() {
-    let location = wa::Message {
-        location_message: MessageField::some(wa::message::LocationMessage::default()),
-        ..Default::default()
-    };
-    let m = only(&batch(vec![(location, pn_info())])).message;
-    assert_eq!(m.kind, MessageKind::Other);
-    assert!(m.text.is_none());
 }
