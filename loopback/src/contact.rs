@@ -2,13 +2,16 @@
 //! through this server as a companion of its own number (the server plays
 //! its phone and scans its QR code), so what is sent to it is really
 //! decrypted and what it sends is really encrypted. It keeps, in order,
-//! the messages it decrypted that a person would see (text, audio).
+//! the messages it decrypted that a person would see (text, audio, images),
+//! and downloads an image's file from the server's media host.
 
 use crate::state::Shared;
+use crate::LoopbackMediaHttp;
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
+use waproto::whatsapp as wa;
 use whatsapp_rust::async_channel::Receiver;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::proto_helpers::MessageExt;
@@ -36,6 +39,16 @@ pub struct Audio {
     pub mimetype: String,
 }
 
+/// An image, as the contact's client decoded it; its file is fetched with
+/// [`Contact::download_image`].
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub mimetype: String,
+    pub caption: Option<String>,
+    /// What the client downloads and decrypts.
+    message: Box<wa::message::ImageMessage>,
+}
+
 /// A message the contact decrypted.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -46,6 +59,7 @@ pub struct Received {
     pub from: String,
     pub text: Option<String>,
     pub audio: Option<Audio>,
+    pub image: Option<Image>,
     /// Unix seconds, the server's time.
     pub timestamp: i64,
     /// Where a read receipt for it goes.
@@ -66,8 +80,11 @@ impl Contact {
     /// Starts a client for `phone` (digits) against `ws_url` and has the
     /// server scan its QR code; returns once it is connected.
     pub(crate) async fn start(shared: Arc<Shared>, ws_url: String, phone: String) -> Result<Self> {
+        let media_http = LoopbackMediaHttp::for_ws_url(&ws_url)
+            .with_context(|| format!("{ws_url} is not this server's ws:// URL"))?;
         let bot = Bot::builder()
             .with_backend(InMemoryBackend::new())
+            .with_http_client(media_http)
             .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(ws_url))
             .with_version(VERSION)
             .with_push_name(format!("Contact {phone}"))
@@ -109,6 +126,17 @@ impl Contact {
         let to = Jid::pn(crate::phone_digits(to)?);
         let sent = self.client.send_text(to, text).await?;
         Ok(sent.message_id)
+    }
+
+    /// Downloads and decrypts the file of the image message `id`.
+    pub async fn download_image(&self, id: &str) -> Result<Vec<u8>> {
+        let image = self
+            .received()
+            .into_iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.image)
+            .with_context(|| format!("the contact has no image {id}"))?;
+        self.client.download(&*image.message).await
     }
 
     /// Reads message `id`: a read receipt goes to its sender.
@@ -157,7 +185,7 @@ async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Vec<Received>>
 }
 
 /// What a person would see of `inbound`: `None` for messages with neither
-/// text nor audio (key distribution, protocol messages).
+/// text, audio nor an image (key distribution, protocol messages).
 fn read_message(inbound: &InboundMessage) -> Option<Received> {
     let base = inbound.message.get_base_message();
     let text = base.text_content().map(str::to_owned);
@@ -167,7 +195,12 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         waveform: a.waveform.clone().unwrap_or_default(),
         mimetype: a.mimetype.clone().unwrap_or_default(),
     });
-    if text.is_none() && audio.is_none() {
+    let image = base.image_message.as_option().map(|i| Image {
+        mimetype: i.mimetype.clone().unwrap_or_default(),
+        caption: i.caption.clone(),
+        message: Box::new(i.clone()),
+    });
+    if text.is_none() && audio.is_none() && image.is_none() {
         return None;
     }
     let info = &inbound.info;
@@ -181,6 +214,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         from: pn.map_or_else(|| source.sender.to_string(), |jid| jid.user.to_string()),
         text,
         audio,
+        image,
         timestamp: info.timestamp.timestamp(),
         chat: source.chat.clone(),
     })
