@@ -3,7 +3,10 @@
 //! its phone and scans its QR code), so what is sent to it is really
 //! decrypted and what it sends is really encrypted. It keeps, in order,
 //! the messages it decrypted that a person would see (text, audio, images),
-//! and downloads an image's file from the server's media host.
+//! once per sender and id, as WhatsApp's apps keep them (a sender that
+//! resends a message with the same id, as after a crash, shows it once);
+//! it counts such copies, and downloads an image's file from the server's
+//! media host.
 
 use crate::state::Shared;
 use crate::LoopbackMediaHttp;
@@ -70,7 +73,7 @@ pub struct Received {
 pub struct Contact {
     phone: String,
     client: Arc<Client>,
-    received: Arc<Mutex<Vec<Received>>>,
+    received: Arc<Mutex<Inbox>>,
     _subscription: Subscription,
     _bot: BotHandle,
     pump: JoinHandle<()>,
@@ -118,7 +121,13 @@ impl Contact {
 
     /// The messages it decrypted, in the order they came.
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().expect("received lock").clone()
+        self.received.lock().expect("received lock").messages.clone()
+    }
+
+    /// How many copies of a message it already had arrived (same sender,
+    /// same id) and were not listed again.
+    pub fn redelivered(&self) -> usize {
+        self.received.lock().expect("received lock").copies
     }
 
     /// Writes `text` to `to` (`+5511...` or digits); gives the message id.
@@ -175,11 +184,28 @@ async fn link(shared: &Shared, events: &Receiver<Arc<Event>>, phone: &str) -> Re
     bail!("the contact's client stopped")
 }
 
-async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Vec<Received>>>) {
+/// What the contact decrypted: each message once, and the copies.
+#[derive(Default)]
+struct Inbox {
+    messages: Vec<Received>,
+    copies: usize,
+}
+
+async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Inbox>>) {
     while let Ok(event) = events.recv().await {
         if let Event::Messages(batch) = &*event {
-            let seen = batch.iter().filter_map(read_message);
-            received.lock().expect("received lock").extend(seen);
+            let mut inbox = received.lock().expect("received lock");
+            for message in batch.iter().filter_map(read_message) {
+                if inbox
+                    .messages
+                    .iter()
+                    .any(|m| m.id == message.id && m.from == message.from)
+                {
+                    inbox.copies += 1;
+                } else {
+                    inbox.messages.push(message);
+                }
+            }
         }
     }
 }

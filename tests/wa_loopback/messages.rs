@@ -56,6 +56,7 @@ async fn a_text_is_decrypted_and_its_receipts_come_back(gw: &Gateway, contact: &
     assert_eq!(got.text.as_deref(), Some("hello from the gateway"));
     assert_eq!(got.from, LINKED.trim_start_matches('+'));
     assert_eq!(contact.received().len(), 1, "once: {:?}", contact.received());
+    assert_eq!(contact.redelivered(), 0, "no second copy");
 
     settles_as(gw, &id, "delivered").await;
     contact.read(&id).await.unwrap();
