@@ -20,6 +20,10 @@ pub enum Measure {
     Recovery,
     /// Voice-note transcoding: CPU time per minute of audio.
     Voice,
+    /// Real whatsapp-rust sessions over the loopback WhatsApp server: RSS,
+    /// idle CPU, send rate (needs the `wa-loopback` build; not in the
+    /// default run).
+    Real,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,6 +64,9 @@ pub struct Args {
     /// Messages queued before the recovery restart.
     #[arg(long, default_value_t = 100_000)]
     pub queued: usize,
+    /// Seconds over which the CPU of the idle real sessions is read.
+    #[arg(long, default_value_t = 30)]
+    pub idle_seconds: u64,
     /// Seconds of audio each voice-note transcode takes in.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=3600))]
     pub voice_seconds: u32,
@@ -72,8 +79,14 @@ pub struct Args {
 }
 
 impl Args {
+    /// Whether to run `measure`: the ones named, else all but the real
+    /// sessions (which need their own build).
     pub fn wants(&self, measure: Measure) -> bool {
-        self.only.is_empty() || self.only.contains(&measure)
+        if self.only.is_empty() {
+            measure != Measure::Real
+        } else {
+            self.only.contains(&measure)
+        }
     }
 
     pub fn backends(&self) -> Vec<Backend> {
@@ -105,6 +118,14 @@ impl Args {
 
     pub fn messages(&self) -> usize {
         self.shrunk(self.messages, 200)
+    }
+
+    pub fn idle_time(&self) -> Duration {
+        Duration::from_secs(if self.quick {
+            self.idle_seconds.min(5)
+        } else {
+            self.idle_seconds
+        })
     }
 
     pub fn queued(&self) -> usize {

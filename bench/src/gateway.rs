@@ -220,7 +220,21 @@ impl Api {
 }
 
 /// Polls `check` every 2 ms until it holds or `limit` passes.
-pub async fn until<F, Fut>(what: &str, limit: Duration, mut check: F) -> anyhow::Result<()>
+pub async fn until<F, Fut>(what: &str, limit: Duration, check: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    until_every(what, limit, Duration::from_millis(2), check).await
+}
+
+/// Polls `check` every `pause` until it holds or `limit` passes.
+pub async fn until_every<F, Fut>(
+    what: &str,
+    limit: Duration,
+    pause: Duration,
+    mut check: F,
+) -> anyhow::Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -230,7 +244,7 @@ where
         if check().await {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(pause).await;
     }
     bail!("timed out waiting until {what}")
 }

@@ -10,6 +10,8 @@ mod inbound;
 mod load;
 mod measures;
 mod memory;
+#[cfg(feature = "wa-loopback")]
+mod real;
 mod receiver;
 mod recovery;
 mod report;
@@ -19,6 +21,16 @@ use clap::Parser;
 use cli::{Args, Measure};
 use report::Row;
 use std::time::Duration;
+
+#[cfg(feature = "wa-loopback")]
+async fn real_sessions(args: &Args) -> anyhow::Result<Vec<Row>> {
+    real::measure(args).await
+}
+
+#[cfg(not(feature = "wa-loopback"))]
+async fn real_sessions(_: &Args) -> anyhow::Result<Vec<Row>> {
+    anyhow::bail!("--only real needs the wa-loopback build: cargo build --release -p wagate-bench -p wagate --features wagate/wa-loopback,wagate-bench/wa-loopback")
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -50,6 +62,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Measure::Voice) {
         rows.extend(voice::measure(&args).await?);
+    }
+    if args.wants(Measure::Real) {
+        rows.extend(real_sessions(&args).await?);
     }
     print!("{}", report::table(&rows));
     if let Some(path) = &args.json {

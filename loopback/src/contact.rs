@@ -2,13 +2,19 @@
 //! through this server as a companion of its own number (the server plays
 //! its phone and scans its QR code), so what is sent to it is really
 //! decrypted and what it sends is really encrypted. It keeps, in order,
-//! the messages it decrypted that a person would see (text, audio).
+//! the messages it decrypted that a person would see (text, audio, images),
+//! once per sender and id, as WhatsApp's apps keep them (a sender that
+//! resends a message with the same id, as after a crash, shows it once);
+//! it counts such copies, and downloads an image's file from the server's
+//! media host.
 
 use crate::state::Shared;
+use crate::LoopbackMediaHttp;
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
+use waproto::whatsapp as wa;
 use whatsapp_rust::async_channel::Receiver;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::proto_helpers::MessageExt;
@@ -36,6 +42,16 @@ pub struct Audio {
     pub mimetype: String,
 }
 
+/// An image, as the contact's client decoded it; its file is fetched with
+/// [`Contact::download_image`].
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub mimetype: String,
+    pub caption: Option<String>,
+    /// What the client downloads and decrypts.
+    message: Box<wa::message::ImageMessage>,
+}
+
 /// A message the contact decrypted.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -46,6 +62,7 @@ pub struct Received {
     pub from: String,
     pub text: Option<String>,
     pub audio: Option<Audio>,
+    pub image: Option<Image>,
     /// Unix seconds, the server's time.
     pub timestamp: i64,
     /// Where a read receipt for it goes.
@@ -56,7 +73,7 @@ pub struct Received {
 pub struct Contact {
     phone: String,
     client: Arc<Client>,
-    received: Arc<Mutex<Vec<Received>>>,
+    received: Arc<Mutex<Inbox>>,
     _subscription: Subscription,
     _bot: BotHandle,
     pump: JoinHandle<()>,
@@ -66,8 +83,11 @@ impl Contact {
     /// Starts a client for `phone` (digits) against `ws_url` and has the
     /// server scan its QR code; returns once it is connected.
     pub(crate) async fn start(shared: Arc<Shared>, ws_url: String, phone: String) -> Result<Self> {
+        let media_http = LoopbackMediaHttp::for_ws_url(&ws_url)
+            .with_context(|| format!("{ws_url} is not this server's ws:// URL"))?;
         let bot = Bot::builder()
             .with_backend(InMemoryBackend::new())
+            .with_http_client(media_http)
             .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(ws_url))
             .with_version(VERSION)
             .with_push_name(format!("Contact {phone}"))
@@ -101,7 +121,13 @@ impl Contact {
 
     /// The messages it decrypted, in the order they came.
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().expect("received lock").clone()
+        self.received.lock().expect("received lock").messages.clone()
+    }
+
+    /// How many copies of a message it already had arrived (same sender,
+    /// same id) and were not listed again.
+    pub fn redelivered(&self) -> usize {
+        self.received.lock().expect("received lock").copies
     }
 
     /// Writes `text` to `to` (`+5511...` or digits); gives the message id.
@@ -109,6 +135,17 @@ impl Contact {
         let to = Jid::pn(crate::phone_digits(to)?);
         let sent = self.client.send_text(to, text).await?;
         Ok(sent.message_id)
+    }
+
+    /// Downloads and decrypts the file of the image message `id`.
+    pub async fn download_image(&self, id: &str) -> Result<Vec<u8>> {
+        let image = self
+            .received()
+            .into_iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.image)
+            .with_context(|| format!("the contact has no image {id}"))?;
+        self.client.download(&*image.message).await
     }
 
     /// Reads message `id`: a read receipt goes to its sender.
@@ -147,17 +184,34 @@ async fn link(shared: &Shared, events: &Receiver<Arc<Event>>, phone: &str) -> Re
     bail!("the contact's client stopped")
 }
 
-async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Vec<Received>>>) {
+/// What the contact decrypted: each message once, and the copies.
+#[derive(Default)]
+struct Inbox {
+    messages: Vec<Received>,
+    copies: usize,
+}
+
+async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Inbox>>) {
     while let Ok(event) = events.recv().await {
         if let Event::Messages(batch) = &*event {
-            let seen = batch.iter().filter_map(read_message);
-            received.lock().expect("received lock").extend(seen);
+            let mut inbox = received.lock().expect("received lock");
+            for message in batch.iter().filter_map(read_message) {
+                if inbox
+                    .messages
+                    .iter()
+                    .any(|m| m.id == message.id && m.from == message.from)
+                {
+                    inbox.copies += 1;
+                } else {
+                    inbox.messages.push(message);
+                }
+            }
         }
     }
 }
 
 /// What a person would see of `inbound`: `None` for messages with neither
-/// text nor audio (key distribution, protocol messages).
+/// text, audio nor an image (key distribution, protocol messages).
 fn read_message(inbound: &InboundMessage) -> Option<Received> {
     let base = inbound.message.get_base_message();
     let text = base.text_content().map(str::to_owned);
@@ -167,7 +221,12 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         waveform: a.waveform.clone().unwrap_or_default(),
         mimetype: a.mimetype.clone().unwrap_or_default(),
     });
-    if text.is_none() && audio.is_none() {
+    let image = base.image_message.as_option().map(|i| Image {
+        mimetype: i.mimetype.clone().unwrap_or_default(),
+        caption: i.caption.clone(),
+        message: Box::new(i.clone()),
+    });
+    if text.is_none() && audio.is_none() && image.is_none() {
         return None;
     }
     let info = &inbound.info;
@@ -181,6 +240,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         from: pn.map_or_else(|| source.sender.to_string(), |jid| jid.user.to_string()),
         text,
         audio,
+        image,
         timestamp: info.timestamp.timestamp(),
         chat: source.chat.clone(),
     })

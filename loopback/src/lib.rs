@@ -21,6 +21,7 @@ mod iq;
 mod keys;
 mod keyshare;
 mod media;
+mod media_http;
 mod messages;
 mod noise;
 mod pairing;
@@ -30,7 +31,8 @@ mod state;
 mod wire;
 
 pub use chatstate::ChatState;
-pub use contact::{Audio, Contact, Received};
+pub use contact::{Audio, Contact, Image, Received};
+pub use media_http::LoopbackMediaHttp;
 pub use state::Stats;
 
 use anyhow::Result;
@@ -65,11 +67,11 @@ impl LoopbackServer {
                 let shared = for_route.clone();
                 ws.on_upgrade(move |socket| connection::serve(socket, shared))
             });
-        let upload = media::upload_route(shared.blobs.clone(), shared.host.clone());
+        let media = media::media_routes(shared.blobs.clone(), shared.host.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
-        let server = warp::serve(chat.or(upload)).incoming(listener).graceful(async {
+        let server = warp::serve(chat.or(media)).incoming(listener).graceful(async {
             let _ = stopped.await;
         });
         let _ = shared.host.set(addr.to_string());

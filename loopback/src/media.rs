@@ -1,12 +1,14 @@
-//! Media hosting: the `media_conn` IQ names this server as the upload host,
-//! and `POST /mms/<type>/<token>` keeps the encrypted blob a client
-//! uploads, answering with its URL and direct path.
+//! Media hosting: the `media_conn` IQ names this server as the media host,
+//! `POST /mms/<type>/<token>` keeps the encrypted blob a client uploads,
+//! answering with its URL and direct path, and `GET <direct path>` serves
+//! it back to whoever downloads it.
 //!
 //! Shapes: wacore `iq/mediaconn.rs` `MediaConnSpec` (`<iq xmlns="w:m"
 //! type="set"><media_conn/>`, answered `<media_conn auth ttl><host
 //! hostname/>`), whatsapp-rust `upload.rs` `build_upload_request`
 //! (`https://{hostname}{/mms/audio}/{token}?auth&token`, the body the
-//! encrypted file) and its `RawUploadResponse` (`{"url", "direct_path"}`).
+//! encrypted file) and its `RawUploadResponse` (`{"url", "direct_path"}`);
+//! wacore `download.rs` (`https://{hostname}{direct_path}?token=..`).
 //! whatsapp-rust always writes `https://`: a client reaches this plain HTTP
 //! host only through an HTTP client that sends that host's requests as
 //! `http://` (the gateway's, with its `wa-loopback` feature).
@@ -16,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::Node;
+use warp::http::StatusCode;
 use warp::Filter;
 
 /// How long the upload auth is good for, in seconds.
@@ -36,6 +39,10 @@ impl Blobs {
     fn keep(&self, path: String, body: Vec<u8>) {
         self.0.lock().expect("blobs lock").insert(path, body);
     }
+
+    fn get(&self, path: &str) -> Option<Vec<u8>> {
+        self.0.lock().expect("blobs lock").get(path).cloned()
+    }
 }
 
 /// The `media_conn` answer naming `host` (`127.0.0.1:<port>`).
@@ -48,12 +55,26 @@ pub fn media_conn(id: &str, host: &str) -> Node {
     iq::result(id, [conn])
 }
 
-/// The upload route; `host` is this server's address, for the URL.
-pub fn upload_route(
+/// The upload and download routes; `host` is this server's address, for
+/// the URL.
+pub fn media_routes(
     blobs: Arc<Blobs>,
     host: Arc<std::sync::OnceLock<String>>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
-    warp::post()
+    let kept = blobs.clone();
+    let download =
+        warp::get()
+            .and(warp::path!("mms" / String / String))
+            .map(move |kind: String, token: String| {
+                let found = kept.get(&format!("/mms/{kind}/{token}"));
+                let status = if found.is_some() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                warp::reply::with_status(found.unwrap_or_default(), status)
+            });
+    let upload = warp::post()
         .and(warp::path!("mms" / String / String))
         .and(warp::body::bytes())
         .map(move |kind: String, token: String, body: bytes::Bytes| {
@@ -64,5 +85,6 @@ pub fn upload_route(
                 "url": format!("https://{host}{direct_path}"),
                 "direct_path": direct_path,
             }))
-        })
+        });
+    download.or(upload)
 }

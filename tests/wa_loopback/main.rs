@@ -14,6 +14,7 @@ mod common;
 
 mod contacts;
 mod control;
+mod crash;
 mod linking;
 mod logout;
 mod messages;

@@ -16,7 +16,7 @@ use warp::Filter;
 const LINKED: &str = "+5511900000001";
 const CONTACT: &str = "+5511977770007";
 
-crate::both_backends!(a_contact_decrypts_texts_and_voice_notes_and_its_receipts_and_replies_come_back);
+crate::both_backends!(a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back);
 
 /// A gateway linked as `LINKED`, forwarding inbound messages to
 /// `receiver`, and a contact, linked side by side.
@@ -33,12 +33,15 @@ async fn linked_pair(env: &TestEnv, server: &LoopbackServer, receiver: &Receiver
     (gw, contact.unwrap())
 }
 
-async fn a_contact_decrypts_texts_and_voice_notes_and_its_receipts_and_replies_come_back(env: TestEnv) {
+async fn a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back(
+    env: TestEnv,
+) {
     let server = LoopbackServer::start().await.unwrap();
     let receiver = Receiver::start().await;
     let (gw, contact) = linked_pair(&env, &server, &receiver).await;
     a_text_is_decrypted_and_its_receipts_come_back(&gw, &contact).await;
     a_voice_note_is_decrypted_as_one(&gw, &server, &contact).await;
+    an_image_is_decrypted_with_its_caption_and_file(&gw, &server, &contact).await;
     a_reply_reaches_the_webhook_once_with_the_phone_number(&contact, &receiver).await;
     gw.stop().await;
 }
@@ -53,6 +56,7 @@ async fn a_text_is_decrypted_and_its_receipts_come_back(gw: &Gateway, contact: &
     assert_eq!(got.text.as_deref(), Some("hello from the gateway"));
     assert_eq!(got.from, LINKED.trim_start_matches('+'));
     assert_eq!(contact.received().len(), 1, "once: {:?}", contact.received());
+    assert_eq!(contact.redelivered(), 0, "no second copy");
 
     settles_as(gw, &id, "delivered").await;
     contact.read(&id).await.unwrap();
@@ -63,7 +67,9 @@ async fn a_text_is_decrypted_and_its_receipts_come_back(gw: &Gateway, contact: &
 /// host and decrypted by the contact as audio with the voice-note flag,
 /// its length and a waveform.
 async fn a_voice_note_is_decrypted_as_one(gw: &Gateway, server: &LoopbackServer, contact: &Contact) {
-    let url = format!("{}/tone-2s.mp3", audio_server().await);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/voice");
+    let mp3 = std::fs::read(dir.join("tone-2s.mp3")).unwrap();
+    let url = file_server(mp3, "audio/mpeg").await;
     let body = json!({ "instanceId": "wa-loop", "to": CONTACT, "type": "voice", "mediaUrl": url });
     let (status, reply) = gw.post("/api/send", body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
@@ -75,6 +81,44 @@ async fn a_voice_note_is_decrypted_as_one(gw: &Gateway, server: &LoopbackServer,
     assert!(!audio.waveform.is_empty(), "{audio:?}");
     assert!(audio.mimetype.starts_with("audio/ogg"), "{audio:?}");
     assert_eq!(server.uploads("audio"), 1);
+}
+
+/// A PNG sent as `type: "image"` with a caption, fetched from its URL, is
+/// uploaded to the server's media host; the contact decrypts an image
+/// message with the PNG's mimetype and the caption, and the file its
+/// client downloads from the media host and decrypts is the PNG, byte for
+/// byte.
+async fn an_image_is_decrypted_with_its_caption_and_file(
+    gw: &Gateway,
+    server: &LoopbackServer,
+    contact: &Contact,
+) {
+    let png = a_png();
+    let url = file_server(png.clone(), "image/png").await;
+    let body = json!({
+        "instanceId": "wa-loop", "to": CONTACT, "type": "image",
+        "mediaUrl": url, "caption": "a picture from the gateway",
+    });
+    let (status, reply) = gw.post("/api/send", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let got = decrypted(contact, &id).await;
+    let image = got.image.expect("an image message");
+    assert_eq!(image.mimetype, "image/png");
+    assert_eq!(image.caption.as_deref(), Some("a picture from the gateway"));
+    assert_eq!(server.uploads("image"), 1);
+    assert!(
+        contact.download_image(&id).await.unwrap() == png,
+        "the file differs"
+    );
+}
+
+/// A 32×32 gradient as PNG bytes.
+fn a_png() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(32, 32, |x, y| image::Rgb([(x * 8) as u8, (y * 8) as u8, 128]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
 }
 
 /// The contact writes to the linked number: the gateway forwards it to
@@ -123,15 +167,12 @@ async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
     .await;
 }
 
-/// Serves the voice fixtures at `/voice/*` on 127.0.0.1.
-async fn audio_server() -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/voice");
-    let files = warp::path!("voice" / String).map(move |name: String| {
-        let bytes = std::fs::read(dir.join(name)).unwrap();
-        warp::reply::with_header(bytes, "content-type", "audio/mpeg")
-    });
+/// Serves `bytes` as `content_type` on 127.0.0.1: its URL.
+async fn file_server(bytes: Vec<u8>, content_type: &'static str) -> String {
+    let file = warp::path!("file")
+        .map(move || warp::reply::with_header(bytes.clone(), "content-type", content_type));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(warp::serve(files).incoming(listener).run());
-    format!("http://{addr}/voice")
+    tokio::spawn(warp::serve(file).incoming(listener).run());
+    format!("http://{addr}/file")
 }

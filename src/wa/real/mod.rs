@@ -7,8 +7,6 @@
 
 mod acks;
 mod groups;
-#[cfg(feature = "wa-loopback")]
-mod loopback_http;
 mod mapping;
 mod numbers;
 mod outgoing;
@@ -95,7 +93,7 @@ impl RealBackend {
             builder =
                 builder.with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url.clone()));
             #[cfg(feature = "wa-loopback")]
-            if let Some(http) = loopback_http::LoopbackMediaHttp::for_ws_url(url) {
+            if let Some(http) = wa_loopback::LoopbackMediaHttp::for_ws_url(url) {
                 builder = builder.with_http_client(http);
             }
         }

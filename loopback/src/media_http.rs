@@ -1,13 +1,15 @@
-//! With the `wa-loopback` feature and a plain `ws://` WA_WS_URL (the
-//! loopback WhatsApp server of the tests), media uploads reach that
-//! server's plain HTTP media host: whatsapp-rust writes every upload URL as
-//! `https://{host}` (`upload.rs` `build_upload_request`), so requests to
-//! the WebSocket's own `host:port` go out as `http://`. Requests to any
-//! other host are untouched.
+//! An HTTP client for whatsapp-rust that reaches this server's plain HTTP
+//! media host: whatsapp-rust writes every upload and download URL as
+//! `https://{host}` (`upload.rs` `build_upload_request`, wacore
+//! `download.rs`), so requests to the WebSocket's own `host:port` go out as
+//! `http://`. Requests to any other host are untouched. The gateway's
+//! client uses it (with its `wa-loopback` feature and a plain `ws://`
+//! WA_WS_URL), and so do the simulated contacts.
 
 use async_trait::async_trait;
 use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse, UreqHttpClient};
 
+/// The client; see the module's note.
 pub struct LoopbackMediaHttp {
     /// `https://127.0.0.1:<port>/`, the prefix sent as `http://` instead.
     secure_prefix: String,
