@@ -4,6 +4,7 @@
 
 mod details;
 mod emoji;
+mod hook;
 mod ids;
 mod message;
 mod message_id;
@@ -14,6 +15,7 @@ mod vcard;
 
 pub use details::{ContactCard, GroupRef, Location, MessageDetails, MessageRef, Reaction};
 pub use emoji::is_single_emoji;
+pub use hook::{HookEvent, WebhookId};
 pub use ids::{InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
 pub use message_id::new_message_id;

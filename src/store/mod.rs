@@ -1,6 +1,7 @@
 //! Durable state: the instance registry, the message log with its
 //! per-instance send queue, idempotency keys, the forwarding outbox, GHL
-//! location routes and the GHL provider's tokens and message links.
+//! location routes, the instances' own webhooks and the GHL provider's
+//! tokens and message links.
 //! Traits here; backends beside them. The backend is chosen in one place
 //! ([`open`]), and nothing above this module knows which one runs.
 
@@ -10,6 +11,7 @@ mod records;
 pub mod redis;
 mod sending;
 pub mod sqlite;
+mod webhooks;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use observed::MessageObserver;
@@ -19,6 +21,7 @@ pub use records::{
     NewOutbound, QueueStats, Recorded, Requeue,
 };
 pub use sending::{NewContactBlock, SendingState, SentMark};
+pub use webhooks::{InstanceWebhook, WebhookStore};
 
 use crate::domain::{InstanceId, MessageStatus};
 use async_trait::async_trait;
@@ -182,6 +185,7 @@ pub struct Stores {
     pub routes: Arc<dyn LocationRoutes>,
     pub ghl: Arc<dyn GhlState>,
     pub sending: Arc<dyn SendingState>,
+    pub webhooks: Arc<dyn WebhookStore>,
     /// The embedded store's disk; None with Redis.
     pub disk: Option<Arc<dyn DiskCheck>>,
 }
@@ -214,6 +218,7 @@ impl Stores {
             + LocationRoutes
             + GhlState
             + SendingState
+            + WebhookStore
             + 'static,
     {
         Self {
@@ -223,6 +228,7 @@ impl Stores {
             outbox: backend.clone(),
             routes: backend.clone(),
             sending: backend.clone(),
+            webhooks: backend.clone(),
             ghl: backend,
             disk,
         }
