@@ -2,14 +2,16 @@
 //! writes the message and its forwards in one step (a replayed message id
 //! is dropped there), then hands the forwards to the forwarder (or, when it
 //! has no room in memory, wakes it to read them). The forwards: one to
-//! GHL_INBOUND_URL when it is set, and one into each GHL location's
-//! Conversations that the instance serves and that installed the app.
+//! GHL_INBOUND_URL when it is set, one into each GHL location's
+//! Conversations that the instance serves and that installed the app, and
+//! one to each of the instance's own webhooks that takes it (`hooks`).
 
 use super::handoff::{Handoff, Place};
 use super::payload::GroupPayload;
 use super::InboundPayload;
 use crate::domain::{Direction, InstanceId, MessageDetails};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
+use crate::hooks::message_forwards;
 use crate::inbound::media_store::MediaStore;
 use crate::store::{
     ForwardRecord, ForwardTarget, InboundRecord, MessageLog, NewForward, Outbox, Recorded, StoreResult,
@@ -100,8 +102,15 @@ impl Intake {
                 link.media_url.as_deref(),
                 link.mime_type.as_deref(),
             );
+            let global = record.forwards.remove(0);
+            forwards.extend(message_forwards(
+                &routing.webhooks,
+                instance,
+                message,
+                &global.body,
+            ));
             if self.webhook {
-                forwards.push(record.forwards.remove(0));
+                forwards.push(global);
             }
             record.forwards = forwards;
             record.routing_generation = routing.generation;
