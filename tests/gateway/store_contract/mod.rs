@@ -8,6 +8,7 @@ mod ghl;
 mod outbox;
 mod queue;
 mod sending;
+mod webhooks;
 
 use wagate::domain::{InstanceId, MessageKind};
 use wagate::store::{ForwardTarget, InboundRecord, InstanceRecord, NewForward, NewOutbound, Stores};
