@@ -58,6 +58,7 @@ function select(id) {
   renderDetail();
   if (state.tab === "activity") attempt(loadHistory);
   if (state.tab === "sending") attempt(loadSending);
+  if (state.tab === "webhooks") attempt(loadWebhooks);
 }
 
 function badge(status) {
@@ -244,12 +245,14 @@ function wire() {
     tab.onclick = () => {
       state.tab = tab.dataset.tab;
       for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
-      for (const name of ["link", "activity", "sending"]) $("tab-" + name).hidden = state.tab !== name;
+      for (const name of ["link", "activity", "sending", "webhooks"]) $("tab-" + name).hidden = state.tab !== name;
       if (state.tab === "activity") attempt(loadHistory);
       if (state.tab === "sending") attempt(loadSending);
+      if (state.tab === "webhooks") attempt(loadWebhooks);
     };
   }
   wireSending();
+  wireWebhooks();
   setInterval(tickCountdown, 1000);
 }
 
