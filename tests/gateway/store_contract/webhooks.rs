@@ -69,7 +69,7 @@ async fn a_webhook_write_refuses_forwards_chosen_before_it(env: TestEnv) {
     );
 
     let now = stores.outbox.inbound_routing().await.unwrap();
-    assert_eq!(now.webhooks, [added.clone()]);
+    assert_eq!(now.webhooks, std::slice::from_ref(&added));
     let mut fresh = InboundRecord {
         routing_generation: now.generation,
         ..inbound("w1")
