@@ -93,13 +93,7 @@ async fn add(raw_id: String, state: AppState, body: JsonBody) -> ApiResult {
         )
         .into());
     }
-    state
-        .stores
-        .webhooks
-        .save_webhook(&hook)
-        .await
-        .map_err(ApiError::from)?;
-    tracing::info!(instance = %record.id, webhook = %hook.id, "webhook added");
+    save(&state, &hook, "added").await?;
     Ok(success(StatusCode::CREATED, json!({ "webhook": shown(&hook) })))
 }
 
@@ -117,13 +111,7 @@ async fn change(raw_id: String, raw_hook: String, state: AppState, body: JsonBod
     } else if let Some(sealed) = sealed_secret(&state, &body)? {
         hook.secret = Some(sealed);
     }
-    state
-        .stores
-        .webhooks
-        .save_webhook(&hook)
-        .await
-        .map_err(ApiError::from)?;
-    tracing::info!(instance = %record.id, webhook = %hook.id, "webhook changed");
+    save(&state, &hook, "changed").await?;
     ok(json!({ "webhook": shown(&hook) }))
 }
 
@@ -138,6 +126,13 @@ async fn remove(raw_id: String, raw_hook: String, state: AppState) -> ApiResult 
         .map_err(ApiError::from)?;
     tracing::info!(instance = %record.id, webhook = %hook.id, "webhook removed");
     ok(json!({ "removed": hook.id }))
+}
+
+/// Stores the webhook, and says so in the log (never its URL or secret).
+async fn save(state: &AppState, hook: &InstanceWebhook, what: &str) -> Result<(), ApiError> {
+    state.stores.webhooks.save_webhook(hook).await?;
+    tracing::info!(instance = %hook.instance_id, webhook = %hook.id, "webhook {what}");
+    Ok(())
 }
 
 /// The instance's webhook with the id in the path.
