@@ -59,6 +59,7 @@ function select(id) {
   if (state.tab === "activity") attempt(loadHistory);
   if (state.tab === "sending") attempt(loadSending);
   if (state.tab === "chats") attempt(loadChats);
+  if (state.tab === "webhooks") attempt(loadWebhooks);
 }
 
 function badge(status) {
@@ -245,13 +246,15 @@ function wire() {
     tab.onclick = () => {
       state.tab = tab.dataset.tab;
       for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
-      for (const name of ["link", "activity", "sending", "chats"]) $("tab-" + name).hidden = state.tab !== name;
+      for (const name of ["link", "activity", "sending", "chats", "webhooks"]) $("tab-" + name).hidden = state.tab !== name;
       if (state.tab === "activity") attempt(loadHistory);
       if (state.tab === "sending") attempt(loadSending);
       if (state.tab === "chats") attempt(loadChats);
+      if (state.tab === "webhooks") attempt(loadWebhooks);
     };
   }
   wireSending();
+  wireWebhooks();
   setInterval(tickCountdown, 1000);
 }
 

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod ghl;
+pub mod hooks;
 pub mod inbound;
 pub mod live;
 pub mod metrics;

@@ -3,8 +3,9 @@
 //! through a signed panel link, as GHL's Custom Menu Link does. In the
 //! frame it creates an instance, sees the QR, sees ONLINE without a reload
 //! once the (simulated) phone scans, watches a test message's ticks move
-//! and a reply arrive. Screenshots at 1280 and 390 px (and 390 px dark) go
-//! to target/browser-artifacts/.
+//! and a reply arrive, and adds and removes a webhook of the number (a
+//! refused URL explained in words). Screenshots at 1280 and 390 px (and
+//! 390 px dark) go to target/browser-artifacts/.
 //! Then, signed in with the API key (a session cookie), a page served from
 //! UI_DIR calls the original gateway's routes the way its own UI does
 //! (`browser/original_ui.html`) and links, sends and deletes a second number.
@@ -173,6 +174,7 @@ async fn drive(browser: &Session, http: &reqwest::Client, gateway: SocketAddr, h
     see_a_reply_arrive(browser, http, gateway).await;
     see_groups_and_routes(browser, http, gateway).await;
     shoot(browser).await;
+    manage_webhooks(browser, http, gateway).await;
     with_the_api_key(browser, gateway).await;
     the_original_ui_with_the_session(browser, http, gateway).await;
 }
@@ -320,6 +322,95 @@ async fn send_and_watch_ticks(browser: &Session) {
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
     assert!(seen.len() >= 2, "the ticks changed in place: {seen:?}");
+}
+
+/// The Webhooks tab: a refused URL is explained in words; a webhook is
+/// added with the events ticked and its own secret, listed without the
+/// secret, and removed after a confirmation.
+async fn manage_webhooks(browser: &Session, http: &reqwest::Client, gateway: SocketAddr) {
+    browser.click("[data-tab=webhooks]").await;
+    browser
+        .wait_for(
+            "the tab shows no webhook",
+            "return !document.getElementById('webhooks-empty').hidden",
+        )
+        .await;
+    browser
+        .type_into("#webhook-form input[name=url]", "ftp://hooks.example.com/wa")
+        .await;
+    browser.click("#webhook-form button[type=submit]").await;
+    let error = browser
+        .wait_for(
+            "a refused URL is explained",
+            "const e = document.getElementById('error'); return !e.hidden && e.textContent.trim();",
+        )
+        .await;
+    assert!(error.as_str().unwrap().contains("http or https"), "{error}");
+    browser
+        .run("document.querySelector('#webhook-form input[name=url]').value = ''")
+        .await;
+    browser
+        .type_into("#webhook-form input[name=url]", "https://hooks.example.com/wa")
+        .await;
+    browser.click("#webhook-form input[value=statuses]").await;
+    browser
+        .type_into("#webhook-form input[name=secret]", "whsec_panel_1")
+        .await;
+    browser.click("#webhook-form button[type=submit]").await;
+    let shown = browser
+        .wait_for(
+            "the webhook is listed",
+            "const li = document.querySelector('#webhooks li.webhook'); return li && li.textContent;",
+        )
+        .await;
+    let shown = shown.as_str().unwrap();
+    assert!(
+        shown.contains("https://hooks.example.com/wa") && shown.contains("messages, statuses"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("own secret") && !shown.contains("whsec_panel_1"),
+        "{shown}"
+    );
+    let listed = api(
+        http,
+        gateway,
+        Method::GET,
+        "/api/instances/wa-01/webhooks",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(listed["webhooks"][0]["events"], json!(["messages", "statuses"]));
+    let fits = browser
+        .run("const d = document.documentElement; return d.scrollWidth <= d.clientWidth;")
+        .await;
+    assert_eq!(fits, true, "the webhooks tab fits the phone's width");
+    browser
+        .screenshot(&artifacts().join("panel-webhooks-390-dark.png"))
+        .await;
+    browser.click("#webhooks li.webhook button").await;
+    browser
+        .wait_for(
+            "a confirmation is asked",
+            "return document.getElementById('confirm').open",
+        )
+        .await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_for(
+            "the webhook is gone",
+            "return !document.querySelector('#webhooks li.webhook');",
+        )
+        .await;
+    let listed = api(
+        http,
+        gateway,
+        Method::GET,
+        "/api/instances/wa-01/webhooks",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(listed["count"], 0);
 }
 
 /// A contact's reply shows up in the activity by itself.

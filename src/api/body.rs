@@ -52,6 +52,11 @@ impl JsonBody {
         self.text(field)?.ok_or_else(|| ApiError::missing(field))
     }
 
+    /// Whether the field is there and set to null (to clear a value).
+    pub fn is_null(&self, field: &str) -> bool {
+        matches!(self.0.get(field), Some(Value::Null))
+    }
+
     pub fn flag(&self, field: &'static str) -> Result<bool, ApiError> {
         self.flag_or(field, false)
     }

@@ -36,6 +36,7 @@ mod sim;
 mod sim_inbound;
 pub mod state;
 mod static_files;
+mod webhooks;
 
 pub use error::ApiError;
 pub use server::connection::Timeouts;
@@ -112,6 +113,7 @@ fn api_routes(state: AppState, tokens: Arc<PanelTokens>) -> Routes {
         .or(sending::routes(state.clone()))
         .or(lookup::routes(state.clone()))
         .or(groups::routes(state.clone()))
+        .or(webhooks::routes(state.clone()))
         .or(panel::links::routes(state.clone(), tokens))
         .or(original::wa::routes(state.clone()))
         .or(messages::routes(state.clone()))

@@ -10,6 +10,7 @@ use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::ghl::provider_parts::{status_reporter, GhlProvider};
 use crate::ghl::routing::RoutingCache;
+use crate::hooks::{HookDelivery, StateHooks, StatusHooks};
 use crate::inbound::media_store::MediaStore;
 use crate::inbound::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
 use crate::live::MessageEvents;
@@ -18,6 +19,7 @@ use crate::send::{Gate, SenderCompanion, SendingPolicy, Wakeups};
 use crate::session_dir;
 use crate::store::Stores;
 use crate::support::retry::RetrySchedule;
+use crate::support::secrets::{SecretBox, SecretText};
 use crate::wa::actor::ActorContext;
 use crate::wa::manager::SessionManager;
 use crate::wa::media::voice::{VoiceLimits, VoiceMaker};
@@ -32,7 +34,8 @@ use tokio::sync::Notify;
 
 pub(super) struct Parts {
     /// The stores as everything in this process uses them: message
-    /// changes go to the panel's live feed and to GHL's status reports.
+    /// changes go to the panel's live feed, to GHL's status reports and to
+    /// the instances' webhooks.
     pub stores: Stores,
     pub ghl: Arc<GhlProvider>,
     pub sessions: Arc<SessionManager>,
@@ -70,7 +73,13 @@ impl Parts {
         ));
         let forwarder_wakeup = Arc::new(Notify::new());
         let reporter = Arc::new(status_reporter(&stores, forwarder_wakeup.clone()));
-        let stores = &stores.observed(vec![message_events, reporter]);
+        let status_hooks = Arc::new(StatusHooks {
+            webhooks: stores.webhooks.clone(),
+            outbox: stores.outbox.clone(),
+            log: stores.log.clone(),
+            wakeup: forwarder_wakeup.clone(),
+        });
+        let stores = &stores.observed(vec![message_events, reporter, status_hooks]);
         let ghl = Arc::new(GhlProvider::build(
             settings,
             stores,
@@ -141,18 +150,21 @@ impl Parts {
             max: Duration::from_millis(settings.forward.retry_max_ms),
             max_attempts: settings.forward.max_attempts,
         };
-        let webhook = WebhookDelivery::new(
-            settings.forward.inbound_url.clone(),
-            settings
-                .forward
-                .webhook_secret
-                .as_ref()
-                .map(|secret| WebhookSigner::new(secret.expose())),
-            Duration::from_millis(settings.forward.timeout_ms),
+        let signer =
+            (settings.forward.webhook_secret.as_ref()).map(|secret| WebhookSigner::new(secret.expose()));
+        let timeout = Duration::from_millis(settings.forward.timeout_ms);
+        let webhook = WebhookDelivery::new(settings.forward.inbound_url.clone(), signer.clone(), timeout);
+        let hooks = HookDelivery::new(
+            self.stores.webhooks.clone(),
+            SecretBox::new(settings.secrets_key.as_ref().map(SecretText::expose)),
+            signer,
+            timeout,
+            settings.forward.allow_private_webhook_urls,
         );
         let deliveries = Deliveries {
             webhook: Arc::new(webhook),
             ghl: self.ghl.jobs.clone(),
+            hooks: Arc::new(hooks),
         };
         Forwarder::new(
             self.stores.outbox.clone(),
@@ -161,6 +173,15 @@ impl Parts {
             self.forwarder_wakeup.clone(),
             self.metrics.clone(),
         )
+    }
+
+    /// Where instances' state changes become forwards to their webhooks.
+    pub fn state_hooks(&self) -> StateHooks {
+        StateHooks {
+            webhooks: self.stores.webhooks.clone(),
+            outbox: self.stores.outbox.clone(),
+            wakeup: self.forwarder_wakeup.clone(),
+        }
     }
 
     /// The ownership coordinator, when sessions are shared through Redis

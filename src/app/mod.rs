@@ -11,6 +11,7 @@ mod deployment;
 use crate::alerts::{self, AlertSettings};
 use crate::api::{self, AppState, InboundTestLog, StateParts};
 use crate::config::{Role, Settings};
+use crate::hooks;
 use crate::live::MessageEvents;
 use crate::metrics::Metrics;
 use crate::store::{StoreError, Stores};
@@ -215,6 +216,11 @@ async fn start_workers(
             forwarder.run(handed, stop).await
         }),
         tokio::spawn(parts.ghl.tokens.clone().run(shutdown.child_token())),
+        tokio::spawn(hooks::follow_states(
+            parts.sessions.clone(),
+            parts.state_hooks(),
+            shutdown.child_token(),
+        )),
     ];
     match parts.coordinator() {
         Some(coordinator) => tasks.push(tokio::spawn(

@@ -1,5 +1,6 @@
 //! The inbound path's settings: where messages from WhatsApp are POSTed,
-//! how they are signed, and how forwards are retried.
+//! how they are signed, how forwards are retried, and where instances' own
+//! webhooks may point.
 
 use crate::support::secrets::SecretText;
 use clap::Args;
@@ -44,6 +45,16 @@ pub struct ForwardSection {
         default_value_t = 10_000
     )]
     pub timeout_ms: u64,
+    /// Let instances' own webhooks point at loopback or private addresses (off: refused, against SSRF).
+    #[arg(
+        long,
+        env = "ALLOW_PRIVATE_WEBHOOK_URLS",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub allow_private_webhook_urls: bool,
 }
 
 impl ForwardSection {

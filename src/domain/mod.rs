@@ -5,6 +5,7 @@
 mod chat_events;
 mod details;
 mod emoji;
+mod hook;
 mod ids;
 mod message;
 mod message_id;
@@ -16,6 +17,7 @@ mod vcard;
 pub use chat_events::{Call, Deletion, Edit, Poll, PollVote};
 pub use details::{ContactCard, GroupRef, Location, MessageDetails, MessageRef, Reaction};
 pub use emoji::is_single_emoji;
+pub use hook::{HookEvent, WebhookId};
 pub use ids::{InstanceId, InvalidInstanceId};
 pub use message::{Direction, MessageKind, MessageStatus, UnknownMessageKind};
 pub use message_id::new_message_id;

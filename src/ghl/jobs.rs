@@ -38,7 +38,9 @@ impl GhlJobs {
         match forward.target {
             ForwardTarget::GhlStatus => self.report_status(&parse(&forward.body)?).await,
             ForwardTarget::GhlConversation => self.mirror(&parse(&forward.body)?).await,
-            ForwardTarget::Webhook => Err(GhlError::NotConfigured("a webhook forward is not a GHL job")),
+            ForwardTarget::Webhook | ForwardTarget::Hook(_) => {
+                Err(GhlError::NotConfigured("a webhook forward is not a GHL job"))
+            }
         }
     }
 

@@ -165,6 +165,7 @@ mod tests {
                 route("loc-b", "wa-02", &["wa-01"]),
                 route("loc-c", "wa-02", &[]),
             ],
+            webhooks: Vec::new(),
         }
     }
 

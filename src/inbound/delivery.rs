@@ -1,8 +1,10 @@
 //! Where a forward goes, behind one interface: the forwarder picks the
-//! delivery by the forward's target (the webhook, or GHL for messages into
-//! Conversations and status updates) and treats each outcome alike:
-//! stored as delivered, tried again on the schedule, or a dead letter.
+//! delivery by the forward's target (the webhook, GHL for messages into
+//! Conversations and status updates, or an instance's own webhook) and
+//! treats each outcome alike: stored as delivered, tried again on the
+//! schedule, or a dead letter.
 
+use crate::domain::WebhookId;
 use crate::store::{ForwardRecord, ForwardTarget};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -19,6 +21,11 @@ pub enum Outcome {
         /// The receiver's own word on when to try again.
         retry_after: Option<Duration>,
     },
+    /// Its destination no longer exists (an instance's webhook was
+    /// removed): a dead letter at once, without a try.
+    Gone {
+        error: String,
+    },
 }
 
 #[async_trait]
@@ -27,18 +34,29 @@ pub trait Delivery: Send + Sync {
     async fn deliver(&self, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome;
 }
 
+/// Delivers forwards to the instances' own webhooks, by the webhook's id.
+#[async_trait]
+pub trait HookDeliveries: Send + Sync {
+    async fn deliver(&self, hook: WebhookId, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome;
+}
+
 /// The delivery of each target.
 pub struct Deliveries {
     pub webhook: Arc<dyn Delivery>,
     /// Messages into GHL's Conversations and status updates.
     pub ghl: Arc<dyn Delivery>,
+    pub hooks: Arc<dyn HookDeliveries>,
 }
 
 impl Deliveries {
-    pub fn of(&self, target: ForwardTarget) -> &dyn Delivery {
-        match target {
-            ForwardTarget::Webhook => self.webhook.as_ref(),
-            ForwardTarget::GhlConversation | ForwardTarget::GhlStatus => self.ghl.as_ref(),
+    /// Tries `forward` once by its target's delivery.
+    pub async fn deliver(&self, forward: &ForwardRecord, stop: &CancellationToken) -> Outcome {
+        match forward.target {
+            ForwardTarget::Webhook => self.webhook.deliver(forward, stop).await,
+            ForwardTarget::GhlConversation | ForwardTarget::GhlStatus => {
+                self.ghl.deliver(forward, stop).await
+            }
+            ForwardTarget::Hook(hook) => self.hooks.deliver(hook, forward, stop).await,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! its target's delivery (see `delivery`). Success is
 //! delivered; a failure is tried again on the retry schedule (a
 //! `Retry-After` is obeyed) until the last try makes it a dead letter. No
-//! try outlasts the forward's claim (see `handoff`). When it stops, it
+//! try outlasts the forward's claim (see `handoff`). A forward whose
+//! destination is gone (a removed webhook) is a dead letter at once, not
+//! counted among the failed ones. When it stops, it
 //! finishes the tries under way and hands back, due at once, the forwards
 //! it took but had not begun to try.
 
@@ -170,7 +172,7 @@ impl Forwarder {
     /// Stores the outcome: delivered, a retry at the schedule's next time,
     /// or a dead letter after the last try.
     async fn settle(&self, forward: &ForwardRecord, outcome: Outcome) -> (Settled, StoreResult<()>) {
-        if !matches!(outcome, Outcome::Untried) {
+        if matches!(outcome, Outcome::Delivered | Outcome::Failed { .. }) {
             self.metrics.forward_attempts.inc();
         }
         match outcome {
@@ -183,6 +185,10 @@ impl Forwarder {
             Outcome::Delivered => {
                 self.metrics.forwards_delivered.inc();
                 (Settled::Done, self.outbox.forward_delivered(&forward.id).await)
+            }
+            Outcome::Gone { error } => {
+                tracing::info!(forward = %forward.id, %error, "forward has nowhere to go; kept as a dead letter");
+                (Settled::Done, self.outbox.forward_dead(&forward.id, &error).await)
             }
             Outcome::Failed { error, retry_after } => {
                 self.metrics.forward_failures.inc();
@@ -206,6 +212,6 @@ impl Forwarder {
         if stop.is_cancelled() {
             return Outcome::Untried;
         }
-        self.deliveries.of(forward.target).deliver(forward, stop).await
+        self.deliveries.deliver(forward, stop).await
     }
 }

@@ -2,10 +2,11 @@
 //! writes the message and its forwards in one step (a replayed message id
 //! is dropped there), then hands the forwards to the forwarder (or, when it
 //! has no room in memory, wakes it to read them). The forwards: one to
-//! GHL_INBOUND_URL when it is set, and one into each GHL location's
-//! Conversations that the instance serves and that installed the app.
+//! GHL_INBOUND_URL when it is set, one into each GHL location's
+//! Conversations that the instance serves and that installed the app, and
+//! one to each of the instance's own webhooks that takes it (`hooks`).
 //! A message WhatsApp could not decrypt is counted (and so alerted on) and
-//! goes to the webhook only, under an id of its own: the same message may
+//! goes to the webhooks only, under an id of its own: the same message may
 //! still arrive decrypted, and must then be forwarded too.
 
 use super::event_text;
@@ -14,6 +15,7 @@ use super::payload::{EventFields, GroupPayload};
 use super::InboundPayload;
 use crate::domain::{Direction, InstanceId, MessageDetails, MessageKind};
 use crate::ghl::routing::{conversation_jobs, installed_locations_of, RoutingCache};
+use crate::hooks::message_forwards;
 use crate::inbound::media_store::MediaStore;
 use crate::metrics::Metrics;
 use crate::store::{
@@ -116,8 +118,15 @@ impl Intake {
                 link.media_url.as_deref(),
                 link.mime_type.as_deref(),
             );
+            let global = record.forwards.remove(0);
+            forwards.extend(message_forwards(
+                &routing.webhooks,
+                instance,
+                message,
+                &global.body,
+            ));
             if self.webhook {
-                forwards.push(record.forwards.remove(0));
+                forwards.push(global);
             }
             record.forwards = forwards;
             record.routing_generation = routing.generation;

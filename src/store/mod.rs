@@ -1,6 +1,7 @@
 //! Durable state: the instance registry, the message log with its
 //! per-instance send queue, idempotency keys, the forwarding outbox, GHL
-//! location routes and the GHL provider's tokens and message links.
+//! location routes, the instances' own webhooks and the GHL provider's
+//! tokens and message links.
 //! Traits here; backends beside them. The backend is chosen in one place
 //! ([`open`]), and nothing above this module knows which one runs.
 
@@ -11,6 +12,7 @@ mod records;
 pub mod redis;
 mod sending;
 pub mod sqlite;
+mod webhooks;
 
 pub use ghl_state::{GhlLink, GhlState, StoredToken, TokenOwnerKind};
 pub use group_contacts::{GroupContact, GroupContacts};
@@ -21,6 +23,7 @@ pub use records::{
     NewOutbound, QueueStats, Recorded, Requeue,
 };
 pub use sending::{NewContactBlock, SendingState, SentMark};
+pub use webhooks::{InstanceWebhook, WebhookStore};
 
 use crate::domain::{InstanceId, MessageStatus};
 use async_trait::async_trait;
@@ -201,6 +204,7 @@ pub struct Stores {
     pub ghl: Arc<dyn GhlState>,
     pub group_contacts: Arc<dyn GroupContacts>,
     pub sending: Arc<dyn SendingState>,
+    pub webhooks: Arc<dyn WebhookStore>,
     /// The embedded store's disk; None with Redis.
     pub disk: Option<Arc<dyn DiskCheck>>,
 }
@@ -234,6 +238,7 @@ impl Stores {
             + GhlState
             + GroupContacts
             + SendingState
+            + WebhookStore
             + 'static,
     {
         Self {
@@ -244,6 +249,7 @@ impl Stores {
             routes: backend.clone(),
             sending: backend.clone(),
             group_contacts: backend.clone(),
+            webhooks: backend.clone(),
             ghl: backend,
             disk,
         }

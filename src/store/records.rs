@@ -1,8 +1,9 @@
 //! The rows the stores keep, shared by every backend.
 
-use super::GhlLink;
-use crate::domain::{Direction, InstanceId, MessageDetails, MessageKind, MessageStatus};
-use serde::Serialize;
+use super::{GhlLink, InstanceWebhook};
+use crate::domain::{Direction, InstanceId, MessageDetails, MessageKind, MessageStatus, WebhookId};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 
 /// An instance as it must survive a restart.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,15 +128,18 @@ pub struct InboundRecord {
     pub routing_generation: u64,
 }
 
-/// What chooses an inbound message's Conversations forwards: the GHL
-/// locations with a token, and every location's route. Each change to
-/// either moves the generation on, in the same write as the change.
+/// What chooses an inbound message's forwards: the GHL locations with a
+/// token, every location's route and every instance's webhooks. Each
+/// change to any of them moves the generation on, in the same write as the
+/// change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboundRouting {
     pub generation: u64,
     /// Token owners (locations and companies), sorted.
     pub installed: Vec<String>,
     pub routes: Vec<LocationRoute>,
+    /// Every instance's own webhooks.
+    pub webhooks: Vec<InstanceWebhook>,
 }
 
 /// What [`Outbox::record_inbound`](super::Outbox::record_inbound) did.
@@ -204,8 +208,7 @@ pub struct NewForward {
 }
 
 /// Where a forward goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForwardTarget {
     /// POSTed to GHL_INBOUND_URL (workflow mode).
     Webhook,
@@ -213,14 +216,21 @@ pub enum ForwardTarget {
     GhlConversation,
     /// A status update of a GHL message sent through the provider.
     GhlStatus,
+    /// POSTed to one of an instance's own webhooks.
+    Hook(WebhookId),
 }
 
+/// How a hook's target is written: this prefix and the webhook's id.
+const HOOK_PREFIX: &str = "hook:";
+
 impl ForwardTarget {
-    pub fn as_str(self) -> &'static str {
+    /// The target as the stores keep it.
+    pub fn as_str(self) -> Cow<'static, str> {
         match self {
-            Self::Webhook => "webhook",
-            Self::GhlConversation => "ghl_conversation",
-            Self::GhlStatus => "ghl_status",
+            Self::Webhook => "webhook".into(),
+            Self::GhlConversation => "ghl_conversation".into(),
+            Self::GhlStatus => "ghl_status".into(),
+            Self::Hook(id) => format!("{HOOK_PREFIX}{id}").into(),
         }
     }
 }
@@ -228,10 +238,26 @@ impl ForwardTarget {
 impl std::str::FromStr for ForwardTarget {
     type Err = ();
     fn from_str(raw: &str) -> Result<Self, ()> {
+        if let Some(id) = raw.strip_prefix(HOOK_PREFIX) {
+            return WebhookId::parse(id).map(Self::Hook).ok_or(());
+        }
         [Self::Webhook, Self::GhlConversation, Self::GhlStatus]
             .into_iter()
             .find(|t| t.as_str() == raw)
             .ok_or(())
+    }
+}
+
+/// The API's words: `webhook`, `ghlConversation`, `ghlStatus`, or
+/// `hook:<webhook id>`.
+impl Serialize for ForwardTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Webhook => serializer.serialize_str("webhook"),
+            Self::GhlConversation => serializer.serialize_str("ghlConversation"),
+            Self::GhlStatus => serializer.serialize_str("ghlStatus"),
+            Self::Hook(id) => serializer.collect_str(&format_args!("{HOOK_PREFIX}{id}")),
+        }
     }
 }
 
@@ -282,7 +308,8 @@ pub enum Requeue {
 pub struct ForwardRecord {
     pub id: String,
     pub instance_id: InstanceId,
-    /// The message this forward carries or reports on.
+    /// The message this forward carries or reports on (empty for an
+    /// instance's state change).
     pub message_id: String,
     pub target: ForwardTarget,
     pub status: ForwardStatus,

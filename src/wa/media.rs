@@ -257,6 +257,14 @@ fn describe_chain(err: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+pub(crate) use address::is_public;
+
+/// DNS resolution that refuses any answer holding a non-public address,
+/// for the other clients whose URLs API callers choose (instances' webhooks).
+pub(crate) fn public_only_resolver() -> Arc<impl Resolve> {
+    Arc::new(CheckedResolver { allow_private: false })
+}
+
 /// A host name that resolved to an address the policy refuses.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} resolves to {addr}, a private or local address")]
@@ -280,7 +288,7 @@ impl Resolve for CheckedResolver {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_private {
                 if let Some(bad) = found.iter().find(|a| !address::is_public(a.ip())) {
-                    tracing::warn!(%host, addr = %bad.ip(), "refused media host with a non-public address");
+                    tracing::warn!(%host, addr = %bad.ip(), "refused a host with a non-public address");
                     return Err(
                         Box::new(RefusedHost { host, addr: bad.ip() }) as Box<dyn StdError + Send + Sync>
                     );

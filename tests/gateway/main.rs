@@ -44,3 +44,4 @@ mod sticky_routing;
 mod store_contract;
 mod validation;
 mod voice;
+mod webhooks;

@@ -15,6 +15,7 @@ const API_SCRIPT: &str = include_str!("../../../panel/api.js");
 const APP_SCRIPT: &str = include_str!("../../../panel/app.js");
 const SENDING_SCRIPT: &str = include_str!("../../../panel/sending.js");
 const CHATS_SCRIPT: &str = include_str!("../../../panel/chats.js");
+const WEBHOOKS_SCRIPT: &str = include_str!("../../../panel/webhooks.js");
 const GHL_SCRIPT: &str = include_str!("../../../panel/ghl.js");
 const STYLE: &str = include_str!("../../../panel/style.css");
 
@@ -33,6 +34,7 @@ pub fn routes(frame_ancestors: &str) -> BoxedFilter<(warp::reply::Response,)> {
                     "/panel/app.js" => (APP_SCRIPT, "text/javascript; charset=utf-8"),
                     "/panel/sending.js" => (SENDING_SCRIPT, "text/javascript; charset=utf-8"),
                     "/panel/chats.js" => (CHATS_SCRIPT, "text/javascript; charset=utf-8"),
+                    "/panel/webhooks.js" => (WEBHOOKS_SCRIPT, "text/javascript; charset=utf-8"),
                     "/panel/ghl.js" => (GHL_SCRIPT, "text/javascript; charset=utf-8"),
                     "/panel/style.css" => (STYLE, "text/css; charset=utf-8"),
                     _ => return Err(warp::reject::not_found()),

@@ -116,6 +116,8 @@ fn guard(
         ("POST", ["wa", "pair-code" | "reconnect" | "clear" | "logout", id]) => Some(*id),
         ("GET", ["instances", id] | ["instances", id, "groups"]) => Some(*id),
         ("GET" | "PUT", ["instances", id, "settings"]) => Some(*id),
+        ("GET" | "POST", ["instances", id, "webhooks"]) => Some(*id),
+        ("PUT" | "DELETE", ["instances", id, "webhooks", _]) => Some(*id),
         ("GET", ["messages", "history"]) => match query.get("instanceId") {
             Some(id) => Some(id.as_str()),
             None if claims.instances.is_some() => {
@@ -184,6 +186,19 @@ mod tests {
         assert_eq!(check(&wa01, Method::GET, "wa/qr/wa-02", &[]), Err(403));
         assert_eq!(check(&wa01, Method::PUT, "instances/wa-01/settings", &[]), Ok(()));
         assert_eq!(check(&wa01, Method::GET, "instances/wa-02", &[]), Err(403));
+        assert_eq!(
+            check(&wa01, Method::POST, "instances/wa-01/webhooks", &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check(&wa01, Method::DELETE, "instances/wa-01/webhooks/x", &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check(&wa01, Method::GET, "instances/wa-02/webhooks", &[]),
+            Err(403)
+        );
+        assert_eq!(check(&wa01, Method::DELETE, "instances/wa-01", &[]), Err(403));
         assert_eq!(check(&wa01, Method::GET, "wa/qr/..%2F", &[]), Err(403));
         let history = "messages/history";
         assert_eq!(

@@ -72,6 +72,9 @@ impl InstanceRegistry for RedisStore {
     }
 
     async fn remove_instance(&self, id: &InstanceId) -> StoreResult<()> {
+        // Its webhooks first: a failure between the two leaves an instance
+        // without webhooks, never webhooks a new instance would inherit.
+        self.forget_webhooks(id).await?;
         let mut conn = self.conn().await?;
         redis::pipe()
             .atomic()

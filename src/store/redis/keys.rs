@@ -106,8 +106,14 @@ impl Keys {
         format!("{}locations", self.prefix)
     }
 
-    /// Counter: moves on with every change to the location routes or to
-    /// who holds a GHL token, in the same write as the change.
+    /// Hash: webhook id → an instance's own webhook as JSON.
+    pub fn webhooks(&self) -> String {
+        format!("{}webhooks", self.prefix)
+    }
+
+    /// Counter: moves on with every change to the location routes, to
+    /// who holds a GHL token or to the webhooks, in the same write as the
+    /// change.
     pub fn routing_generation(&self) -> String {
         format!("{}routing-generation", self.prefix)
     }

@@ -16,6 +16,7 @@ mod queue;
 mod routes;
 mod scripts;
 mod sending;
+mod webhooks;
 
 use super::{StoreError, StoreResult};
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};

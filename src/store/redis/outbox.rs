@@ -48,11 +48,12 @@ fn add_forward(
     timing: ForwardTiming,
 ) {
     let (due, created) = (timing.due_ms.to_string(), timing.created_ms.to_string());
+    let target = forward.target.as_str();
     let fields = [
         ("id", Some(forward.id.as_str())),
         ("instance_id", Some(instance.as_str())),
         ("message_id", Some(message_id)),
-        ("target", Some(forward.target.as_str())),
+        ("target", Some(target.as_ref())),
         ("status", Some("pending")),
         ("attempts", Some("0")),
         ("next_attempt_at", Some(due.as_str())),
@@ -107,11 +108,17 @@ impl RedisStore {
 impl Outbox for RedisStore {
     async fn inbound_routing(&self) -> StoreResult<InboundRouting> {
         let mut conn = self.conn().await?;
-        let (generation, mut installed, routes): (Option<u64>, Vec<String>, Vec<String>) = redis::pipe()
+        let (generation, mut installed, routes, webhooks): (
+            Option<u64>,
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+        ) = redis::pipe()
             .atomic()
             .get(self.keys.routing_generation())
             .hkeys(self.keys.ghl_tokens())
             .hvals(self.keys.locations())
+            .hvals(self.keys.webhooks())
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -120,6 +127,7 @@ impl Outbox for RedisStore {
             generation: generation.unwrap_or(0),
             installed,
             routes: super::routes::decode_all(&routes)?,
+            webhooks: super::webhooks::decode_all(&webhooks)?,
         })
     }
 

@@ -49,6 +49,7 @@ impl InstanceRegistry for SqliteStore {
             let tx = conn.transaction()?;
             tx.execute("DELETE FROM instances WHERE id = ?1", [id.as_str()])?;
             super::sending::forget(&tx, &id)?;
+            super::webhooks::forget(&tx, &id)?;
             tx.commit()?;
             known.remove(&id);
             Ok(())

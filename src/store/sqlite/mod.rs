@@ -19,6 +19,7 @@ mod routing;
 mod rows;
 mod schema;
 mod sending;
+mod webhooks;
 
 use super::{StoreError, StoreResult};
 use rusqlite::Connection;

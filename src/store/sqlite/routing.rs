@@ -1,6 +1,7 @@
 //! The routing generation of the embedded store: one counter row that
-//! triggers move on whenever a location route is written or removed, or a
-//! token owner comes or goes (a refreshed token is not a change). So the
+//! triggers move on whenever a location route is written or removed, a
+//! token owner comes or goes (a refreshed token is not a change), or a
+//! webhook is written or removed (its triggers are in `webhooks`). So the
 //! counter moves in the very transaction that changes the routing, and a
 //! snapshot read in one transaction is consistent with it.
 
@@ -41,9 +42,11 @@ pub fn snapshot(conn: &mut Connection) -> rusqlite::Result<InboundRouting> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let routes = super::routes::all_routes(&tx)?;
+    let webhooks = super::webhooks::all_webhooks(&tx)?;
     Ok(InboundRouting {
         generation,
         installed,
         routes,
+        webhooks,
     })
 }

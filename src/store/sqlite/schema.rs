@@ -116,6 +116,7 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(super::ghl::SCHEMA)?;
     conn.execute_batch(super::routing::SCHEMA)?;
     conn.execute_batch(super::group_contacts::SCHEMA)?;
+    conn.execute_batch(super::webhooks::SCHEMA)?;
     super::sending::prepare(conn)?;
     add_message_details(conn)?;
     add_forward_targets(conn)

@@ -19,6 +19,33 @@ pub struct Received {
     pub raw: String,
 }
 
+impl Received {
+    /// Whether `X-Wagate-Signature` is `t=<recent unix seconds>,v1=<hex
+    /// HMAC-SHA256 of "<t>.<raw body>" with secret>` (docs/ghl-setup.md).
+    pub fn signed_with(&self, secret: &str) -> bool {
+        use hmac::{Hmac, KeyInit, Mac};
+        let Some(header) = &self.signature else {
+            return false;
+        };
+        let Some((t, v1)) = header.split_once(",v1=") else {
+            return false;
+        };
+        let Some(Ok(t)) = t.strip_prefix("t=").map(str::parse::<i64>) else {
+            return false;
+        };
+        let age = super::now_secs() - t;
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.{}", self.raw).as_bytes());
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (0..60).contains(&age) && v1 == expected
+    }
+}
+
 #[derive(Default)]
 struct Script {
     statuses: VecDeque<u16>,

@@ -10,6 +10,7 @@ mod outbox;
 mod queue;
 mod routes;
 mod sending;
+mod webhooks;
 
 use wagate::domain::{InstanceId, MessageKind};
 use wagate::store::{ForwardTarget, InboundRecord, InstanceRecord, NewForward, NewOutbound, Stores};

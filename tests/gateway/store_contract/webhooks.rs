@@ -1,0 +1,96 @@
+//! The instances' own webhooks: kept, listed per instance, changed and
+//! removed (with their instance too); every write moves the routing
+//! generation on, so an inbound record chosen by the old list is refused;
+//! a hook's forward keeps the target that names its webhook.
+
+use super::{inbound, stores_with_wa01, wa01};
+use crate::common::TestEnv;
+use wagate::domain::{HookEvent, InstanceId, WebhookId};
+use wagate::store::{ForwardTarget, InboundRecord, InstanceWebhook, NewForward, Recorded};
+
+crate::both_backends!(
+    webhooks_are_kept_per_instance_and_leave_with_their_instance,
+    a_webhook_write_refuses_forwards_chosen_before_it,
+);
+
+fn hook(instance: &InstanceId, created_at_ms: i64) -> InstanceWebhook {
+    InstanceWebhook {
+        id: WebhookId::new(),
+        instance_id: instance.clone(),
+        url: "https://example.com/hook".into(),
+        events: vec![HookEvent::Messages, HookEvent::Statuses],
+        secret: Some("plain:secret".into()),
+        created_at_ms,
+    }
+}
+
+async fn webhooks_are_kept_per_instance_and_leave_with_their_instance(env: TestEnv) {
+    let stores = stores_with_wa01(&env).await;
+    let wa02 = InstanceId::parse("wa-02").unwrap();
+    let (first, second, other) = (hook(&wa01(), 1), hook(&wa01(), 2), hook(&wa02, 3));
+    for h in [&second, &first, &other] {
+        stores.webhooks.save_webhook(h).await.unwrap();
+    }
+    let of_wa01 = stores.webhooks.webhooks_of(&wa01()).await.unwrap();
+    assert_eq!(
+        of_wa01,
+        [first.clone(), second.clone()],
+        "oldest first, this instance's only"
+    );
+    let changed = InstanceWebhook {
+        events: vec![HookEvent::Instance],
+        secret: None,
+        ..first.clone()
+    };
+    stores.webhooks.save_webhook(&changed).await.unwrap();
+    assert_eq!(stores.webhooks.webhook(first.id).await.unwrap(), Some(changed));
+    assert!(stores.webhooks.remove_webhook(second.id).await.unwrap());
+    assert!(!stores.webhooks.remove_webhook(second.id).await.unwrap());
+    assert_eq!(stores.webhooks.webhook(second.id).await.unwrap(), None);
+
+    stores.instances.remove_instance(&wa01()).await.unwrap();
+    assert!(stores.webhooks.webhooks_of(&wa01()).await.unwrap().is_empty());
+    assert_eq!(stores.webhooks.webhook(first.id).await.unwrap(), None);
+    assert_eq!(stores.webhooks.webhooks_of(&wa02).await.unwrap(), [other]);
+}
+
+async fn a_webhook_write_refuses_forwards_chosen_before_it(env: TestEnv) {
+    let stores = stores_with_wa01(&env).await;
+    let before = stores.outbox.inbound_routing().await.unwrap();
+    let added = hook(&wa01(), 1);
+    stores.webhooks.save_webhook(&added).await.unwrap();
+    let stale = InboundRecord {
+        routing_generation: before.generation,
+        ..inbound("w1")
+    };
+    assert_eq!(
+        stores.outbox.record_inbound(stale).await.unwrap(),
+        Recorded::RoutingChanged
+    );
+
+    let now = stores.outbox.inbound_routing().await.unwrap();
+    assert_eq!(now.webhooks, std::slice::from_ref(&added));
+    let mut fresh = InboundRecord {
+        routing_generation: now.generation,
+        ..inbound("w1")
+    };
+    fresh.forwards.push(NewForward {
+        id: "hook-w1".into(),
+        target: ForwardTarget::Hook(added.id),
+        body: "{}".into(),
+    });
+    assert_eq!(
+        stores.outbox.record_inbound(fresh).await.unwrap(),
+        Recorded::Stored
+    );
+    let due = stores.outbox.due_forwards(10, 10).await.unwrap();
+    let hooked = due
+        .iter()
+        .find(|f| f.id == "hook-w1")
+        .expect("the hook's forward");
+    assert_eq!(hooked.target, ForwardTarget::Hook(added.id));
+
+    stores.webhooks.remove_webhook(added.id).await.unwrap();
+    let after = stores.outbox.inbound_routing().await.unwrap();
+    assert!(after.generation > now.generation && after.webhooks.is_empty());
+}
