@@ -120,6 +120,8 @@ impl Args {
         self.shrunk(self.messages, 200)
     }
 
+    /// Only the real-session measure (built with `wa-loopback`) reads it.
+    #[cfg(feature = "wa-loopback")]
     pub fn idle_time(&self) -> Duration {
         Duration::from_secs(if self.quick {
             self.idle_seconds.min(5)
