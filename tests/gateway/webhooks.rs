@@ -20,6 +20,7 @@ crate::both_backends!(
     a_removed_hooks_pending_forward_becomes_a_dead_letter_without_a_try,
     an_instance_hook_hears_the_state_changes,
     the_api_manages_hooks_and_refuses_what_cannot_be_one,
+    a_missed_call_goes_to_the_calls_hooks_only,
 );
 
 /// A gateway whose webhooks may point at the test receivers (loopback),
@@ -353,5 +354,37 @@ async fn the_api_manages_hooks_and_refuses_what_cannot_be_one(env: TestEnv) {
     assert_eq!(created.0, StatusCode::CREATED, "{}", created.1);
     let (_, again) = gw.get("/api/instances/wa-02/webhooks").await;
     assert_eq!(again["count"], 0, "a new instance of the same id has no webhooks");
+    gw.stop().await;
+}
+
+/// A missed call (typed inbound event `call`) reaches a `calls` webhook as
+/// `event: "call"`, and a `messages` webhook does not get it.
+async fn a_missed_call_goes_to_the_calls_hooks_only(env: TestEnv) {
+    let (calls, messages) = (Receiver::start().await, Receiver::start().await);
+    let gw = gateway(&env, &[]).await;
+    add_hook(&gw, "wa-01", json!({ "url": calls.url(), "events": ["calls"] })).await;
+    add_hook(
+        &gw,
+        "wa-01",
+        json!({ "url": messages.url(), "events": ["messages"] }),
+    )
+    .await;
+    let call = json!({ "from": "+5511999999999", "type": "call", "video": true, "id": "CALL1" });
+    assert_eq!(gw.post("/api/sim/wa-01/inbound", call).await.0, StatusCode::OK);
+    inbound(&gw, "after the call").await;
+    eventually("each hook gets its one event", || async {
+        calls.received().len() == 1 && messages.received().len() == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(events(&calls), ["call"]);
+    let got = &calls.received()[0];
+    assert_eq!(
+        (&got.body["type"], &got.body["messageId"]),
+        (&json!("call"), &json!("CALL1"))
+    );
+    assert_eq!(got.body["call"]["video"], true);
+    assert_eq!(events(&messages), ["message"], "a messages hook gets no calls");
+    assert_eq!(messages.received()[0].body["text"], "after the call");
     gw.stop().await;
 }
