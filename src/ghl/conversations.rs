@@ -10,7 +10,6 @@ use super::group_contacts::GroupChat;
 use super::media::{MediaFiles, Prepared};
 use crate::domain::Phone;
 use crate::store::{ForwardTarget, GroupContacts, NewForward};
-use crate::support::keyed_lock::KeyedLocks;
 use crate::support::secrets::SecretText;
 use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
@@ -62,9 +61,6 @@ impl MirrorJob {
 pub struct Mirror {
     pub client: Arc<GhlClient>,
     pub files: MediaFiles,
-    /// One lookup at a time per number (or group) and location, so two
-    /// messages from a new number make one contact.
-    pub contact_lookups: KeyedLocks,
     pub groups: Arc<dyn GroupContacts>,
 }
 
@@ -127,13 +123,13 @@ impl Mirror {
     }
 
     /// The GHL contact with this number (or standing for this group), made
-    /// when there is none.
+    /// when there is none. The caller holds the conversation's turn
+    /// (`GhlJobs::contact_order`), so two messages from a new number make
+    /// one contact.
     async fn contact_for(&self, token: &SecretText, job: &MirrorJob) -> Result<String, GhlError> {
         if let Some(group) = &job.group {
             return self.group_contact(token, &job.location_id, group).await;
         }
-        let key = format!("{}:{}", job.location_id, job.contact_phone);
-        let _one_at_a_time = self.contact_lookups.lock(&key).await;
         for number in search_forms(&job.contact_phone) {
             let request = self
                 .client

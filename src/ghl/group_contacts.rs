@@ -48,8 +48,6 @@ impl Mirror {
         location_id: &str,
         group: &GroupChat,
     ) -> Result<String, GhlError> {
-        let key = format!("{location_id}:{}", group.id.as_str());
-        let _one_at_a_time = self.contact_lookups.lock(&key).await;
         if let Some(link) = self.groups.contact_for_group(location_id, &group.id).await? {
             return Ok(link.contact_id);
         }

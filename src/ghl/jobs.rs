@@ -28,8 +28,8 @@ pub struct GhlJobs {
     /// One status update at a time per GHL message, so they arrive in order.
     pub status_order: KeyedLocks,
     /// One message into Conversations at a time per location and contact
-    /// (or group), so a contact's first messages do not each start a
-    /// conversation.
+    /// (or group), so a contact's first messages make one contact and one
+    /// conversation, and reach GHL in order.
     pub contact_order: KeyedLocks,
 }
 

@@ -60,8 +60,11 @@ pub fn choose(
     failover_after: Duration,
     turn: u64,
 ) -> Choice {
-    let usable = |c: &&Candidate| c.usable(now_ms, failover_after);
-    let first_usable = candidates.iter().find(usable).map(|c| c.id.clone());
+    let usable_ones: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.usable(now_ms, failover_after))
+        .collect();
+    let first_usable = usable_ones.first().map(|c| c.id.clone());
     let stay = |id: &InstanceId| Choice {
         instance: id.clone(),
         switched_from: None,
@@ -72,7 +75,7 @@ pub fn choose(
         .filter(|c| c.last_talked_ms.is_some())
         .max_by_key(|c| c.last_talked_ms);
     if let Some(sticky) = sticky {
-        if usable(&sticky) {
+        if sticky.usable(now_ms, failover_after) {
             return stay(&sticky.id);
         }
         return match first_usable {
@@ -84,10 +87,11 @@ pub fn choose(
             None => stay(&sticky.id),
         };
     }
-    let default = candidates.iter().find(|c| c.id == route.default_instance_id);
-    let usable_ones: Vec<&Candidate> = candidates.iter().filter(usable).collect();
     let fresh = match route.new_contacts {
-        NewContacts::Default => default.filter(usable),
+        NewContacts::Default => usable_ones
+            .iter()
+            .copied()
+            .find(|c| c.id == route.default_instance_id),
         NewContacts::LeastLoaded => usable_ones.iter().copied().min_by_key(|c| c.queue_depth),
         NewContacts::RoundRobin => {
             (!usable_ones.is_empty()).then(|| usable_ones[(turn % usable_ones.len() as u64) as usize])

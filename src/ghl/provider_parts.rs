@@ -62,7 +62,6 @@ impl GhlProvider {
                     store: media,
                     fetcher,
                 },
-                contact_lookups: Default::default(),
                 groups: stores.group_contacts.clone(),
             },
             status_order: Default::default(),
