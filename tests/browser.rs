@@ -264,13 +264,7 @@ async fn with_the_api_key(browser: &Session, gateway: SocketAddr) {
         .screenshot(&artifacts().join("panel-pair-code-390-dark.png"))
         .await;
     browser.click("#delete").await;
-    browser
-        .wait_for(
-            "a confirmation is asked",
-            "return document.getElementById('confirm').open",
-        )
-        .await;
-    browser.click("#confirm-ok").await;
+    confirm(browser).await;
     browser
         .wait_for(
             "wa-02 is gone",
@@ -389,13 +383,7 @@ async fn manage_webhooks(browser: &Session, http: &reqwest::Client, gateway: Soc
         .screenshot(&artifacts().join("panel-webhooks-390-dark.png"))
         .await;
     browser.click("#webhooks li.webhook button").await;
-    browser
-        .wait_for(
-            "a confirmation is asked",
-            "return document.getElementById('confirm').open",
-        )
-        .await;
-    browser.click("#confirm-ok").await;
+    confirm(browser).await;
     browser
         .wait_for(
             "the webhook is gone",
@@ -454,6 +442,17 @@ async fn see_groups_and_routes(browser: &Session, http: &reqwest::Client, gatewa
         .screenshot(&artifacts().join("panel-groups-1280.png"))
         .await;
     browser.click("[data-tab=activity]").await;
+}
+
+/// Answers the panel's confirmation dialog with its OK button, once it asks.
+async fn confirm(browser: &Session) {
+    browser
+        .wait_for(
+            "a confirmation is asked",
+            "return document.getElementById('confirm').open",
+        )
+        .await;
+    browser.click("#confirm-ok").await;
 }
 
 /// Where screenshots go (made if missing).
