@@ -6,8 +6,8 @@
 //! The gateway never answers, so a call that rang here and ended with no
 //! reason, `timeout` or `group_call_ended` was missed, as whatsapp-rust
 //! itself decides; one answered or declined on the phone
-//! (`accepted_elsewhere`, `rejected_elsewhere`) was not. Group calls are
-//! left out.
+//! (`accepted_elsewhere`, `rejected_elsewhere`) was not. The end of a call
+//! may come before its offer (see [`CallBook`]). Group calls are left out.
 
 use super::phone_of;
 use crate::domain::{Call, MessageDetails, MessageKind};
@@ -19,14 +19,19 @@ use whatsapp_rust::types::events::Event;
 use whatsapp_rust::wacore::stanza::call::{TERMINATE_REASON_GROUP_CALL_ENDED, TERMINATE_REASON_TIMEOUT};
 use whatsapp_rust::Jid;
 
-/// Calls remembered while they ring; the oldest are forgotten past this.
+/// Calls remembered while they ring (and ended calls whose offer is still
+/// to come); the oldest are forgotten past this.
 const RINGING_KEPT: usize = 64;
 
 /// The calls ringing on this session.
 #[derive(Default)]
 pub struct CallBook {
-    ringing: HashMap<String, Ringing>,
-    order: VecDeque<String>,
+    ringing: Recent<Ringing>,
+    /// Calls whose end came before their offer, and whether nobody
+    /// answered them. whatsapp-rust passes an offer on only after acking
+    /// it to the server, so a terminate right behind it (a caller who hangs
+    /// up at once) can overtake it; seen on the loopback server.
+    ended_first: Recent<bool>,
 }
 
 /// What the offer said about a ringing call.
@@ -62,47 +67,87 @@ impl CallBook {
                 group_jid: None,
                 ..
             } if !call.offline => {
-                self.remember(call_id, call.from.clone(), caller_pn.clone(), *is_video);
-                None
+                let ringing = Ringing {
+                    caller: call.from.clone(),
+                    caller_pn: caller_pn.clone(),
+                    video: *is_video,
+                };
+                match self.ended_first.remove(call_id) {
+                    Some(unanswered) => unanswered.then(|| ringing.missed(call_id, call.timestamp)),
+                    None => {
+                        self.ringing.insert(call_id, ringing);
+                        None
+                    }
+                }
             }
             CallAction::Terminate { call_id, reason, .. } => {
-                let rang = self.ringing.remove(call_id)?;
-                let unanswered = match reason.as_deref() {
-                    None => true,
-                    Some(reason) => {
-                        [TERMINATE_REASON_TIMEOUT, TERMINATE_REASON_GROUP_CALL_ENDED].contains(&reason)
-                    }
+                let unanswered = unanswered(reason.as_deref());
+                let Some(rang) = self.ringing.remove(call_id) else {
+                    self.ended_first.insert(call_id, unanswered);
+                    return None;
                 };
-                unanswered.then(|| {
-                    missed_call(
-                        call_id,
-                        &rang.caller,
-                        rang.caller_pn.as_ref(),
-                        Some(rang.video),
-                        call.timestamp,
-                    )
-                })
+                unanswered.then(|| rang.missed(call_id, call.timestamp))
             }
             _ => None,
         }
     }
+}
 
-    fn remember(&mut self, call_id: &str, caller: Jid, caller_pn: Option<Jid>, video: bool) {
-        if self.ringing.contains_key(call_id) {
+/// Whether a call that ended for `reason` went unanswered: no reason,
+/// `timeout` or `group_call_ended`, as whatsapp-rust itself decides.
+fn unanswered(reason: Option<&str>) -> bool {
+    match reason {
+        None => true,
+        Some(reason) => [TERMINATE_REASON_TIMEOUT, TERMINATE_REASON_GROUP_CALL_ENDED].contains(&reason),
+    }
+}
+
+impl Ringing {
+    fn missed(&self, call_id: &str, at: DateTime<Utc>) -> InboundMessage {
+        missed_call(
+            call_id,
+            &self.caller,
+            self.caller_pn.as_ref(),
+            Some(self.video),
+            at,
+        )
+    }
+}
+
+/// Up to [`RINGING_KEPT`] entries by call id; the oldest go first.
+struct Recent<T> {
+    entries: HashMap<String, T>,
+    order: VecDeque<String>,
+}
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<T> Recent<T> {
+    /// Keeps `entry` for `call_id`, unless one is kept already.
+    fn insert(&mut self, call_id: &str, entry: T) {
+        if self.entries.contains_key(call_id) {
             return;
         }
         if self.order.len() == RINGING_KEPT {
             if let Some(oldest) = self.order.pop_front() {
-                self.ringing.remove(&oldest);
+                self.entries.remove(&oldest);
             }
         }
         self.order.push_back(call_id.to_owned());
-        let ringing = Ringing {
-            caller,
-            caller_pn,
-            video,
-        };
-        self.ringing.insert(call_id.to_owned(), ringing);
+        self.entries.insert(call_id.to_owned(), entry);
+    }
+
+    fn remove(&mut self, call_id: &str) -> Option<T> {
+        let entry = self.entries.remove(call_id)?;
+        self.order.retain(|id| id != call_id);
+        Some(entry)
     }
 }
 

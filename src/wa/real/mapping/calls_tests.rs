@@ -83,6 +83,31 @@ fn a_call_taken_on_the_phone_or_never_rung_here_is_not_missed() {
     assert!(book.observe(&terminate("C4", None)).is_none(), "no offer seen");
 }
 
+/// whatsapp-rust passes an offer on after acking it, so a terminate right
+/// behind it comes first (seen on the loopback server): the pair is still
+/// one missed call, or none when the phone took it.
+#[test]
+fn a_call_whose_end_came_before_its_offer_is_still_judged() {
+    let mut book = CallBook::default();
+    assert!(
+        book.observe(&terminate("C6", None)).is_none(),
+        "no offer seen yet"
+    );
+    let missed = book
+        .observe(&offer("C6", true))
+        .expect("missed once the offer came");
+    assert_eq!((missed.kind, missed.id.as_str()), (MessageKind::Call, "C6"));
+    assert_eq!(missed.from.unwrap().e164(), "+5511999990000");
+    assert_eq!(missed.details.call.unwrap().video, Some(true));
+    assert!(book.observe(&terminate("C6", None)).is_none(), "judged once");
+
+    assert!(book
+        .observe(&terminate("C7", Some("accepted_elsewhere")))
+        .is_none());
+    assert!(book.observe(&offer("C7", false)).is_none(), "taken on the phone");
+    assert!(book.observe(&terminate("C7", None)).is_none(), "and forgotten");
+}
+
 #[test]
 fn an_offer_replayed_after_a_reconnect_is_missed() {
     let mut book = CallBook::default();
