@@ -2,12 +2,14 @@
 //! through this server as a companion of its own number (the server plays
 //! its phone and scans its QR code), so what is sent to it is really
 //! decrypted and what it sends is really encrypted. It keeps, in order,
-//! the messages it decrypted that a person would see (text, audio, images),
+//! the messages it decrypted that a person would see (text, audio, images,
+//! and the richer kinds of `contact_rich.rs`),
 //! once per sender and id, as WhatsApp's apps keep them (a sender that
 //! resends a message with the same id, as after a crash, shows it once);
 //! it counts such copies, and downloads an image's file from the server's
 //! media host.
 
+use crate::contact_rich::Rich;
 use crate::state::Shared;
 use crate::LoopbackMediaHttp;
 use anyhow::{anyhow, bail, Context, Result};
@@ -63,6 +65,8 @@ pub struct Received {
     pub text: Option<String>,
     pub audio: Option<Audio>,
     pub image: Option<Image>,
+    /// A quote, a reaction, a place or a card.
+    pub rich: Rich,
     /// Unix seconds, the server's time.
     pub timestamp: i64,
     /// Where a read receipt for it goes.
@@ -72,7 +76,7 @@ pub struct Received {
 /// A running contact; its client stops when this is dropped.
 pub struct Contact {
     phone: String,
-    client: Arc<Client>,
+    pub(crate) client: Arc<Client>,
     received: Arc<Mutex<Inbox>>,
     _subscription: Subscription,
     _bot: BotHandle,
@@ -211,7 +215,8 @@ async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Inbox>>) {
 }
 
 /// What a person would see of `inbound`: `None` for messages with neither
-/// text, audio nor an image (key distribution, protocol messages).
+/// text, audio, an image nor a richer part (key distribution, protocol
+/// messages).
 fn read_message(inbound: &InboundMessage) -> Option<Received> {
     let base = inbound.message.get_base_message();
     let text = base.text_content().map(str::to_owned);
@@ -226,7 +231,8 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         caption: i.caption.clone(),
         message: Box::new(i.clone()),
     });
-    if text.is_none() && audio.is_none() && image.is_none() {
+    let rich = Rich::read(base);
+    if text.is_none() && audio.is_none() && image.is_none() && rich.is_empty() {
         return None;
     }
     let info = &inbound.info;
@@ -241,6 +247,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         text,
         audio,
         image,
+        rich,
         timestamp: info.timestamp.timestamp(),
         chat: source.chat.clone(),
     })

@@ -8,8 +8,10 @@
 //! `POST /scan {"qr","phone"}`, `POST /contacts {"phone"}`,
 //! `GET /contacts/{phone}/received` (`[{"id","from","text","timestamp"}]`),
 //! `POST /contacts/{phone}/send {"to","text"}` (`{"id"}`),
-//! `POST /contacts/{phone}/read {"id"}`, `POST /accounts/{phone}/logout`,
-//! `POST /drop`, `GET /stats`. Bad input is a JSON `{"error"}` with 400
+//! `POST /contacts/{phone}/read {"id"}`, `POST /calls {"from","to",
+//! "video"?,"answered"?}` (`{"callId"}`: the call rings on `to`'s linked
+//! devices and ends, missed unless `answered` on the phone),
+//! `POST /accounts/{phone}/logout`, `POST /drop`, `GET /stats`. Bad input is a JSON `{"error"}` with 400
 //! (unreadable), 404 (unknown contact or message), 409 (a contact already
 //! running) or 422 (a QR code no client shows).
 
@@ -67,6 +69,16 @@ struct Read {
     id: String,
 }
 
+#[derive(Deserialize)]
+struct Ring {
+    from: String,
+    to: String,
+    #[serde(default)]
+    video: bool,
+    #[serde(default)]
+    answered: bool,
+}
+
 /// Serves the control API of `server` on 127.0.0.1:`port` (0: a free
 /// port); gives the address bound and the serving task.
 pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, JoinHandle<()>)> {
@@ -92,6 +104,10 @@ pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, Join
         .and(state.clone())
         .and(body)
         .then(|p: String, c: Arc<Control>, b: Bytes| async move { reply(c.read(&p, &b).await) });
+    let ring = warp::path!("calls")
+        .and(state.clone())
+        .and(body)
+        .map(|c: Arc<Control>, b: Bytes| reply(c.ring(&b)));
     let logout = warp::path!("accounts" / String / "logout")
         .and(state.clone())
         .map(|p: String, c: Arc<Control>| reply(c.logout(&p)));
@@ -106,7 +122,9 @@ pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, Join
         .and(state)
         .map(|c: Arc<Control>| reply(ok(json!(c.server.stats()))));
     let posts = warp::post().and(scan.or(add).unify().or(send).unify().or(read).unify());
-    let posts = posts.or(warp::post().and(logout.or(drop).unify())).unify();
+    let posts = posts
+        .or(warp::post().and(ring.or(logout).unify().or(drop).unify()))
+        .unify();
     let gets = warp::get().and(received.or(stats).unify());
     let routes = posts.or(gets).unify();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
@@ -206,6 +224,16 @@ impl Control {
             .await
             .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
         ok(json!({"read": true}))
+    }
+
+    fn ring(&self, body: &[u8]) -> Answer {
+        let ring: Ring = parse(body)?;
+        let reason = ring.answered.then_some("accepted_elsewhere");
+        let call_id = self
+            .server
+            .ring(&ring.from, &ring.to, ring.video, reason)
+            .map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
+        ok(json!({ "callId": call_id }))
     }
 
     fn logout(&self, phone: &str) -> Answer {

@@ -12,9 +12,11 @@
 //! without WhatsApp"), each cited where it is applied.
 
 mod accounts;
+mod calls;
 mod chatstate;
 mod connection;
 mod contact;
+mod contact_rich;
 mod contacts;
 pub mod control;
 mod iq;
@@ -32,6 +34,7 @@ mod wire;
 
 pub use chatstate::ChatState;
 pub use contact::{Audio, Contact, Image, Received};
+pub use contact_rich::{Card, OwnPoll, Place, Quote, Reaction, Rich};
 pub use media_http::LoopbackMediaHttp;
 pub use state::Stats;
 
@@ -131,6 +134,20 @@ impl LoopbackServer {
     pub fn refuse(&self, phone: &str) -> Result<()> {
         self.shared.refuse(&phone_digits(phone)?);
         Ok(())
+    }
+
+    /// `caller` calls `callee` (`+5511...` or digits): the call rings on
+    /// the callee's linked devices, then ends with `reason` (`None` or
+    /// `timeout`: nobody answered; `accepted_elsewhere`: the callee's phone
+    /// did). Gives the call's id.
+    pub fn ring(&self, caller: &str, callee: &str, video: bool, reason: Option<&str>) -> Result<String> {
+        let (caller, callee) = (phone_digits(caller)?, phone_digits(callee)?);
+        self.shared.ring(&calls::Call {
+            caller: &caller,
+            callee: &callee,
+            video,
+            reason,
+        })
     }
 
     /// The chat states clients sent, in the order they arrived.
