@@ -1,7 +1,8 @@
 //! Sending to simulated contacts through the gateway's API: the number
-//! check (`is_on_whatsapp`, a usync contact query) and the "typing…"
-//! presence the sender shows first (issue #23), as the loopback server
-//! sees them.
+//! check (`is_on_whatsapp`, a usync contact query, before a send and
+//! through `GET /api/instances/{id}/contacts/{phone}`, issue #24 item 6)
+//! and the "typing…" presence the sender shows first (issue #23), as the
+//! loopback server sees them.
 
 use crate::common::{eventually, Gateway, TestEnv};
 use crate::{link, real_gateway};
@@ -23,6 +24,7 @@ const TYPING_MS: u64 = 300;
 const READ_SKEW_MS: u64 = 150;
 
 crate::both_backends!(
+    the_number_check_asks_whatsapp,
     typing_is_shown_to_a_registered_contact_and_unknown_numbers_fail,
     a_463_from_the_server_fails_the_send_and_blocks_new_contacts,
 );
@@ -39,6 +41,26 @@ async fn settled(gw: &Gateway, id: &str) -> (String, String) {
     let message = &body["message"];
     let text = |field: &str| message[field].as_str().unwrap_or_default().to_owned();
     (text("status"), text("error"))
+}
+
+/// The API's number check asks the server through the linked number: a
+/// WhatsApp user is on WhatsApp with its phone-number id, another number
+/// is not.
+async fn the_number_check_asks_whatsapp(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    server.add_contact(CONTACT).unwrap();
+    let gw = real_gateway(&env, &server).await;
+    link(&gw, &server, "wa-loop", "+5511900000001").await;
+
+    let (status, body) = gw.get("/api/instances/wa-loop/contacts/+5511944440004").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["onWhatsApp"], true, "{body}");
+    assert_eq!(body["jid"], "5511944440004@s.whatsapp.net", "{body}");
+    let (status, body) = gw.get("/api/instances/wa-loop/contacts/5511955550005").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["onWhatsApp"], false, "{body}");
+    assert!(body["jid"].is_null(), "{body}");
+    gw.stop().await;
 }
 
 async fn enable_presence(gw: &Gateway, instance: &str) {

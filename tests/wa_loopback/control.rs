@@ -1,7 +1,8 @@
 //! The loopback server's control API (issue #20, item 2), driven over HTTP
 //! as a demo drives the `wa-loopback` program: a gateway is linked,
-//! messages go both ways and are read, connections are dropped and the
-//! number is logged out, all through the API.
+//! messages go both ways and are read, a call rings and is missed,
+//! connections are dropped and the number is logged out, all through the
+//! API.
 
 use crate::common::{eventually, Gateway, TestEnv};
 use crate::support::eventually_within;
@@ -14,7 +15,7 @@ use wa_loopback::{control, LoopbackServer};
 const LINKED: &str = "+5511900000001";
 const CONTACT: &str = "+5511933330003";
 
-crate::both_backends!(the_control_api_links_sends_reads_drops_and_logs_out);
+crate::both_backends!(the_control_api_links_sends_reads_rings_drops_and_logs_out);
 
 /// The control API at `base`.
 struct Api {
@@ -44,7 +45,7 @@ impl Api {
     }
 }
 
-async fn the_control_api_links_sends_reads_drops_and_logs_out(env: TestEnv) {
+async fn the_control_api_links_sends_reads_rings_drops_and_logs_out(env: TestEnv) {
     let server = Arc::new(LoopbackServer::start().await.unwrap());
     let (addr, _serving) = control::serve(server.clone(), 0).unwrap();
     let api = Api {
@@ -93,6 +94,7 @@ async fn the_control_api_links_sends_reads_drops_and_logs_out(env: TestEnv) {
         history["messages"][0]["from"] == CONTACT
     })
     .await;
+    a_call_nobody_answers_is_missed(&gw, &api).await;
     bad_input_is_a_json_error(&api).await;
     let stats = api.get("/stats").await;
     assert!(
@@ -121,6 +123,27 @@ async fn link_through_the_api(gw: &Gateway, api: &Api) {
     goes_online(gw, "wa-loop").await;
 }
 
+/// `POST /calls` rings the linked number from the contact; nobody answers,
+/// so the gateway's inbound history gets a missed call under the call's id.
+async fn a_call_nobody_answers_is_missed(gw: &Gateway, api: &Api) {
+    let (status, reply) = api
+        .post("/calls", json!({ "from": CONTACT, "to": LINKED, "video": true }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let call_id = reply["callId"].as_str().unwrap().to_owned();
+    eventually("the gateway has the missed call", || async {
+        let history = gw
+            .get("/api/messages/history?instanceId=wa-loop&type=inbound")
+            .await
+            .1;
+        let messages = history["messages"].as_array().cloned().unwrap_or_default();
+        messages
+            .iter()
+            .any(|m| m["id"] == call_id.as_str() && m["messageType"] == "call" && m["from"] == CONTACT)
+    })
+    .await;
+}
+
 async fn bad_input_is_a_json_error(api: &Api) {
     let unreadable = api.post("/scan", json!("a QR code")).await;
     let unknown_qr = api
@@ -135,11 +158,13 @@ async fn bad_input_is_a_json_error(api: &Api) {
     let no_message = api
         .post(&format!("/contacts/{CONTACT}/read"), json!({ "id": "X" }))
         .await;
+    let no_caller = api.post("/calls", json!({ "from": "12", "to": LINKED })).await;
     for ((status, body), wanted) in [
         (unreadable, StatusCode::BAD_REQUEST),
         (unknown_qr, StatusCode::UNPROCESSABLE_ENTITY),
         (no_contact, StatusCode::NOT_FOUND),
         (no_message, StatusCode::NOT_FOUND),
+        (no_caller, StatusCode::BAD_REQUEST),
     ] {
         assert_eq!(status, wanted, "{body}");
         assert!(body["error"].is_string(), "{body}");

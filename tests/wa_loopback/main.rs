@@ -15,13 +15,17 @@ mod common;
 mod contacts;
 mod control;
 mod crash;
+mod events;
 mod linking;
 mod logout;
 mod messages;
+mod rich;
+mod routing;
 
+use common::receiver::Receiver;
 use common::{Gateway, TestEnv};
 use std::time::Duration;
-use wa_loopback::LoopbackServer;
+use wa_loopback::{Contact, LoopbackServer, Received};
 
 /// The version the tests pin; not the library's default, so the server
 /// sees whether WA_VERSION reached the client.
@@ -80,4 +84,37 @@ pub async fn goes_online(gw: &Gateway, instance: &str) {
 pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: &str) {
     server.scan(&shown_qr(gw, instance).await, phone).unwrap();
     goes_online(gw, instance).await;
+}
+
+/// A gateway linked as `linked` (instance `wa-loop`), forwarding inbound
+/// messages to `receiver`, fetching media from and posting webhooks to
+/// 127.0.0.1, and a contact
+/// for `contact`, linked side by side.
+pub async fn linked_pair(
+    env: &TestEnv,
+    server: &LoopbackServer,
+    receiver: &Receiver,
+    linked: &str,
+    contact: &str,
+) -> (Gateway, Contact) {
+    let more = [
+        ("ghl-inbound-url", receiver.url()),
+        ("allow-private-media-urls", "true".to_owned()),
+        ("allow-private-webhook-urls", "true".to_owned()),
+    ];
+    let gw = real_gateway_with(env, server, &more).await;
+    let (contact, ()) = tokio::join!(
+        server.start_contact(contact),
+        link(&gw, server, "wa-loop", linked)
+    );
+    (gw, contact.unwrap())
+}
+
+/// The message `id` once the contact decrypted it.
+pub async fn decrypted(contact: &Contact, id: &str) -> Received {
+    common::eventually("the contact decrypts the message", || async {
+        contact.received().iter().any(|m| m.id == id)
+    })
+    .await;
+    contact.received().into_iter().find(|m| m.id == id).unwrap()
 }

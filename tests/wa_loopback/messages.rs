@@ -6,11 +6,11 @@
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
-use crate::{link, real_gateway_with};
+use crate::{decrypted, linked_pair};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
-use wa_loopback::{Contact, LoopbackServer, Received};
+use wa_loopback::{Contact, LoopbackServer};
 use warp::Filter;
 
 const LINKED: &str = "+5511900000001";
@@ -18,27 +18,12 @@ const CONTACT: &str = "+5511977770007";
 
 crate::both_backends!(a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back);
 
-/// A gateway linked as `LINKED`, forwarding inbound messages to
-/// `receiver`, and a contact, linked side by side.
-async fn linked_pair(env: &TestEnv, server: &LoopbackServer, receiver: &Receiver) -> (Gateway, Contact) {
-    let more = [
-        ("ghl-inbound-url", receiver.url()),
-        ("allow-private-media-urls", "true".to_owned()),
-    ];
-    let gw = real_gateway_with(env, server, &more).await;
-    let (contact, ()) = tokio::join!(
-        server.start_contact(CONTACT),
-        link(&gw, server, "wa-loop", LINKED)
-    );
-    (gw, contact.unwrap())
-}
-
 async fn a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back(
     env: TestEnv,
 ) {
     let server = LoopbackServer::start().await.unwrap();
     let receiver = Receiver::start().await;
-    let (gw, contact) = linked_pair(&env, &server, &receiver).await;
+    let (gw, contact) = linked_pair(&env, &server, &receiver, LINKED, CONTACT).await;
     a_text_is_decrypted_and_its_receipts_come_back(&gw, &contact).await;
     a_voice_note_is_decrypted_as_one(&gw, &server, &contact).await;
     an_image_is_decrypted_with_its_caption_and_file(&gw, &server, &contact).await;
@@ -148,15 +133,6 @@ async fn a_reply_reaches_the_webhook_once_with_the_phone_number(contact: &Contac
     assert_eq!(body["from"], CONTACT, "{body}");
     assert_eq!(body["to"], LINKED, "{body}");
     assert_eq!(body["text"], "hi back from the contact");
-}
-
-/// The message `id` once the contact decrypted it.
-async fn decrypted(contact: &Contact, id: &str) -> Received {
-    eventually("the contact decrypts the message", || async {
-        contact.received().iter().any(|m| m.id == id)
-    })
-    .await;
-    contact.received().into_iter().find(|m| m.id == id).unwrap()
 }
 
 async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
