@@ -63,6 +63,8 @@ pub struct Received {
     pub text: Option<String>,
     pub audio: Option<Audio>,
     pub image: Option<Image>,
+    /// The group (`...@g.us`) it was written in; `None` in a one-to-one chat.
+    pub group: Option<String>,
     /// Unix seconds, the server's time.
     pub timestamp: i64,
     /// Where a read receipt for it goes.
@@ -72,7 +74,7 @@ pub struct Received {
 /// A running contact; its client stops when this is dropped.
 pub struct Contact {
     phone: String,
-    client: Arc<Client>,
+    pub(crate) client: Arc<Client>,
     received: Arc<Mutex<Inbox>>,
     _subscription: Subscription,
     _bot: BotHandle,
@@ -241,6 +243,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         text,
         audio,
         image,
+        group: source.is_group.then(|| source.chat.to_string()),
         timestamp: info.timestamp.timestamp(),
         chat: source.chat.clone(),
     })

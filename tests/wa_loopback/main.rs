@@ -15,6 +15,7 @@ mod common;
 mod contacts;
 mod control;
 mod crash;
+mod groups;
 mod linking;
 mod logout;
 mod messages;

@@ -130,28 +130,31 @@ async fn a_reply_reaches_the_webhook_once_with_the_phone_number(contact: &Contac
         .send_text(LINKED, "hi back from the contact")
         .await
         .unwrap();
-    eventually("the webhook gets the reply", || async {
-        receiver
-            .received()
-            .iter()
-            .any(|r| r.body["messageId"] == id.as_str())
+    let body = &forwarded_once(receiver, &id).await;
+    assert_eq!(body["from"], CONTACT, "{body}");
+    assert_eq!(body["to"], LINKED, "{body}");
+    assert_eq!(body["text"], "hi back from the contact");
+}
+
+/// The webhook body of inbound message `id`, once it came, checking that
+/// it came once.
+pub(crate) async fn forwarded_once(receiver: &Receiver, id: &str) -> serde_json::Value {
+    eventually("the webhook gets the message", || async {
+        receiver.received().iter().any(|r| r.body["messageId"] == id)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let forwarded: Vec<_> = receiver
         .received()
         .into_iter()
-        .filter(|r| r.body["messageId"] == id.as_str())
+        .filter(|r| r.body["messageId"] == id)
         .collect();
     assert_eq!(forwarded.len(), 1, "once: {forwarded:?}");
-    let body = &forwarded[0].body;
-    assert_eq!(body["from"], CONTACT, "{body}");
-    assert_eq!(body["to"], LINKED, "{body}");
-    assert_eq!(body["text"], "hi back from the contact");
+    forwarded[0].body.clone()
 }
 
 /// The message `id` once the contact decrypted it.
-async fn decrypted(contact: &Contact, id: &str) -> Received {
+pub(crate) async fn decrypted(contact: &Contact, id: &str) -> Received {
     eventually("the contact decrypts the message", || async {
         contact.received().iter().any(|m| m.id == id)
     })

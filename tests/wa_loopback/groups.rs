@@ -1,0 +1,99 @@
+//! Groups between the gateway and simulated contacts that are real
+//! whatsapp-rust clients linked through the loopback server: a contact
+//! creates a group with the gateway's number and a second contact; the
+//! gateway lists it, what it sends to the group is decrypted by both
+//! contacts as a group message (sender keys handed out per device, one
+//! shared `skmsg`), and what a contact writes in it reaches the webhook
+//! with the group's id, subject and writer. One scenario per store, so
+//! everyone links once.
+
+use crate::common::receiver::Receiver;
+use crate::common::{Gateway, TestEnv};
+use crate::messages::{decrypted, forwarded_once};
+use crate::{link, real_gateway_with};
+use serde_json::json;
+use wa_loopback::{Contact, LoopbackServer};
+
+const LINKED: &str = "+5511900000001";
+const CREATOR: &str = "+5511977770007";
+const MEMBER: &str = "+5511966660006";
+const SUBJECT: &str = "Loopback group";
+
+crate::both_backends!(a_contacts_group_is_listed_and_carries_messages_both_ways);
+
+async fn a_contacts_group_is_listed_and_carries_messages_both_ways(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    let receiver = Receiver::start().await;
+    let gw = real_gateway_with(&env, &server, &[("ghl-inbound-url", receiver.url())]).await;
+    let (creator, member, ()) = tokio::join!(
+        server.start_contact(CREATOR),
+        server.start_contact(MEMBER),
+        link(&gw, &server, "wa-loop", LINKED)
+    );
+    let (creator, member) = (creator.unwrap(), member.unwrap());
+    let group = creator.create_group(SUBJECT, &[LINKED, MEMBER]).await.unwrap();
+    assert!(group.starts_with("120363") && group.ends_with("@g.us"), "{group}");
+
+    the_gateway_lists_the_group(&gw, &group).await;
+    a_send_to_the_group_is_decrypted_by_every_member(&gw, &group, [&creator, &member]).await;
+    a_members_message_reaches_the_webhook_once_with_the_group(&creator, &member, &group, &receiver).await;
+    gw.stop().await;
+}
+
+/// `GET /api/instances/{id}/groups` lists the group the contact made, by
+/// its id and subject, with its three members.
+async fn the_gateway_lists_the_group(gw: &Gateway, group: &str) {
+    let (status, body) = gw.get("/api/instances/wa-loop/groups").await;
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(body["count"], 1, "{body}");
+    assert_eq!(
+        body["groups"][0],
+        json!({ "id": group, "subject": SUBJECT, "size": 3 }),
+        "{body}"
+    );
+}
+
+/// A text `POST /api/send` sends to the group id is decrypted by both
+/// contacts, in the group, from the linked number, once each.
+async fn a_send_to_the_group_is_decrypted_by_every_member(gw: &Gateway, group: &str, members: [&Contact; 2]) {
+    let id = gw.send_text("wa-loop", group, "hello, group").await;
+    for contact in members {
+        let got = decrypted(contact, &id).await;
+        assert_eq!(got.text.as_deref(), Some("hello, group"));
+        assert_eq!(got.group.as_deref(), Some(group), "{got:?}");
+        assert_eq!(got.from, LINKED.trim_start_matches('+'), "{got:?}");
+        assert_eq!(contact.redelivered(), 0, "no second copy");
+    }
+}
+
+/// The creator writes in the group: the other contact decrypts it as a
+/// group message from the creator's number, and the gateway forwards it to
+/// the webhook once, with `isGroup`, the group as `chatId` and `group:
+/// {id, subject, participant}`, `from` the creator's phone number (the
+/// server names the writer by LID with `participant_pn` beside it, as in
+/// LID-addressed groups; the webhook never shows a LID's digits).
+async fn a_members_message_reaches_the_webhook_once_with_the_group(
+    creator: &Contact,
+    member: &Contact,
+    group: &str,
+    receiver: &Receiver,
+) {
+    let id = creator
+        .send_group_text(group, "hi all, from the creator")
+        .await
+        .unwrap();
+    let got = decrypted(member, &id).await;
+    assert_eq!(got.group.as_deref(), Some(group), "{got:?}");
+    assert_eq!(got.from, CREATOR.trim_start_matches('+'), "{got:?}");
+
+    let body = &forwarded_once(receiver, &id).await;
+    assert_eq!(body["text"], "hi all, from the creator", "{body}");
+    assert_eq!(body["from"], CREATOR, "{body}");
+    assert_eq!(body["isGroup"], true, "{body}");
+    assert_eq!(body["chatId"], group, "{body}");
+    assert_eq!(
+        body["group"],
+        json!({ "id": group, "subject": SUBJECT, "participant": CREATOR }),
+        "{body}"
+    );
+}
