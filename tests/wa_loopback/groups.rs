@@ -9,7 +9,7 @@
 
 use crate::common::receiver::Receiver;
 use crate::common::{Gateway, TestEnv};
-use crate::messages::{decrypted, forwarded_once};
+use crate::messages::{decrypted, forwarded_once, settles_as};
 use crate::{link, real_gateway_with};
 use serde_json::json;
 use wa_loopback::{Contact, LoopbackServer};
@@ -53,17 +53,24 @@ async fn the_gateway_lists_the_group(gw: &Gateway, group: &str) {
     );
 }
 
-/// A text `POST /api/send` sends to the group id is decrypted by both
-/// contacts, in the group, from the linked number, once each.
+/// Texts `POST /api/send` sends to the group id are decrypted by both
+/// contacts, in the group, from the linked number, once each: the first
+/// hands out the gateway's sender key with it, the second comes as the
+/// shared `skmsg` alone. The contacts' receipts, routed back from the
+/// group, move the first to delivered.
 async fn a_send_to_the_group_is_decrypted_by_every_member(gw: &Gateway, group: &str, members: [&Contact; 2]) {
-    let id = gw.send_text("wa-loop", group, "hello, group").await;
+    let first = gw.send_text("wa-loop", group, "hello, group").await;
+    let second = gw.send_text("wa-loop", group, "and again").await;
     for contact in members {
-        let got = decrypted(contact, &id).await;
-        assert_eq!(got.text.as_deref(), Some("hello, group"));
-        assert_eq!(got.group.as_deref(), Some(group), "{got:?}");
-        assert_eq!(got.from, LINKED.trim_start_matches('+'), "{got:?}");
+        for (id, text) in [(&first, "hello, group"), (&second, "and again")] {
+            let got = decrypted(contact, id).await;
+            assert_eq!(got.text.as_deref(), Some(text));
+            assert_eq!(got.group.as_deref(), Some(group), "{got:?}");
+            assert_eq!(got.from, LINKED.trim_start_matches('+'), "{got:?}");
+        }
         assert_eq!(contact.redelivered(), 0, "no second copy");
     }
+    settles_as(gw, &first, "delivered").await;
 }
 
 /// The creator writes in the group: the other contact decrypts it as a

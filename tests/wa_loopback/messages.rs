@@ -162,7 +162,7 @@ pub(crate) async fn decrypted(contact: &Contact, id: &str) -> Received {
     contact.received().into_iter().find(|m| m.id == id).unwrap()
 }
 
-async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
+pub(crate) async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
     let path = format!("/api/messages/{id}");
     eventually(&format!("the message is {wanted}"), || async {
         gw.get(&path).await.1["message"]["status"] == wanted
