@@ -126,13 +126,11 @@ impl Shared {
     /// a refused group query `<error code="403" text="forbidden"/>`
     /// (`features/groups.rs`, `iq_error`); an unknown group gets 404.
     fn query_group(&self, asker: &Device, id: &str, iq: &Node) -> Node {
-        let group_id = iq
-            .attrs
-            .get("to")
-            .and_then(|to| to.to_jid())
-            .filter(|jid| jid.is_group())
-            .map(|jid| jid.user.to_string());
-        let Some((group_id, group)) = group_id.and_then(|g| Some((g.clone(), self.groups.get(&g)?))) else {
+        let asked = iq.attrs.get("to").and_then(|to| to.to_jid());
+        let Some(group_id) = asked.filter(|jid| jid.is_group()).map(|jid| jid.user.to_string()) else {
+            return iq::error(id, 404, "item-not-found");
+        };
+        let Some(group) = self.groups.get(&group_id) else {
             return iq::error(id, 404, "item-not-found");
         };
         if !group.members.contains(&asker.0) {

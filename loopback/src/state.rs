@@ -2,8 +2,8 @@
 //! (linked phones and simulated contacts), the numbers it refuses messages
 //! to, the open connections (to push stanzas into) and which device each
 //! is logged in as, the stanzas waiting for a device to come back, the
-//! pairing refs waiting for a scan, the chat states clients sent, and the
-//! counters.
+//! pairing refs waiting for a scan, the chat states clients sent, the
+//! groups (`groups.rs`), and the counters.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
