@@ -32,6 +32,13 @@ async fn a_contacts_group_carries_messages_both_ways_and_is_listed(env: TestEnv)
         link(&gw, &server, "wa-loop", LINKED)
     );
     let (creator, member) = (creator.unwrap(), member.unwrap());
+    let (status, body) = gw.get("/api/instances/wa-loop/groups").await;
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(
+        (&body["count"], &body["groups"]),
+        (&json!(0), &json!([])),
+        "in no group yet: {body}"
+    );
     let group = creator.create_group(SUBJECT, &[LINKED, MEMBER]).await.unwrap();
     assert!(group.starts_with("120363") && group.ends_with("@g.us"), "{group}");
     let without_gateway = creator
