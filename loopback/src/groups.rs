@@ -177,7 +177,9 @@ impl Shared {
     }
 }
 
-/// Eighteen digits starting `120363`, as WhatsApp's group ids look today.
+/// Eighteen digits starting `120363`, as WhatsApp's group ids look today
+/// (whatsapp-rust's own tests use `120363000000000099@g.us` and the like,
+/// `features/groups.rs`).
 fn new_group_id() -> String {
     let n: u64 = rand::random_range(0..1_000_000_000_000);
     format!("120363{n:012}")
