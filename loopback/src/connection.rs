@@ -280,6 +280,13 @@ impl Session {
                     "usync" => self.usync(&id, node).await?,
                     "encrypt" => self.encrypt(&id, node).await?,
                     "w:sync:app:state" => self.send(&no_app_state(&id, node)).await?,
+                    "w:g2" => {
+                        let answer = match &self.me {
+                            Some(me) => self.shared.group_iq(me, &id, node),
+                            None => result(&id),
+                        };
+                        self.send(&answer).await?
+                    }
                     "w:m" if node.get_optional_child("media_conn").is_some() => {
                         let host = self.shared.host.get().cloned().unwrap_or_default();
                         self.send(&crate::media::media_conn(&id, &host)).await?

@@ -67,6 +67,8 @@ pub struct Received {
     pub image: Option<Image>,
     /// A quote, a reaction, a place or a card.
     pub rich: Rich,
+    /// The group (`...@g.us`) it was written in; `None` in a one-to-one chat.
+    pub group: Option<String>,
     /// Unix seconds, the server's time.
     pub timestamp: i64,
     /// Where a read receipt for it goes.
@@ -248,6 +250,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         audio,
         image,
         rich,
+        group: source.is_group.then(|| source.chat.to_string()),
         timestamp: info.timestamp.timestamp(),
         chat: source.chat.clone(),
     })

@@ -1,5 +1,7 @@
 //! The server's IQ answers, built in one place: a `result` with its
-//! children (none for the empty answer any unhandled IQ gets), and a usync
+//! children (none for the empty answer any unhandled IQ gets), an `error`
+//! (wacore `request.rs`, the IQ response parser: `<iq type="error"><error
+//! code text/>` becomes `IqError::ServerError`), and a usync
 //! result listing users (wacore `iq/usync/query.rs` `parse_usync_response`:
 //! `<usync sid?><list><user ..>..`).
 
@@ -14,6 +16,19 @@ pub fn result(id: &str, children: impl IntoIterator<Item = Node>) -> Node {
         .attr("type", "result")
         .attr("id", id)
         .children(children)
+        .build()
+}
+
+/// `<iq type="error" id><error code text/>`.
+pub fn error(id: &str, code: u16, text: &str) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "error")
+        .attr("id", id)
+        .children([NodeBuilder::new("error")
+            .attr("code", code.to_string())
+            .attr("text", text)
+            .build()])
         .build()
 }
 

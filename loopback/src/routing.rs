@@ -15,7 +15,7 @@
 
 use crate::state::Shared;
 use crate::unix_now;
-use wacore_binary::{Jid, Node};
+use wacore_binary::{Jid, JidExt, Node};
 
 /// A linked device: its account's phone digits and its device number.
 pub type Device = (String, u16);
@@ -96,7 +96,12 @@ fn delivered(stanza: &Node, from: &Addresses, to: Jid, children: Vec<Node>, mess
 impl Shared {
     /// Delivers the copies of a message `from` sent; only copies for a
     /// named device go anywhere (device 0, a phone, has no connection).
+    /// A message to a group goes to its members (`group_routing.rs`).
     pub fn route_message(&self, from: &Device, message: &Node) {
+        if let Some(group) = target(message).filter(JidExt::is_group) {
+            self.route_group_message(from, &group, message);
+            return;
+        }
         let Some(addresses) = self.addresses(from) else {
             return;
         };
@@ -107,8 +112,13 @@ impl Shared {
         }
     }
 
-    /// Delivers a receipt `from` sent.
+    /// Delivers a receipt `from` sent; one for a group message goes to
+    /// its writer (`group_routing.rs`).
     pub fn route_receipt(&self, from: &Device, receipt: &Node) {
+        if let Some(group) = target(receipt).filter(JidExt::is_group) {
+            self.route_group_receipt(from, &group, receipt);
+            return;
+        }
         if let Some(copy) = self.addresses(from).and_then(|a| receipt_copy(receipt, &a)) {
             self.deliver(copy);
         }

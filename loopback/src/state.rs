@@ -2,12 +2,13 @@
 //! (linked phones and simulated contacts), the numbers it refuses messages
 //! to, the open connections (to push stanzas into) and which device each
 //! is logged in as, the stanzas waiting for a device to come back, the
-//! pairing refs waiting for a scan, the chat states clients sent, and the
-//! counters.
+//! pairing refs waiting for a scan, the chat states clients sent, the
+//! groups (`groups.rs`), and the counters.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
 use crate::contacts::{self, Asked};
+use crate::groups::{GroupBook, Member};
 use crate::keys::Keys;
 use crate::media::Blobs;
 use crate::pairing;
@@ -130,6 +131,8 @@ pub struct Shared {
     issued: Mutex<Vec<String>>,
     chat_states: Mutex<Vec<ChatState>>,
     book: Mutex<Book>,
+    /// The groups created through this server (`groups.rs`).
+    pub groups: GroupBook,
 }
 
 impl Shared {
@@ -143,6 +146,7 @@ impl Shared {
             issued: Mutex::default(),
             chat_states: Mutex::default(),
             book: Mutex::default(),
+            groups: GroupBook::default(),
         }
     }
 
@@ -433,6 +437,18 @@ impl Shared {
                 Some(Found::Uploaded(device.keys.as_mut()?.bundle(jid, identity)))
             })
             .collect()
+    }
+
+    /// The account a phone-number or LID address belongs to, as a group
+    /// member: its phone, its LID and its linked companions.
+    pub fn member(&self, jid: &Jid) -> Option<Member> {
+        let book = self.book();
+        let account = book.account_of(jid)?;
+        Some(Member {
+            phone: account.phone.clone(),
+            lid: account.lid.clone(),
+            companions: account.linked().map(|(id, _)| id).collect(),
+        })
     }
 
     /// Messages to `phone` (digits) are refused with 463 from now on; the

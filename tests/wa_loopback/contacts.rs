@@ -30,7 +30,7 @@ crate::both_backends!(
 );
 
 /// The message's status and error once it is settled (not queued).
-async fn settled(gw: &Gateway, id: &str) -> (String, String) {
+pub(crate) async fn settled(gw: &Gateway, id: &str) -> (String, String) {
     let path = format!("/api/messages/{id}");
     eventually("the message is settled", || async {
         let status = gw.get(&path).await.1["message"]["status"].clone();

@@ -7,10 +7,10 @@
 //! (item 5), and a call answered on the phone reaches nobody.
 
 use crate::common::receiver::Receiver;
-use crate::common::{eventually, Gateway, TestEnv};
-use crate::{decrypted, linked_pair};
+use crate::common::{Gateway, TestEnv};
+use crate::{decrypted, forwarded_once, forwarded_where, linked_pair};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use wa_loopback::{Card, Contact, LoopbackServer, Place};
 
 const LINKED: &str = "+5511900000001";
@@ -42,7 +42,7 @@ async fn a_reply_carries_the_quote_and_a_reaction_names_its_target(
     decrypted(contact, &ours).await;
 
     let reply = contact.reply(LINKED, &ours, "see you then").await.unwrap();
-    let body = forwarded(receiver, &reply).await;
+    let body = forwarded_once(receiver, &reply).await;
     assert_eq!(body["type"], "text", "{body}");
     assert_eq!(body["text"], "see you then", "{body}");
     assert_eq!(body["from"], CONTACT, "{body}");
@@ -52,7 +52,7 @@ async fn a_reply_carries_the_quote_and_a_reaction_names_its_target(
     assert_eq!(quoted["text"], "we open at 9", "{body}");
 
     let reaction = contact.react(LINKED, &ours, false, "👍").await.unwrap();
-    let body = forwarded(receiver, &reaction).await;
+    let body = forwarded_once(receiver, &reaction).await;
     assert_eq!(body["type"], "reaction", "{body}");
     assert_eq!(body["reaction"]["emoji"], "👍", "{body}");
     let target = &body["reaction"]["target"];
@@ -66,7 +66,7 @@ async fn a_reply_carries_the_quote_and_a_reaction_names_its_target(
 /// message.
 async fn an_edit_and_a_deletion_name_the_message(contact: &Contact, receiver: &Receiver) {
     let written = contact.send_text(LINKED, "at 8?").await.unwrap();
-    forwarded(receiver, &written).await;
+    forwarded_once(receiver, &written).await;
 
     contact.edit(LINKED, &written, "at 10?").await.unwrap();
     let body = forwarded_where(receiver, |b| b["type"] == "edit").await;
@@ -93,7 +93,7 @@ async fn a_place_and_a_card_arrive_typed(contact: &Contact, receiver: &Receiver)
         address: Some("Av. Paulista, 1000".into()),
     };
     let sent = contact.send_location(LINKED, &place).await.unwrap();
-    let body = forwarded(receiver, &sent).await;
+    let body = forwarded_once(receiver, &sent).await;
     assert_eq!(body["type"], "location", "{body}");
     let location = &body["location"];
     assert_eq!(location["latitude"], -23.5614, "{body}");
@@ -109,7 +109,7 @@ async fn a_place_and_a_card_arrive_typed(contact: &Contact, receiver: &Receiver)
         vcard: vcard.into(),
     };
     let sent = contact.send_card(LINKED, &card).await.unwrap();
-    let body = forwarded(receiver, &sent).await;
+    let body = forwarded_once(receiver, &sent).await;
     assert_eq!(body["type"], "contact", "{body}");
     assert_eq!(
         body["contact"],
@@ -126,13 +126,13 @@ async fn a_poll_and_its_vote_arrive_read(contact: &Contact, receiver: &Receiver)
         .create_poll(LINKED, "Which day?", &options, 1)
         .await
         .unwrap();
-    let body = forwarded(receiver, &poll.id).await;
+    let body = forwarded_once(receiver, &poll.id).await;
     assert_eq!(body["type"], "poll", "{body}");
     let asked = json!({"name": "Which day?", "options": options, "selectable": 1});
     assert_eq!(body["poll"], asked, "{body}");
 
     let vote = contact.vote(LINKED, &poll, &["Tuesday"]).await.unwrap();
-    let body = forwarded(receiver, &vote).await;
+    let body = forwarded_once(receiver, &vote).await;
     assert_eq!(body["type"], "poll_vote", "{body}");
     assert_eq!(
         body["pollVote"],
@@ -158,12 +158,12 @@ async fn a_missed_call_reaches_the_webhooks_and_an_answered_one_does_not(
         .ring(CONTACT, LINKED, false, Some("accepted_elsewhere"))
         .unwrap();
     let missed = server.ring(CONTACT, LINKED, true, None).unwrap();
-    let body = forwarded(receiver, &missed).await;
+    let body = forwarded_once(receiver, &missed).await;
     assert_eq!(body["type"], "call", "{body}");
     assert_eq!(body["from"], CONTACT, "{body}");
     assert_eq!(body["call"], json!({"callId": missed, "video": true}), "{body}");
     assert_eq!(body["text"], "missed video call", "{body}");
-    let hooked = forwarded(&calls, &missed).await;
+    let hooked = forwarded_once(&calls, &missed).await;
     assert_eq!(hooked["type"], "call", "{hooked}");
 
     let posted = |r: &Receiver| {
@@ -175,25 +175,4 @@ async fn a_missed_call_reaches_the_webhooks_and_an_answered_one_does_not(
         !posted(receiver) && !posted(&calls),
         "the answered call was posted"
     );
-}
-
-/// The one webhook POST for message `id`, once it arrived.
-async fn forwarded(receiver: &Receiver, id: &str) -> Value {
-    forwarded_where(receiver, |body| body["messageId"] == id).await
-}
-
-/// The one webhook POST whose body `matches`, once it arrived.
-async fn forwarded_where(receiver: &Receiver, matches: impl Fn(&Value) -> bool) -> Value {
-    eventually("the webhook gets the event", || async {
-        receiver.received().iter().any(|r| matches(&r.body))
-    })
-    .await;
-    let posts: Vec<Value> = receiver
-        .received()
-        .into_iter()
-        .map(|r| r.body)
-        .filter(|body| matches(body))
-        .collect();
-    assert_eq!(posts.len(), 1, "once: {posts:?}");
-    posts.into_iter().next().unwrap()
 }

@@ -16,6 +16,7 @@ mod contacts;
 mod control;
 mod crash;
 mod events;
+mod groups;
 mod linking;
 mod logout;
 mod messages;
@@ -24,6 +25,7 @@ mod routing;
 
 use common::receiver::Receiver;
 use common::{Gateway, TestEnv};
+use serde_json::Value;
 use std::time::Duration;
 use wa_loopback::{Contact, LoopbackServer, Received};
 
@@ -117,4 +119,28 @@ pub async fn decrypted(contact: &Contact, id: &str) -> Received {
     })
     .await;
     contact.received().into_iter().find(|m| m.id == id).unwrap()
+}
+
+/// The webhook body of inbound message `id`, once it came, checking that
+/// it came once.
+pub async fn forwarded_once(receiver: &Receiver, id: &str) -> Value {
+    forwarded_where(receiver, |body| body["messageId"] == id).await
+}
+
+/// The one webhook body that `matches`, once it came, checking a moment
+/// later that no second one did.
+pub async fn forwarded_where(receiver: &Receiver, matches: impl Fn(&Value) -> bool) -> Value {
+    common::eventually("the webhook gets the message", || async {
+        receiver.received().iter().any(|r| matches(&r.body))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let forwarded: Vec<Value> = receiver
+        .received()
+        .into_iter()
+        .map(|r| r.body)
+        .filter(|body| matches(body))
+        .collect();
+    assert_eq!(forwarded.len(), 1, "once: {forwarded:?}");
+    forwarded.into_iter().next().unwrap()
 }

@@ -6,10 +6,9 @@
 
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
-use crate::{decrypted, linked_pair};
+use crate::{decrypted, forwarded_once, linked_pair};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::time::Duration;
 use wa_loopback::{Contact, LoopbackServer};
 use warp::Filter;
 
@@ -115,27 +114,13 @@ async fn a_reply_reaches_the_webhook_once_with_the_phone_number(contact: &Contac
         .send_text(LINKED, "hi back from the contact")
         .await
         .unwrap();
-    eventually("the webhook gets the reply", || async {
-        receiver
-            .received()
-            .iter()
-            .any(|r| r.body["messageId"] == id.as_str())
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let forwarded: Vec<_> = receiver
-        .received()
-        .into_iter()
-        .filter(|r| r.body["messageId"] == id.as_str())
-        .collect();
-    assert_eq!(forwarded.len(), 1, "once: {forwarded:?}");
-    let body = &forwarded[0].body;
+    let body = &forwarded_once(receiver, &id).await;
     assert_eq!(body["from"], CONTACT, "{body}");
     assert_eq!(body["to"], LINKED, "{body}");
     assert_eq!(body["text"], "hi back from the contact");
 }
 
-async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
+pub(crate) async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
     let path = format!("/api/messages/{id}");
     eventually(&format!("the message is {wanted}"), || async {
         gw.get(&path).await.1["message"]["status"] == wanted
