@@ -11,7 +11,6 @@
 use crate::routing::Copy;
 use crate::state::Shared;
 use crate::unix_now;
-use anyhow::{Context, Result};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 
@@ -30,43 +29,43 @@ impl Shared {
     /// Rings every linked companion of `call.callee` from `call.caller`
     /// (digits; made a WhatsApp user if it was not one), then ends the
     /// call. Gives the call's id.
-    pub fn ring(&self, call: &Call<'_>) -> Result<String> {
-        self.add_contact(call.caller);
-        let lid = self
-            .asked(vec![call.caller.to_owned()])
-            .pop()
-            .and_then(|asked| asked.lid)
-            .context("the caller has no LID")?;
-        let caller = Jid::lid(lid);
+    pub fn ring(&self, call: &Call<'_>) -> String {
+        let caller = self.add_contact(call.caller);
         let call_id = crate::connection::new_id();
-        let callee = Jid::pn(call.callee);
-        let mut offer = NodeBuilder::new("offer")
-            .attr("call-id", call_id.as_str())
-            .attr("call-creator", caller.clone())
-            .attr("caller_pn", Jid::pn(call.caller));
-        let audio = NodeBuilder::new("audio")
-            .attr("enc", "opus")
-            .attr("rate", "16000")
-            .build();
-        offer = match call.video {
-            true => offer.children([audio, NodeBuilder::new("video").build()]),
-            false => offer.children([audio]),
-        };
-        let mut terminate = NodeBuilder::new("terminate")
-            .attr("call-id", call_id.as_str())
-            .attr("call-creator", caller.clone());
-        if let Some(reason) = call.reason {
-            terminate = terminate.attr("reason", reason);
-        }
-        for action in [offer.build(), terminate.build()] {
+        for action in [offer(&call_id, &caller, call), terminate(&call_id, &caller, call)] {
             let node = call_stanza(&caller, action);
-            self.deliver(Copy {
-                to: callee.clone(),
-                node,
-            });
+            let to = Jid::pn(call.callee);
+            self.deliver(Copy { to, node });
         }
-        Ok(call_id)
+        call_id
     }
+}
+
+fn offer(call_id: &str, caller: &Jid, call: &Call<'_>) -> Node {
+    let audio = NodeBuilder::new("audio")
+        .attr("enc", "opus")
+        .attr("rate", "16000")
+        .build();
+    let media = match call.video {
+        true => vec![audio, NodeBuilder::new("video").build()],
+        false => vec![audio],
+    };
+    NodeBuilder::new("offer")
+        .attr("call-id", call_id)
+        .attr("call-creator", caller.clone())
+        .attr("caller_pn", Jid::pn(call.caller))
+        .children(media)
+        .build()
+}
+
+fn terminate(call_id: &str, caller: &Jid, call: &Call<'_>) -> Node {
+    let mut terminate = NodeBuilder::new("terminate")
+        .attr("call-id", call_id)
+        .attr("call-creator", caller.clone());
+    if let Some(reason) = call.reason {
+        terminate = terminate.attr("reason", reason);
+    }
+    terminate.build()
 }
 
 fn call_stanza(caller: &Jid, action: Node) -> Node {

@@ -33,6 +33,7 @@ mod pairing;
 mod prekeys;
 mod routing;
 mod state;
+mod undecryptable;
 mod wire;
 
 pub use chatstate::ChatState;
@@ -145,12 +146,20 @@ impl LoopbackServer {
     /// did). Gives the call's id.
     pub fn ring(&self, caller: &str, callee: &str, video: bool, reason: Option<&str>) -> Result<String> {
         let (caller, callee) = (phone_digits(caller)?, phone_digits(callee)?);
-        self.shared.ring(&calls::Call {
+        Ok(self.shared.ring(&calls::Call {
             caller: &caller,
             callee: &callee,
             video,
             reason,
-        })
+        }))
+    }
+
+    /// Delivers to `to`'s linked devices a message from `from` (`+5511...`
+    /// or digits) that cannot be decrypted, as after a broken Signal
+    /// session. Gives its id.
+    pub fn undecryptable(&self, from: &str, to: &str) -> Result<String> {
+        let (from, to) = (phone_digits(from)?, phone_digits(to)?);
+        Ok(self.shared.undecryptable(&from, &to))
     }
 
     /// The chat states clients sent, in the order they arrived.

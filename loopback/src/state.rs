@@ -372,12 +372,15 @@ impl Shared {
     }
 
     /// Makes `phone` (digits) a WhatsApp user, as a phone with WhatsApp
-    /// installed would be; a number already known stays as it is.
-    pub fn add_contact(&self, phone: &str) {
-        self.book()
+    /// installed would be; a number already known stays as it is. Gives
+    /// its LID.
+    pub fn add_contact(&self, phone: &str) -> Jid {
+        let mut book = self.book();
+        let account = book
             .accounts
             .entry(phone.to_owned())
             .or_insert_with(|| Account::new(phone));
+        Jid::lid(account.lid.clone())
     }
 
     /// What the server knows of each number a usync contact query asks

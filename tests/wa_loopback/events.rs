@@ -3,11 +3,12 @@
 //! quoting a message, reacts, edits, deletes for everyone, shares a place
 //! or a card, asks a poll and votes in it, and what the server signals
 //! when it calls, reaches the webhook as the typed event docs/events.md
-//! describes. A missed call also reaches the number's own `calls` webhook
+//! describes; a message that cannot be decrypted is posted, counted and
+//! alerted on. A missed call also reaches the number's own `calls` webhook
 //! (item 5), and a call answered on the phone reaches nobody.
 
 use crate::common::receiver::Receiver;
-use crate::common::{Gateway, TestEnv};
+use crate::common::{eventually, Gateway, TestEnv};
 use crate::{decrypted, forwarded_once, forwarded_where, linked_pair};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -20,13 +21,15 @@ crate::both_backends!(a_contacts_typed_events_reach_the_webhook_typed);
 
 async fn a_contacts_typed_events_reach_the_webhook_typed(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
-    let receiver = Receiver::start().await;
-    let (gw, contact) = linked_pair(&env, &server, &receiver, LINKED, CONTACT).await;
+    let (receiver, monitor) = (Receiver::start().await, Receiver::start().await);
+    let more = [("alert-webhook-url", monitor.url())];
+    let (gw, contact) = linked_pair(&env, &server, &receiver, (LINKED, CONTACT), &more).await;
     a_reply_carries_the_quote_and_a_reaction_names_its_target(&gw, &contact, &receiver).await;
     an_edit_and_a_deletion_name_the_message(&contact, &receiver).await;
     a_place_and_a_card_arrive_typed(&contact, &receiver).await;
     a_poll_and_its_vote_arrive_read(&contact, &receiver).await;
     a_missed_call_reaches_the_webhooks_and_an_answered_one_does_not(&gw, &server, &receiver).await;
+    an_undecryptable_message_is_counted_and_posted(&gw, &server, &receiver, &monitor).await;
     gw.stop().await;
 }
 
@@ -175,4 +178,28 @@ async fn a_missed_call_reaches_the_webhooks_and_an_answered_one_does_not(
         !posted(receiver) && !posted(&calls),
         "the answered call was posted"
     );
+}
+
+/// A message from the contact's phone that opens under no Signal session
+/// (as after a broken one): the client asks for it again and reports it;
+/// the gateway posts it as `undecryptable` from the contact, counts it and
+/// raises the alert.
+async fn an_undecryptable_message_is_counted_and_posted(
+    gw: &Gateway,
+    server: &LoopbackServer,
+    receiver: &Receiver,
+    monitor: &Receiver,
+) {
+    let id = server.undecryptable(CONTACT, LINKED).unwrap();
+    let body = forwarded_once(receiver, &id).await;
+    assert_eq!(body["type"], "undecryptable", "{body}");
+    assert_eq!(body["from"], CONTACT, "{body}");
+    eventually("the monitor hears of it", || async {
+        let alerts = monitor.received();
+        alerts.iter().any(|a| a.body["event"] == "messages.undecryptable")
+    })
+    .await;
+    let metrics = gw.metrics().await;
+    let counted = "wagate_inbound_undecryptable_total{instance=\"wa-loop\"} 1";
+    assert!(metrics.contains(counted), "{metrics}");
 }

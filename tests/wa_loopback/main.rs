@@ -90,21 +90,22 @@ pub async fn link(gw: &Gateway, server: &LoopbackServer, instance: &str, phone: 
 
 /// A gateway linked as `linked` (instance `wa-loop`), forwarding inbound
 /// messages to `receiver`, fetching media from and posting webhooks to
-/// 127.0.0.1, and a contact
-/// for `contact`, linked side by side.
+/// 127.0.0.1, with `more` settings, and a contact for `contact`, linked
+/// side by side.
 pub async fn linked_pair(
     env: &TestEnv,
     server: &LoopbackServer,
     receiver: &Receiver,
-    linked: &str,
-    contact: &str,
+    (linked, contact): (&str, &str),
+    more: &[(&str, String)],
 ) -> (Gateway, Contact) {
-    let more = [
+    let mut settings = vec![
         ("ghl-inbound-url", receiver.url()),
         ("allow-private-media-urls", "true".to_owned()),
         ("allow-private-webhook-urls", "true".to_owned()),
     ];
-    let gw = real_gateway_with(env, server, &more).await;
+    settings.extend_from_slice(more);
+    let gw = real_gateway_with(env, server, &settings).await;
     let (contact, ()) = tokio::join!(
         server.start_contact(contact),
         link(&gw, server, "wa-loop", linked)

@@ -22,7 +22,7 @@ async fn a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_re
 ) {
     let server = LoopbackServer::start().await.unwrap();
     let receiver = Receiver::start().await;
-    let (gw, contact) = linked_pair(&env, &server, &receiver, LINKED, CONTACT).await;
+    let (gw, contact) = linked_pair(&env, &server, &receiver, (LINKED, CONTACT), &[]).await;
     a_text_is_decrypted_and_its_receipts_come_back(&gw, &contact).await;
     a_voice_note_is_decrypted_as_one(&gw, &server, &contact).await;
     an_image_is_decrypted_with_its_caption_and_file(&gw, &server, &contact).await;

@@ -18,7 +18,7 @@ crate::both_backends!(a_contact_sees_quotes_reactions_places_and_cards_from_the_
 async fn a_contact_sees_quotes_reactions_places_and_cards_from_the_gateway(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let receiver = Receiver::start().await;
-    let (gw, contact) = linked_pair(&env, &server, &receiver, LINKED, CONTACT).await;
+    let (gw, contact) = linked_pair(&env, &server, &receiver, (LINKED, CONTACT), &[]).await;
     let theirs = contact.send_text(LINKED, "is it open today?").await.unwrap();
     eventually("the gateway has the contact's message", || async {
         receiver
