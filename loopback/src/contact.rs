@@ -2,13 +2,13 @@
 //! through this server as a companion of its own number (the server plays
 //! its phone and scans its QR code), so what is sent to it is really
 //! decrypted and what it sends is really encrypted. It keeps, in order,
-//! the messages it decrypted that a person would see (text, audio, images,
-//! and the richer kinds of `contact_rich.rs`),
-//! once per sender and id, as WhatsApp's apps keep them (a sender that
-//! resends a message with the same id, as after a crash, shows it once);
-//! it counts such copies, and downloads an image's file from the server's
-//! media host.
+//! the messages it decrypted that a person would see (text, and the media
+//! of `contact_media.rs` and richer kinds of `contact_rich.rs`), once per
+//! sender and id, as WhatsApp's apps keep them (a sender that resends a
+//! message with the same id, as after a crash, shows it once); it counts
+//! such copies.
 
+use crate::contact_media::{Audio, File};
 use crate::contact_rich::Rich;
 use crate::state::Shared;
 use crate::LoopbackMediaHttp;
@@ -16,7 +16,6 @@ use anyhow::{anyhow, bail, Context, Result};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use waproto::whatsapp as wa;
 use whatsapp_rust::async_channel::Receiver;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::proto_helpers::MessageExt;
@@ -34,26 +33,6 @@ const VERSION: (u32, u32, u32) = (2, 3000, 1_023_456_789);
 /// waits it out fails to start.
 const LINK_LIMIT: Duration = Duration::from_secs(8);
 
-/// A voice note or other audio, as the contact's client decoded it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audio {
-    /// The voice-note flag (`AudioMessage.ptt`).
-    pub ptt: bool,
-    pub seconds: u32,
-    pub waveform: Vec<u8>,
-    pub mimetype: String,
-}
-
-/// An image, as the contact's client decoded it; its file is fetched with
-/// [`Contact::download_image`].
-#[derive(Debug, Clone)]
-pub struct Image {
-    pub mimetype: String,
-    pub caption: Option<String>,
-    /// What the client downloads and decrypts.
-    message: Box<wa::message::ImageMessage>,
-}
-
 /// A message the contact decrypted.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -64,7 +43,8 @@ pub struct Received {
     pub from: String,
     pub text: Option<String>,
     pub audio: Option<Audio>,
-    pub image: Option<Image>,
+    /// An image, a video or a document.
+    pub file: Option<File>,
     /// A quote, a reaction, a place or a card.
     pub rich: Rich,
     /// The group (`...@g.us`) it was written in; `None` in a one-to-one chat.
@@ -143,17 +123,6 @@ impl Contact {
         Ok(sent.message_id)
     }
 
-    /// Downloads and decrypts the file of the image message `id`.
-    pub async fn download_image(&self, id: &str) -> Result<Vec<u8>> {
-        let image = self
-            .received()
-            .into_iter()
-            .find(|m| m.id == id)
-            .and_then(|m| m.image)
-            .with_context(|| format!("the contact has no image {id}"))?;
-        self.client.download(&*image.message).await
-    }
-
     /// Reads message `id`: a read receipt goes to its sender.
     pub async fn read(&self, id: &str) -> Result<()> {
         let chat = self
@@ -217,24 +186,15 @@ async fn record(events: Receiver<Arc<Event>>, received: Arc<Mutex<Inbox>>) {
 }
 
 /// What a person would see of `inbound`: `None` for messages with neither
-/// text, audio, an image nor a richer part (key distribution, protocol
+/// text, audio, a file nor a richer part (key distribution, protocol
 /// messages).
 fn read_message(inbound: &InboundMessage) -> Option<Received> {
     let base = inbound.message.get_base_message();
     let text = base.text_content().map(str::to_owned);
-    let audio = base.audio_message.as_option().map(|a| Audio {
-        ptt: a.ptt.unwrap_or(false),
-        seconds: a.seconds.unwrap_or(0),
-        waveform: a.waveform.clone().unwrap_or_default(),
-        mimetype: a.mimetype.clone().unwrap_or_default(),
-    });
-    let image = base.image_message.as_option().map(|i| Image {
-        mimetype: i.mimetype.clone().unwrap_or_default(),
-        caption: i.caption.clone(),
-        message: Box::new(i.clone()),
-    });
+    let audio = Audio::read(base);
+    let file = File::read(base);
     let rich = Rich::read(base);
-    if text.is_none() && audio.is_none() && image.is_none() && rich.is_empty() {
+    if text.is_none() && audio.is_none() && file.is_none() && rich.is_empty() {
         return None;
     }
     let info = &inbound.info;
@@ -248,7 +208,7 @@ fn read_message(inbound: &InboundMessage) -> Option<Received> {
         from: pn.map_or_else(|| source.sender.to_string(), |jid| jid.user.to_string()),
         text,
         audio,
-        image,
+        file,
         rich,
         group: source.is_group.then(|| source.chat.to_string()),
         timestamp: info.timestamp.timestamp(),

@@ -17,6 +17,7 @@ mod chatstate;
 mod connection;
 mod contact;
 mod contact_groups;
+mod contact_media;
 mod contact_rich;
 mod contacts;
 pub mod control;
@@ -37,7 +38,8 @@ mod undecryptable;
 mod wire;
 
 pub use chatstate::ChatState;
-pub use contact::{Audio, Contact, Image, Received};
+pub use contact::{Contact, Received};
+pub use contact_media::{Audio, File, FileKind};
 pub use contact_rich::{Card, OwnPoll, Place, Quote, Reaction, Rich};
 pub use media_http::LoopbackMediaHttp;
 pub use state::Stats;

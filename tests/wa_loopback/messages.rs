@@ -9,23 +9,23 @@ use crate::common::{eventually, Gateway, TestEnv};
 use crate::{decrypted, forwarded_once, linked_pair};
 use reqwest::StatusCode;
 use serde_json::json;
-use wa_loopback::{Contact, LoopbackServer};
+use wa_loopback::{Contact, FileKind, LoopbackServer};
 use warp::Filter;
 
 const LINKED: &str = "+5511900000001";
 const CONTACT: &str = "+5511977770007";
 
-crate::both_backends!(a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back);
+crate::both_backends!(a_contact_decrypts_texts_voice_notes_and_files_and_its_receipts_and_replies_come_back);
 
-async fn a_contact_decrypts_texts_voice_notes_and_images_and_its_receipts_and_replies_come_back(
-    env: TestEnv,
-) {
+async fn a_contact_decrypts_texts_voice_notes_and_files_and_its_receipts_and_replies_come_back(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let receiver = Receiver::start().await;
     let (gw, contact) = linked_pair(&env, &server, &receiver, (LINKED, CONTACT), &[]).await;
     a_text_is_decrypted_and_its_receipts_come_back(&gw, &contact).await;
     a_voice_note_is_decrypted_as_one(&gw, &server, &contact).await;
-    an_image_is_decrypted_with_its_caption_and_file(&gw, &server, &contact).await;
+    for sent in files() {
+        a_file_is_decrypted_whole(&gw, &server, &contact, sent).await;
+    }
     a_reply_reaches_the_webhook_once_with_the_phone_number(&contact, &receiver).await;
     gw.stop().await;
 }
@@ -53,7 +53,7 @@ async fn a_text_is_decrypted_and_its_receipts_come_back(gw: &Gateway, contact: &
 async fn a_voice_note_is_decrypted_as_one(gw: &Gateway, server: &LoopbackServer, contact: &Contact) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/voice");
     let mp3 = std::fs::read(dir.join("tone-2s.mp3")).unwrap();
-    let url = file_server(mp3, "audio/mpeg").await;
+    let url = file_server("tone-2s.mp3", mp3, "audio/mpeg").await;
     let body = json!({ "instanceId": "wa-loop", "to": CONTACT, "type": "voice", "mediaUrl": url });
     let (status, reply) = gw.post("/api/send", body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
@@ -67,34 +67,72 @@ async fn a_voice_note_is_decrypted_as_one(gw: &Gateway, server: &LoopbackServer,
     assert_eq!(server.uploads("audio"), 1);
 }
 
-/// A PNG sent as `type: "image"` with a caption, fetched from its URL, is
-/// uploaded to the server's media host; the contact decrypts an image
-/// message with the PNG's mimetype and the caption, and the file its
-/// client downloads from the media host and decrypts is the PNG, byte for
-/// byte.
-async fn an_image_is_decrypted_with_its_caption_and_file(
-    gw: &Gateway,
-    server: &LoopbackServer,
-    contact: &Contact,
-) {
-    let png = a_png();
-    let url = file_server(png.clone(), "image/png").await;
+/// A file sent by URL as an image, a video or a document, with a
+/// caption, is fetched, uploaded to the server's media host under its
+/// kind, and decrypted by the contact as that kind of message with the
+/// served mimetype and the caption (a document also with the URL's last
+/// segment as its name); the file the contact's client downloads from the
+/// media host and decrypts is the one served, byte for byte.
+async fn a_file_is_decrypted_whole(gw: &Gateway, server: &LoopbackServer, contact: &Contact, sent: Sent) {
+    let url = file_server(sent.name, sent.bytes.clone(), sent.mimetype).await;
     let body = json!({
-        "instanceId": "wa-loop", "to": CONTACT, "type": "image",
-        "mediaUrl": url, "caption": "a picture from the gateway",
+        "instanceId": "wa-loop", "to": CONTACT, "type": sent.kind,
+        "mediaUrl": url, "caption": "a file from the gateway",
     });
     let (status, reply) = gw.post("/api/send", body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
     let id = reply["id"].as_str().unwrap().to_owned();
-    let got = decrypted(contact, &id).await;
-    let image = got.image.expect("an image message");
-    assert_eq!(image.mimetype, "image/png");
-    assert_eq!(image.caption.as_deref(), Some("a picture from the gateway"));
-    assert_eq!(server.uploads("image"), 1);
+    let file = decrypted(contact, &id).await.file.expect("a file");
+    assert_eq!(file.kind, sent.file_kind, "{file:?}");
+    assert_eq!(file.mimetype, sent.mimetype);
+    assert_eq!(file.caption.as_deref(), Some("a file from the gateway"));
+    let name = (sent.file_kind == FileKind::Document).then(|| sent.name.to_owned());
+    assert_eq!(file.file_name, name);
+    assert_eq!(server.uploads(sent.kind), 1);
     assert!(
-        contact.download_image(&id).await.unwrap() == png,
+        contact.download(&id).await.unwrap() == sent.bytes,
         "the file differs"
     );
+}
+
+/// A file the gateway is asked to send.
+struct Sent {
+    /// The API's `type`, also the media host's upload kind.
+    kind: &'static str,
+    file_kind: FileKind,
+    /// The last segment of its URL.
+    name: &'static str,
+    mimetype: &'static str,
+    bytes: Vec<u8>,
+}
+
+/// A PNG image, bytes served as an MP4 video (the gateway and WhatsApp
+/// carry them as they are) and a one-page PDF document.
+fn files() -> [Sent; 3] {
+    let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n".to_vec();
+    [
+        Sent {
+            kind: "image",
+            file_kind: FileKind::Image,
+            name: "picture.png",
+            mimetype: "image/png",
+            bytes: a_png(),
+        },
+        Sent {
+            kind: "video",
+            file_kind: FileKind::Video,
+            name: "clip.mp4",
+            mimetype: "video/mp4",
+            bytes: vec![7; 4096],
+        },
+        Sent {
+            kind: "document",
+            file_kind: FileKind::Document,
+            name: "quote.pdf",
+            mimetype: "application/pdf",
+            bytes: pdf,
+        },
+    ]
 }
 
 /// A 32×32 gradient as PNG bytes.
@@ -128,12 +166,13 @@ pub(crate) async fn settles_as(gw: &Gateway, id: &str, wanted: &str) {
     .await;
 }
 
-/// Serves `bytes` as `content_type` on 127.0.0.1: its URL.
-async fn file_server(bytes: Vec<u8>, content_type: &'static str) -> String {
-    let file = warp::path!("file")
+/// Serves `bytes` as `content_type` at `/name` on 127.0.0.1: its URL.
+async fn file_server(name: &str, bytes: Vec<u8>, content_type: &'static str) -> String {
+    let file = warp::path(name.to_owned())
+        .and(warp::path::end())
         .map(move || warp::reply::with_header(bytes.clone(), "content-type", content_type));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(warp::serve(file).incoming(listener).run());
-    format!("http://{addr}/file")
+    format!("http://{addr}/{name}")
 }
