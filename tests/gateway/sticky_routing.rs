@@ -1,7 +1,8 @@
 //! A location's numbers: a reply goes from the number the contact talked
 //! with last; when that number is lost, from the location's next one; a
 //! new contact gets the default number, the least loaded one or the next
-//! in turn, and keeps it from its first send on.
+//! in turn, and keeps it from its first send on; a number WhatsApp keeps
+//! from new contacts (463) gets none.
 
 use crate::common::{eventually, Gateway, TestEnv};
 use reqwest::{Method, StatusCode};
@@ -12,6 +13,7 @@ crate::both_backends!(
     new_contacts_can_be_spread_to_the_least_loaded_number,
     a_new_contact_keeps_its_number_before_anything_went_out,
     new_contacts_take_the_numbers_in_turn,
+    a_number_kept_from_new_contacts_gets_none_but_keeps_its_own,
 );
 
 const TALKED_TO_WA02: &str = "+5511944440004";
@@ -159,5 +161,36 @@ async fn new_contacts_take_the_numbers_in_turn(env: TestEnv) {
         numbers.push(number_of(&gw, &id).await);
     }
     assert_eq!(numbers, ["wa-01", "wa-02", "wa-01", "wa-01"]);
+    gw.stop().await;
+}
+
+/// The default number is refused with 463 for a stranger, so WhatsApp
+/// keeps it from new contacts: a new contact goes from wa-02 instead,
+/// while a contact who wrote to the default number is still answered
+/// from it.
+async fn a_number_kept_from_new_contacts_gets_none_but_keeps_its_own(env: TestEnv) {
+    let gw = env.start(&[]).await;
+    two_numbers(&gw, "default").await;
+    let stranger = "+5511966660006";
+    let refuse = json!({ "to": stranger });
+    assert_eq!(gw.post("/api/sim/wa-01/refuse", refuse).await.0, StatusCode::OK);
+    gw.send_text("wa-01", stranger, "hello stranger").await;
+    eventually("wa-01 is kept from new contacts", || async {
+        let (_, one) = gw.get("/api/instances/wa-01").await;
+        one["instance"]["sending"]["newContactBlock"].is_object()
+    })
+    .await;
+    let known = "+5511944440009";
+    let inbound = json!({ "from": known, "text": "hi, number one", "id": "WAKEPT1" });
+    assert_eq!(gw.post("/api/sim/wa-01/inbound", inbound).await.0, StatusCode::OK);
+    eventually("the inbound message is stored", || async {
+        gw.get("/api/messages/WAKEPT1").await.0 == StatusCode::OK
+    })
+    .await;
+
+    let fresh = workflow_send(&gw, NEW_CONTACT, "hello from two").await;
+    assert_eq!(number_of(&gw, &fresh).await, "wa-02");
+    let reply = workflow_send(&gw, known, "a reply from one").await;
+    assert_eq!(number_of(&gw, &reply).await, "wa-01");
     gw.stop().await;
 }

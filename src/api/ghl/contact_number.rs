@@ -110,6 +110,7 @@ async fn candidates(
             down_since_ms: view.down_since_ms,
             last_talked_ms,
             queue_depth: depths.get(id).copied().unwrap_or(0),
+            takes_new_contacts: view.new_contact_block.is_none(),
         });
     }
     Ok(found)
