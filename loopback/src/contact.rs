@@ -105,6 +105,11 @@ impl Contact {
         &self.phone
     }
 
+    /// Its account's LID (`...@lid`), once its client logged in.
+    pub fn lid(&self) -> Option<String> {
+        self.client.lid().map(|jid| jid.to_non_ad().to_string())
+    }
+
     /// The messages it decrypted, in the order they came.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().expect("received lock").messages.clone()

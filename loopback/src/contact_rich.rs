@@ -23,11 +23,13 @@ pub struct Quote {
     pub participant: Option<String>,
 }
 
-/// A reaction: the id of the message it is on, and the emoji (empty: a
-/// reaction taken back).
+/// A reaction: the id of the message it is on, that message's writer as
+/// the key names it (in groups only), and the emoji (empty: a reaction
+/// taken back).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reaction {
     pub target: String,
+    pub author: Option<String>,
     pub emoji: String,
 }
 
@@ -60,9 +62,13 @@ impl Rich {
     pub(crate) fn read(base: &wa::Message) -> Self {
         Self {
             quoted: quote_of(base),
-            reaction: base.reaction_message.as_option().map(|r| Reaction {
-                target: r.key.as_option().and_then(|k| k.id.clone()).unwrap_or_default(),
-                emoji: r.text.clone().unwrap_or_default(),
+            reaction: base.reaction_message.as_option().map(|r| {
+                let key = r.key.as_option();
+                Reaction {
+                    target: key.and_then(|k| k.id.clone()).unwrap_or_default(),
+                    author: key.and_then(|k| k.participant.clone()),
+                    emoji: r.text.clone().unwrap_or_default(),
+                }
             }),
             location: base.location_message.as_option().map(|l| Place {
                 latitude: l.degrees_latitude.unwrap_or_default(),

@@ -12,6 +12,7 @@ use crate::common::{Gateway, TestEnv};
 use crate::contacts::settled;
 use crate::messages::settles_as;
 use crate::{decrypted, forwarded_once, link, real_gateway_with};
+use reqwest::StatusCode;
 use serde_json::json;
 use wa_loopback::{Contact, LoopbackServer};
 
@@ -46,9 +47,11 @@ async fn a_contacts_group_carries_messages_both_ways_and_is_listed(env: TestEnv)
         .await
         .unwrap();
 
-    a_members_message_reaches_the_webhook_once_with_the_group(&creator, &member, &group, &receiver).await;
+    let written =
+        a_members_message_reaches_the_webhook_once_with_the_group(&creator, &member, &group, &receiver).await;
     the_gateway_lists_only_its_group(&gw, &group).await;
     a_send_to_the_group_is_decrypted_by_every_member(&gw, &group, [&creator, &member]).await;
+    a_quote_and_a_reaction_name_the_writer_by_lid(&gw, &group, &creator, &written).await;
     a_send_to_a_group_the_number_is_not_in_fails(&gw, &without_gateway).await;
     gw.stop().await;
 }
@@ -100,7 +103,7 @@ async fn a_members_message_reaches_the_webhook_once_with_the_group(
     member: &Contact,
     group: &str,
     receiver: &Receiver,
-) {
+) -> String {
     let id = creator
         .send_group_text(group, "hi all, from the creator")
         .await
@@ -119,6 +122,7 @@ async fn a_members_message_reaches_the_webhook_once_with_the_group(
         json!({ "id": group, "subject": SUBJECT, "participant": CREATOR }),
         "{body}"
     );
+    id
 }
 
 /// The server refuses the group's metadata to a non-member (403), so the
@@ -128,4 +132,39 @@ async fn a_send_to_a_group_the_number_is_not_in_fails(gw: &Gateway, group: &str)
     let (status, error) = settled(gw, &id).await;
     assert_eq!(status, "failed", "{error}");
     assert!(error.contains("403"), "{error}");
+}
+
+/// The gateway replies in the group quoting the creator's message, then
+/// reacts to it: the group is LID-addressed, so the quote and the
+/// reaction's key name the creator by its LID, as its messages name it
+/// (whatsapp-rust's own `MessageContext::build_quote_context` and
+/// `message_key` do the same).
+async fn a_quote_and_a_reaction_name_the_writer_by_lid(
+    gw: &Gateway,
+    group: &str,
+    creator: &Contact,
+    written: &str,
+) {
+    let lid = creator.lid().expect("the creator's LID");
+    let quote = json!({"instanceId": "wa-loop", "to": group, "message": "noted", "quotedId": written});
+    let reaction =
+        json!({"instanceId": "wa-loop", "to": group, "type": "reaction", "reactTo": written, "emoji": "👍"});
+    let mut ids = Vec::new();
+    for body in [quote, reaction] {
+        let (status, reply) = gw.post("/api/send", body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
+        ids.push(reply["id"].as_str().unwrap().to_owned());
+    }
+    let quoted = decrypted(creator, &ids[0]).await.rich.quoted.expect("a quote");
+    assert_eq!(
+        (quoted.id.as_str(), quoted.participant.as_deref()),
+        (written, Some(lid.as_str()))
+    );
+    let reaction = decrypted(creator, &ids[1])
+        .await
+        .rich
+        .reaction
+        .expect("a reaction");
+    assert_eq!(reaction.target, written);
+    assert_eq!(reaction.author.as_deref(), Some(lid.as_str()));
 }

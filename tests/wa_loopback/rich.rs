@@ -53,6 +53,7 @@ async fn a_reaction_lands_on_the_contacts_message(gw: &Gateway, contact: &Contac
     let got = decrypted(contact, &id).await;
     let reaction = Reaction {
         target: theirs.to_owned(),
+        author: None,
         emoji: "❤️".into(),
     };
     assert_eq!(got.rich.reaction, Some(reaction), "{got:?}");

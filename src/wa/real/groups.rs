@@ -2,15 +2,17 @@
 //! `Groups::get_participating` (one `w:g2` query answering every group's
 //! metadata), and each group's subject for its inbound messages, kept for
 //! the session and asked with `Groups::get_metadata` the first time a
-//! group's message arrives before any listing named it.
+//! group's message arrives before any listing named it. And how a group
+//! names its members, for the quotes and reactions sent into it.
 
+use super::rich::GroupLids;
 use crate::domain::GroupId;
-use crate::wa::{GroupSummary, SendError};
+use crate::wa::{GroupSummary, OutgoingMessage, SendError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 use whatsapp_rust::features::GroupMetadata;
-use whatsapp_rust::{Client, Jid};
+use whatsapp_rust::{Client, Jid, Server};
 
 const QUERY_WAIT: Duration = Duration::from_secs(30);
 
@@ -60,6 +62,26 @@ impl GroupSubjects {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<GroupId, String>> {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// How the group `to` names its members, when `message` names one of its
+/// messages (a quote or a reaction) and the group is LID-addressed.
+/// whatsapp-rust keeps the group's info from its own send path, so this
+/// asks WhatsApp only when that has not run yet.
+pub(super) async fn member_lids(client: &Client, message: &OutgoingMessage, to: &Jid) -> Option<GroupLids> {
+    let details = &message.details;
+    let names_a_message = details.quote.is_some() || details.reaction.is_some();
+    if to.server != Server::Group || !names_a_message {
+        return None;
+    }
+    match tokio::time::timeout(QUERY_WAIT, client.groups().query_info(to)).await {
+        Ok(Ok(info)) => GroupLids::of(info, client.lid()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not read how the group names its members");
+            None
+        }
+        Err(_) => None,
     }
 }
 

@@ -7,13 +7,19 @@
 //! attached with `MessageExt::set_context_info` (which turns plain text
 //! into an extended text message so it can carry one). A key names the
 //! author as `participant` only in groups (whatsapp-rust's
-//! `bot::MessageContext::message_key`).
+//! `bot::MessageContext::message_key`), and, as a quote does, by the id the
+//! group's messages name their writers with: the LID in a LID-addressed
+//! group (whatsapp-rust's `get_own_jid_for_group`, and the sender its
+//! `MessageContext::build_quote_context` quotes), else the phone number.
 
 use crate::domain::{ContactCard, Location, MessageRef};
 use crate::wa::OutgoingMessage;
+use std::sync::Arc;
 use whatsapp_rust::proto_helpers::{
     build_quote_context, build_reaction_message, MessageBuilderExt, MessageExt,
 };
+use whatsapp_rust::types::message::AddressingMode;
+use whatsapp_rust::wacore::client::context::GroupInfo;
 use whatsapp_rust::waproto::buffa::MessageField;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::{Jid, Server};
@@ -23,6 +29,27 @@ use whatsapp_rust::{Jid, Server};
 pub(super) struct Chat<'a> {
     pub jid: &'a Jid,
     pub own: Option<Jid>,
+    /// How a LID-addressed group names its members: this number's LID, and
+    /// the group's members' LIDs by phone number. None elsewhere.
+    pub lids: Option<GroupLids>,
+}
+
+/// The LIDs a LID-addressed group's messages name their writers by.
+pub(super) struct GroupLids {
+    pub own: Option<Jid>,
+    pub info: Arc<GroupInfo>,
+}
+
+impl GroupLids {
+    /// The group's LIDs when it is LID-addressed.
+    pub fn of(info: Arc<GroupInfo>, own: Option<Jid>) -> Option<Self> {
+        (info.addressing_mode == AddressingMode::Lid).then_some(Self { own, info })
+    }
+
+    fn member(&self, phone_digits: &str) -> Option<Jid> {
+        let lid = self.info.lid_user_for_phone_user(phone_digits)?;
+        Some(Jid::lid(lid.as_str()))
+    }
 }
 
 impl Chat<'_> {
@@ -30,12 +57,17 @@ impl Chat<'_> {
     /// the other person of a one-to-one chat.
     fn author(&self, target: &MessageRef) -> String {
         if target.from_me {
-            if let Some(own) = &self.own {
+            let own_lid = self.lids.as_ref().and_then(|l| l.own.as_ref());
+            if let Some(own) = own_lid.or(self.own.as_ref()) {
                 return own.to_non_ad().to_string();
             }
         }
         match &target.sender {
-            Some(sender) if self.is_group() => Jid::pn(sender.trim_start_matches('+')).to_string(),
+            Some(sender) if self.is_group() => {
+                let digits = sender.trim_start_matches('+');
+                let lid = self.lids.as_ref().and_then(|l| l.member(digits));
+                lid.unwrap_or_else(|| Jid::pn(digits)).to_string()
+            }
             _ => self.jid.to_non_ad().to_string(),
         }
     }
@@ -143,6 +175,7 @@ mod tests {
         let chat = Chat {
             jid: &chat_jid,
             own: None,
+            lids: None,
         };
         let location = Location {
             latitude: -23.5,
@@ -187,6 +220,7 @@ mod tests {
         let chat = Chat {
             jid: &chat_jid,
             own: None,
+            lids: None,
         };
         let details = MessageDetails {
             reaction: Some(Reaction {
@@ -207,6 +241,7 @@ mod tests {
         let in_group = Chat {
             jid: &group,
             own: None,
+            lids: None,
         };
         assert_eq!(
             in_group.key(&theirs("3EB0AB")).participant.as_deref(),
@@ -221,6 +256,7 @@ mod tests {
         let chat = Chat {
             jid: &chat_jid,
             own: Some(own),
+            lids: None,
         };
         let quoted = with_quote(wa::Message::text("yes"), Some(&theirs("3EB0AA")), &chat);
         let text = quoted
@@ -250,5 +286,42 @@ mod tests {
             .as_option()
             .unwrap();
         assert_eq!(context.participant.as_deref(), Some("15550000001@s.whatsapp.net"));
+    }
+
+    /// In a LID-addressed group, keys and quotes name a member by its LID
+    /// and this number by its own; in a phone-number group, by numbers.
+    #[test]
+    fn a_lid_group_names_its_members_by_lid() {
+        use whatsapp_rust::wacore::client::context::GroupInfo;
+        let group = Jid::group("120363040000000000");
+        let member = Jid::lid("100000012345678");
+        let lid_to_pn = [("100000012345678".into(), Jid::pn("5511999998888"))];
+        let info = |mode| GroupInfo::with_lid_to_pn_map(vec![member.clone()], mode, lid_to_pn.clone().into());
+        let own_lid = Some(Jid::lid("200000087654321"));
+        let chat = Chat {
+            jid: &group,
+            own: Some(Jid::pn("15550000001")),
+            lids: GroupLids::of(Arc::new(info(AddressingMode::Lid)), own_lid.clone()),
+        };
+        assert_eq!(
+            chat.key(&theirs("3EB0AB")).participant.as_deref(),
+            Some("100000012345678@lid")
+        );
+        let mine = MessageRef {
+            from_me: true,
+            sender: None,
+            ..theirs("3EB0AC")
+        };
+        assert_eq!(chat.author(&mine), "200000087654321@lid");
+        let stranger = MessageRef {
+            sender: Some("+5511911112222".into()),
+            ..theirs("3EB0AD")
+        };
+        assert_eq!(
+            chat.author(&stranger),
+            "5511911112222@s.whatsapp.net",
+            "no LID known"
+        );
+        assert!(GroupLids::of(Arc::new(info(AddressingMode::Pn)), own_lid).is_none());
     }
 }

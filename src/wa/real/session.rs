@@ -3,7 +3,7 @@
 //! inbound media on the way), and the [`WaSession`] operations on top.
 
 use super::acks::{self, AckWaiters};
-use super::groups::GroupSubjects;
+use super::groups::{self, GroupSubjects};
 use super::mapping::{map_batch, map_event, CallBook, Incoming, PollBook};
 use super::numbers::NumberDirectory;
 use super::{outgoing, rich};
@@ -201,6 +201,7 @@ impl WaSession for RealSession {
         let chat = rich::Chat {
             jid: &to,
             own: self.client.pn(),
+            lids: groups::member_lids(&self.client, message, &to).await,
         };
         let body = match rich::special_message(message, &chat) {
             Some(body) => body,
