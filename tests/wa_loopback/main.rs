@@ -20,6 +20,7 @@ mod groups;
 mod linking;
 mod logout;
 mod messages;
+mod pairing_code;
 mod rich;
 mod routing;
 
