@@ -2,8 +2,7 @@
 //! loopback server, whose phone types the code the gateway shows.
 
 use crate::common::TestEnv;
-use crate::support::eventually_within;
-use crate::{goes_online, real_gateway, shown_qr, LINK_LIMIT};
+use crate::{goes_online, real_gateway, restarted_gateway, shown_qr};
 use wa_loopback::LoopbackServer;
 
 crate::both_backends!(linked_by_code_it_goes_online_and_logs_in_again_after_a_restart);
@@ -36,19 +35,8 @@ async fn linked_by_code_it_goes_online_and_logs_in_again_after_a_restart(env: Te
     goes_online(&gw, "wa-loop").await;
     let (_, status) = gw.get("/api/wa/status/wa-loop").await;
     assert_eq!(status["connectedNumber"], PHONE, "{status}");
-    let refs = server.issued_refs();
     gw.stop().await;
-
-    let logins = server.stats().connections;
-    let gw = real_gateway(&env, &server).await;
-    // (On Redis the last process's ONLINE is still shown until the new one
-    // takes over, so the server's login count is what tells.)
-    eventually_within("the restarted gateway logs in", LINK_LIMIT, || async {
-        server.stats().connections > logins && gw.status_of("wa-loop").await == "ONLINE"
-    })
-    .await;
-    assert_eq!(server.issued_refs(), refs, "no new pairing after the restart");
-    gw.stop().await;
+    restarted_gateway(&env, &server, "wa-loop").await.stop().await;
 }
 
 /// `code` with its first character changed to another of the code alphabet.
