@@ -287,6 +287,11 @@ impl Session {
                         };
                         self.send(&answer).await?
                     }
+                    // Linking with a phone number (`code_pairing.rs`).
+                    "md" if node.get_optional_child("link_code_companion_reg").is_some() => {
+                        let answer = self.shared.link_code_iq(self.id, &id, node);
+                        self.send(&answer.unwrap_or_else(|| result(&id))).await?
+                    }
                     "w:m" if node.get_optional_child("media_conn").is_some() => {
                         let host = self.shared.host.get().cloned().unwrap_or_default();
                         self.send(&crate::media::media_conn(&id, &host)).await?
@@ -426,7 +431,7 @@ fn no_app_state(id: &str, request: &Node) -> Node {
 }
 
 /// A pairing ref shaped like WhatsApp's (`2@` and base64).
-fn new_ref() -> String {
+pub fn new_ref() -> String {
     let bytes: [u8; 24] = rand::random();
     format!("2@{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }

@@ -14,6 +14,7 @@
 mod accounts;
 mod calls;
 mod chatstate;
+mod code_pairing;
 mod connection;
 mod contact;
 mod contact_groups;
@@ -30,6 +31,7 @@ mod media;
 mod media_http;
 mod messages;
 mod noise;
+mod pair_code;
 mod pairing;
 mod prekeys;
 mod routing;
@@ -117,6 +119,17 @@ impl LoopbackServer {
     /// `pair-success`, answers, and is told to reconnect and log in.
     pub fn scan(&self, qr: &str, phone: &str) -> Result<()> {
         self.shared.scan(qr, &phone_digits(phone)?, unix_now())
+    }
+
+    /// The phone of `phone` (`+5511...` or digits) types `code`, the
+    /// 8-character code a connected client shows after asking to be linked
+    /// to that number: the phone's side of the exchange runs, and with the
+    /// right code the client is sent `pair-success`, as after a scan. A
+    /// wrong code fails here, and the client is told nothing.
+    pub async fn enter_code(&self, phone: &str, code: &str) -> Result<()> {
+        self.shared
+            .enter_code(&phone_digits(phone)?, code, unix_now())
+            .await
     }
 
     /// Makes `phone` (`+5511...` or digits) a WhatsApp user: usync contact

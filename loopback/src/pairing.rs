@@ -1,6 +1,7 @@
-//! The phone's side of linking by QR: reading the QR string a companion
-//! shows and minting the signed device identity WhatsApp hands it in
-//! `pair-success`. Each rule is the check whatsapp-rust 0.7 makes on it
+//! The phone's side of linking a companion: reading the QR string a
+//! companion shows, and minting the signed device identity WhatsApp hands
+//! it in `pair-success` (a QR scan and a typed phone code, `pair_code.rs`,
+//! both end there). Each rule is the check whatsapp-rust 0.7 makes on it
 //! (wacore `pair.rs`, `PairUtils::do_pair_crypto`), run here in reverse.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -17,14 +18,22 @@ use waproto::whatsapp as wa;
 /// (`ADV_PREFIX_ACCOUNT_SIGNATURE` in wacore `pair.rs`).
 const ACCOUNT_SIGNATURE_PREFIX: [u8; 2] = [6, 0];
 
+/// What the phone knows of a companion it links: its Noise static key
+/// (only it may log in as the new device), its identity key (which the
+/// phone signs) and the ADV secret they share (which keys the HMAC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub noise_pub: [u8; 32],
+    pub identity_pub: [u8; 32],
+    pub adv_secret: [u8; 32],
+}
+
 /// What a phone reads off a companion's QR code:
 /// `ref,noise-pub,identity-pub,adv-secret,type` (wacore `make_qr_data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scanned {
     pub pairing_ref: String,
-    pub noise_pub: [u8; 32],
-    pub identity_pub: [u8; 32],
-    pub adv_secret: [u8; 32],
+    pub companion: Companion,
 }
 
 pub fn read_qr(qr: &str) -> Result<Scanned> {
@@ -40,9 +49,11 @@ pub fn read_qr(qr: &str) -> Result<Scanned> {
     }
     Ok(Scanned {
         pairing_ref: (*pairing_ref).to_owned(),
-        noise_pub: key(noise, "noise key")?,
-        identity_pub: key(identity, "identity key")?,
-        adv_secret: key(adv, "ADV secret")?,
+        companion: Companion {
+            noise_pub: key(noise, "noise key")?,
+            identity_pub: key(identity, "identity key")?,
+            adv_secret: key(adv, "ADV secret")?,
+        },
     })
 }
 
@@ -54,14 +65,14 @@ fn key(field: &str, name: &str) -> Result<[u8; 32]> {
 }
 
 /// The `device-identity` of `pair-success`: an HMAC (keyed with the ADV
-/// secret from the QR) over an `ADVSignedDeviceIdentity`, whose account
+/// secret from the QR, or derived from the code's key exchange) over an `ADVSignedDeviceIdentity`, whose account
 /// signature is the phone's XEdDSA signature over
 /// `[6,0] || details || companion identity key`. `raw_id` is the
 /// account's ADV id, the same in every identity it signs.
 pub fn device_identity(
     account: &KeyPair,
     raw_id: u32,
-    scanned: &Scanned,
+    companion: &Companion,
     key_index: u32,
     now: u64,
 ) -> Result<Vec<u8>> {
@@ -73,7 +84,7 @@ pub fn device_identity(
     });
     let mut signed_over = ACCOUNT_SIGNATURE_PREFIX.to_vec();
     signed_over.extend_from_slice(&details);
-    signed_over.extend_from_slice(&scanned.identity_pub);
+    signed_over.extend_from_slice(&companion.identity_pub);
     let signature = account
         .private_key
         .calculate_signature(&signed_over, &mut rand::rng())
@@ -84,7 +95,7 @@ pub fn device_identity(
         account_signature: Some(signature.to_vec()),
         ..Default::default()
     });
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&scanned.adv_secret)
+    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&companion.adv_secret)
         .map_err(|e| anyhow!("HMAC key: {e}"))?;
     mac.update(&signed);
     let hmac = mac.finalize().into_bytes().to_vec();

@@ -3,15 +3,17 @@
 //! to, the open connections (to push stanzas into) and which device each
 //! is logged in as, the stanzas waiting for a device to come back, the
 //! pairing refs waiting for a scan, the chat states clients sent, the
-//! groups (`groups.rs`), and the counters.
+//! groups (`groups.rs`), the phone codes asked for (`code_pairing.rs`),
+//! and the counters.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
+use crate::code_pairing::CodeBook;
 use crate::contacts::{self, Asked};
 use crate::groups::{GroupBook, Member};
 use crate::keys::Keys;
 use crate::media::Blobs;
-use crate::pairing;
+use crate::pairing::{self, Companion};
 use crate::prekeys::{Found, Listed};
 use crate::routing::{Addresses, Copy, Device};
 use anyhow::{anyhow, Context, Result};
@@ -133,6 +135,8 @@ pub struct Shared {
     book: Mutex<Book>,
     /// The groups created through this server (`groups.rs`).
     pub groups: GroupBook,
+    /// The phone codes companions asked for (`code_pairing.rs`).
+    pub codes: CodeBook,
 }
 
 impl Shared {
@@ -147,6 +151,7 @@ impl Shared {
             chat_states: Mutex::default(),
             book: Mutex::default(),
             groups: GroupBook::default(),
+            codes: CodeBook::default(),
         }
     }
 
@@ -189,6 +194,8 @@ impl Shared {
         book.connections.remove(&connection);
         book.waiting.retain(|_, waiting| *waiting != connection);
         book.online.retain(|_, online| *online != connection);
+        drop(book);
+        self.codes.forget(connection);
     }
 
     pub fn stanza_in(&self) {
@@ -220,15 +227,30 @@ impl Shared {
         }
     }
 
-    /// A phone (`phone`: digits) scans `qr`: a device is reserved on its
-    /// account and `pair-success` goes to the connection showing the QR.
+    /// A phone (`phone`: digits) scans `qr`: the connection showing it is
+    /// sent `pair-success` (`link_companion`).
     pub fn scan(&self, qr: &str, phone: &str, now: u64) -> Result<()> {
         let scanned = pairing::read_qr(qr)?;
-        let mut book = self.book();
-        let connection = *book
+        let connection = *self
+            .book()
             .waiting
             .get(&scanned.pairing_ref)
             .context("no connected client shows this QR code")?;
+        self.link_companion(connection, phone, &scanned.companion, now)
+    }
+
+    /// The phone of `phone` (digits) links `companion`, the client on
+    /// `connection`, however it learnt its keys (a QR scan or a typed
+    /// code): a device is reserved on its account and the connection is
+    /// sent `pair-success` with the identity the phone signs for it.
+    pub fn link_companion(
+        &self,
+        connection: u64,
+        phone: &str,
+        companion: &Companion,
+        now: u64,
+    ) -> Result<()> {
+        let mut book = self.book();
         let outbox = book
             .connections
             .get(&connection)
@@ -238,9 +260,9 @@ impl Shared {
             .accounts
             .entry(phone.to_owned())
             .or_insert_with(|| Account::new(phone));
-        let device = account.add_device(scanned.noise_pub);
+        let device = account.add_device(companion.noise_pub);
         let identity =
-            pairing::device_identity(&account.key, account.raw_id, &scanned, u32::from(device), now)?;
+            pairing::device_identity(&account.key, account.raw_id, companion, u32::from(device), now)?;
         let node = pairing::pair_success(
             &crate::connection::new_id(),
             identity,
@@ -254,6 +276,15 @@ impl Shared {
                 phone: phone.to_owned(),
                 device,
             })
+            .map_err(|_| anyhow!("client gone"))
+    }
+
+    /// Hands `node` to the client on `connection`.
+    pub fn send_to(&self, connection: u64, node: Node) -> Result<()> {
+        let book = self.book();
+        let outbox = book.connections.get(&connection).context("client gone")?;
+        outbox
+            .send(Push::Stanza(Box::new(node)))
             .map_err(|_| anyhow!("client gone"))
     }
 
@@ -381,6 +412,13 @@ impl Shared {
             .entry(phone.to_owned())
             .or_insert_with(|| Account::new(phone));
         Jid::lid(account.lid.clone())
+    }
+
+    /// The identity key of the phone of `phone` (digits), which is made a
+    /// WhatsApp user if it was not one.
+    pub fn phone_key(&self, phone: &str) -> KeyPair {
+        self.add_contact(phone);
+        self.book().accounts[phone].key.clone()
     }
 
     /// What the server knows of each number a usync contact query asks

@@ -2,7 +2,7 @@
 
 use crate::common::TestEnv;
 use crate::support::eventually_within;
-use crate::{goes_online, real_gateway, shown_qr, LINK_LIMIT, PINNED_VERSION};
+use crate::{goes_online, real_gateway, restarted_gateway, shown_qr, LINK_LIMIT, PINNED_VERSION};
 use wa_loopback::LoopbackServer;
 
 crate::both_backends!(linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart);
@@ -47,14 +47,5 @@ async fn linked_by_qr_it_goes_online_and_comes_back_after_a_drop_and_a_restart(e
 
     // A new gateway process on the same SESSION_DIR and store logs in with
     // the stored keys.
-    let logins = server.stats().connections;
-    let gw = real_gateway(&env, &server).await;
-    // (On Redis the last process's ONLINE is still shown until the new one
-    // takes over, so the server's login count is what tells.)
-    eventually_within("the restarted gateway logs in", LINK_LIMIT, || async {
-        server.stats().connections > logins && gw.status_of("wa-loop").await == "ONLINE"
-    })
-    .await;
-    assert_eq!(server.issued_refs(), refs, "no new pairing after the restart");
-    gw.stop().await;
+    restarted_gateway(&env, &server, "wa-loop").await.stop().await;
 }

@@ -20,6 +20,7 @@ mod groups;
 mod linking;
 mod logout;
 mod messages;
+mod pairing_code;
 mod rich;
 mod routing;
 
@@ -71,6 +72,22 @@ pub async fn shown_qr(gw: &Gateway, instance: &str) -> String {
     .await;
     let (_, body) = gw.get(&qr_path).await;
     body["code"].as_str().unwrap().to_owned()
+}
+
+/// Starts a new gateway process on `env`'s SESSION_DIR and store (the
+/// last one stopped) and waits until `instance` logged in with the stored
+/// keys: ONLINE, without a new pairing ref.
+pub async fn restarted_gateway(env: &TestEnv, server: &LoopbackServer, instance: &str) -> Gateway {
+    let (logins, refs) = (server.stats().connections, server.issued_refs());
+    let gw = real_gateway(env, server).await;
+    // (On Redis the last process's ONLINE is still shown until the new one
+    // takes over, so the server's login count is what tells.)
+    support::eventually_within("the restarted gateway logs in", LINK_LIMIT, || async {
+        server.stats().connections > logins && gw.status_of(instance).await == "ONLINE"
+    })
+    .await;
+    assert_eq!(server.issued_refs(), refs, "no new pairing after the restart");
+    gw
 }
 
 /// Waits until a freshly scanned `instance` is ONLINE.
