@@ -2,12 +2,9 @@
 //! directions until either side closes. Once a linked device logged in,
 //! its messages and receipts are routed to other devices (`routing.rs`).
 
-use crate::contacts;
 use crate::iq;
-use crate::keys::Keys;
 use crate::messages;
 use crate::noise::{answer_hello, Established, Hello};
-use crate::prekeys;
 use crate::routing::Device;
 use crate::state::{Push, Shared, Unknown};
 use crate::wire::{plain_frame, Frames, Sealed};
@@ -21,6 +18,8 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Node, NodeContent};
 use waproto::whatsapp::ClientPayload;
 use warp::ws::{Message, WebSocket};
+
+mod iq_answers;
 
 /// How many refs one `<pair-device>` carries; the client shows one QR code
 /// per ref (whatsapp-rust `pair.rs` tests use six).
@@ -279,7 +278,7 @@ impl Session {
                     "passive" => self.activate(&id).await?,
                     "usync" => self.usync(&id, node).await?,
                     "encrypt" => self.encrypt(&id, node).await?,
-                    "w:sync:app:state" => self.send(&no_app_state(&id, node)).await?,
+                    "w:sync:app:state" => self.send(&iq::no_app_state(&id, node)).await?,
                     "w:g2" => {
                         let answer = match &self.me {
                             Some(me) => self.shared.group_iq(me, &id, node),
@@ -328,64 +327,6 @@ impl Session {
         self.send(&restart).await?;
         Ok(Next::Close)
     }
-
-    /// WHATSAPP.md, usync (3): contact queries learn which numbers are
-    /// WhatsApp users, device queries list each known user's phone (device
-    /// 0); other usync queries still get an empty `result`.
-    async fn usync(&mut self, id: &str, node: &Node) -> Result<()> {
-        let sid = node
-            .get_optional_child("usync")
-            .and_then(|u| u.attrs.get("sid"))
-            .map(|sid| sid.to_string());
-        let answer = if let Some(numbers) = contacts::asked_numbers(node) {
-            contacts::answer(id, sid, self.shared.asked(numbers))
-        } else if let Some(users) = prekeys::devices_asked(node) {
-            prekeys::device_lists(id, sid, self.shared.known_users(users))
-        } else {
-            result(id)
-        };
-        self.send(&answer).await
-    }
-
-    /// WHATSAPP.md, prekeys (4): uploads are stored (the first one is
-    /// followed by the phone's app-state key share), the count of what is
-    /// left is told (wacore `iq/prekeys.rs` `PreKeyCountSpec`: `<count
-    /// value>`), bundle fetches are served; other `encrypt` IQs (the
-    /// digest, rotations) get an empty `result`.
-    async fn encrypt(&mut self, id: &str, node: &Node) -> Result<()> {
-        let answer = if let Some(devices) = prekeys::bundles_asked(node) {
-            prekeys::bundles(id, self.shared.bundles_for(devices))?
-        } else if let (Some(keys), Some(me)) = (Keys::read_upload(node), self.me.clone()) {
-            let share = self.shared.uploaded(&me, keys);
-            self.send(&result(id)).await?;
-            if let Some(share) = share {
-                let node = crate::keyshare::key_share(&share.key, share.phone, me.1, &share.keys).await?;
-                self.send(&node).await?;
-            }
-            return Ok(());
-        } else if let (Some(_), Some(me)) = (node.get_optional_child("count"), &self.me) {
-            let left = self.shared.prekeys_left(me).to_string();
-            iq::result(id, [NodeBuilder::new("count").attr("value", left).build()])
-        } else {
-            result(id)
-        };
-        self.send(&answer).await
-    }
-
-    /// WHATSAPP.md, login (2): answer the `passive` IQ, then hand over
-    /// what waited for this device and say `<ib><offline count="0"/></ib>`
-    /// (else the client waits 60 s).
-    async fn activate(&mut self, id: &str) -> Result<()> {
-        self.send(&result(id)).await?;
-        let waiting = self.me.as_ref().map(|me| self.shared.take_pending(me));
-        for node in waiting.unwrap_or_default() {
-            self.send(&node).await?;
-        }
-        let offline = NodeBuilder::new("ib")
-            .children([NodeBuilder::new("offline").attr("count", "0").build()])
-            .build();
-        self.send(&offline).await
-    }
 }
 
 /// WHATSAPP.md, removing a device: `<stream:error code="401"><conflict
@@ -403,31 +344,6 @@ fn device_removed() -> Node {
 /// The empty answer to an IQ.
 fn result(id: &str) -> Node {
     iq::result(id, [])
-}
-
-/// WHATSAPP.md, login (2): app-state collections are refused with 404 (a
-/// fatal per-collection error to wacore-appstate `patch_decode`), or a
-/// 180 s watchdog runs.
-fn no_app_state(id: &str, request: &Node) -> Node {
-    let collections = request
-        .get_optional_child("sync")
-        .map(|sync| {
-            sync.get_children_by_tag("collection")
-                .filter_map(|c| c.attrs.get("name").map(|n| n.to_string()))
-                .map(|name| {
-                    NodeBuilder::new("collection")
-                        .attr("name", name)
-                        .attr("type", "error")
-                        .children([NodeBuilder::new("error")
-                            .attr("code", "404")
-                            .attr("text", "not found")
-                            .build()])
-                        .build()
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    iq::result(id, [NodeBuilder::new("sync").children(collections).build()])
 }
 
 /// A pairing ref shaped like WhatsApp's (`2@` and base64).

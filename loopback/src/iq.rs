@@ -43,3 +43,28 @@ pub fn usync_result(id: &str, sid: Option<String>, users: impl IntoIterator<Item
         .build();
     result(id, [usync])
 }
+
+/// WHATSAPP.md, login (2): app-state collections are refused with 404 (a
+/// fatal per-collection error to wacore-appstate `patch_decode`), or a
+/// 180 s watchdog runs.
+pub fn no_app_state(id: &str, request: &Node) -> Node {
+    let collections = request
+        .get_optional_child("sync")
+        .map(|sync| {
+            sync.get_children_by_tag("collection")
+                .filter_map(|c| c.attrs.get("name").map(|n| n.to_string()))
+                .map(|name| {
+                    NodeBuilder::new("collection")
+                        .attr("name", name)
+                        .attr("type", "error")
+                        .children([NodeBuilder::new("error")
+                            .attr("code", "404")
+                            .attr("text", "not found")
+                            .build()])
+                        .build()
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    result(id, [NodeBuilder::new("sync").children(collections).build()])
+}

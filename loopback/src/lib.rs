@@ -22,6 +22,8 @@ mod contact_media;
 mod contact_rich;
 mod contacts;
 pub mod control;
+mod devices;
+mod directory;
 mod group_routing;
 mod groups;
 mod iq;

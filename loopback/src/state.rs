@@ -4,18 +4,16 @@
 //! is logged in as, the stanzas waiting for a device to come back, the
 //! pairing refs waiting for a scan, the chat states clients sent, the
 //! groups (`groups.rs`), the phone codes asked for (`code_pairing.rs`),
-//! and the counters.
+//! and the counters. Here: connections and delivery; linking devices is
+//! `devices.rs`, lookups of who is on WhatsApp `directory.rs`.
 
 use crate::accounts::Account;
 use crate::chatstate::ChatState;
 use crate::code_pairing::CodeBook;
-use crate::contacts::{self, Asked};
-use crate::groups::{GroupBook, Member};
+use crate::groups::GroupBook;
 use crate::keys::Keys;
 use crate::media::Blobs;
-use crate::pairing::{self, Companion};
-use crate::prekeys::{Found, Listed};
-use crate::routing::{Addresses, Copy, Device};
+use crate::routing::{Copy, Device};
 use anyhow::{anyhow, Context, Result};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,23 +85,23 @@ pub struct ShareFor {
 pub struct Unknown;
 
 #[derive(Default)]
-struct Book {
-    accounts: HashMap<String, Account>,
+pub(crate) struct Book {
+    pub(crate) accounts: HashMap<String, Account>,
     /// Pairing ref → the connection that shows it.
-    waiting: HashMap<String, u64>,
-    connections: HashMap<u64, Outbox>,
+    pub(crate) waiting: HashMap<String, u64>,
+    pub(crate) connections: HashMap<u64, Outbox>,
     next_connection: u64,
     /// Phone numbers whose messages from others are refused with 463.
-    refusing: HashSet<String>,
+    pub(crate) refusing: HashSet<String>,
     /// The connection each logged-in device is on.
-    online: HashMap<Device, u64>,
+    pub(crate) online: HashMap<Device, u64>,
     /// Stanzas for linked devices that are not connected, in order.
-    pending: HashMap<Device, Vec<Node>>,
+    pub(crate) pending: HashMap<Device, Vec<Node>>,
 }
 
 impl Book {
     /// The account a phone-number or LID address belongs to.
-    fn account_of(&self, jid: &Jid) -> Option<&Account> {
+    pub(crate) fn account_of(&self, jid: &Jid) -> Option<&Account> {
         if jid.is_lid() {
             return self.accounts.values().find(|a| a.lid == jid.user.as_str());
         }
@@ -130,7 +128,7 @@ pub struct Shared {
     pub blobs: Arc<Blobs>,
     counters: Counters,
     versions: Mutex<Vec<String>>,
-    issued: Mutex<Vec<String>>,
+    pub(crate) issued: Mutex<Vec<String>>,
     chat_states: Mutex<Vec<ChatState>>,
     book: Mutex<Book>,
     /// The groups created through this server (`groups.rs`).
@@ -155,7 +153,7 @@ impl Shared {
         }
     }
 
-    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+    pub(crate) fn book(&self) -> std::sync::MutexGuard<'_, Book> {
         self.book.lock().expect("loopback book lock")
     }
 
@@ -214,71 +212,6 @@ impl Shared {
         self.versions.lock().expect("versions lock").push(version);
     }
 
-    pub fn issued_refs(&self) -> Vec<String> {
-        self.issued.lock().expect("refs lock").clone()
-    }
-
-    /// Remembers which connection shows these refs, for the scan.
-    pub fn await_scan(&self, connection: u64, refs: &[String]) {
-        self.issued.lock().expect("refs lock").extend_from_slice(refs);
-        let mut book = self.book();
-        for r in refs {
-            book.waiting.insert(r.clone(), connection);
-        }
-    }
-
-    /// A phone (`phone`: digits) scans `qr`: the connection showing it is
-    /// sent `pair-success` (`link_companion`).
-    pub fn scan(&self, qr: &str, phone: &str, now: u64) -> Result<()> {
-        let scanned = pairing::read_qr(qr)?;
-        let connection = *self
-            .book()
-            .waiting
-            .get(&scanned.pairing_ref)
-            .context("no connected client shows this QR code")?;
-        self.link_companion(connection, phone, &scanned.companion, now)
-    }
-
-    /// The phone of `phone` (digits) links `companion`, the client on
-    /// `connection`, however it learnt its keys (a QR scan or a typed
-    /// code): a device is reserved on its account and the connection is
-    /// sent `pair-success` with the identity the phone signs for it.
-    pub fn link_companion(
-        &self,
-        connection: u64,
-        phone: &str,
-        companion: &Companion,
-        now: u64,
-    ) -> Result<()> {
-        let mut book = self.book();
-        let outbox = book
-            .connections
-            .get(&connection)
-            .cloned()
-            .context("client gone")?;
-        let account = book
-            .accounts
-            .entry(phone.to_owned())
-            .or_insert_with(|| Account::new(phone));
-        let device = account.add_device(companion.noise_pub);
-        let identity =
-            pairing::device_identity(&account.key, account.raw_id, companion, u32::from(device), now)?;
-        let node = pairing::pair_success(
-            &crate::connection::new_id(),
-            identity,
-            account.device_jid(device),
-            account.device_lid(device),
-        );
-        book.waiting.retain(|_, waiting| *waiting != connection);
-        outbox
-            .send(Push::PairSuccess {
-                node: Box::new(node),
-                phone: phone.to_owned(),
-                device,
-            })
-            .map_err(|_| anyhow!("client gone"))
-    }
-
     /// Hands `node` to the client on `connection`.
     pub fn send_to(&self, connection: u64, node: Node) -> Result<()> {
         let book = self.book();
@@ -288,46 +221,9 @@ impl Shared {
             .map_err(|_| anyhow!("client gone"))
     }
 
-    /// The companion countersigned its identity: it is linked now.
-    pub fn linked(&self, phone: &str, device: u16, signed_identity: Vec<u8>) {
-        let mut book = self.book();
-        if let Some(d) = book
-            .accounts
-            .get_mut(phone)
-            .and_then(|a| a.devices.get_mut(&device))
-        {
-            d.signed_identity = Some(signed_identity);
-        }
-    }
-
-    /// A login as `device` of `phone` on `connection`: allowed for a
-    /// linked device whose Noise static key is the one it paired with.
-    /// Gives its LID address; stanzas routed to it go to this connection.
-    pub fn login(&self, connection: u64, device: &Device, noise_pub: &[u8; 32]) -> Result<Jid, Unknown> {
-        let mut book = self.book();
-        let account = book.accounts.get(&device.0).ok_or(Unknown)?;
-        let linked = account.devices.get(&device.1).ok_or(Unknown)?;
-        if linked.signed_identity.is_none() || &linked.noise_pub != noise_pub {
-            return Err(Unknown);
-        }
-        let lid = account.device_lid(device.1);
-        book.online.insert(device.clone(), connection);
-        Ok(lid)
-    }
-
     /// The stanzas that waited for `device` while it was away.
     pub fn take_pending(&self, device: &Device) -> Vec<Node> {
         self.book().pending.remove(device).unwrap_or_default()
-    }
-
-    /// Both addresses of a device of a known account.
-    pub fn addresses(&self, device: &Device) -> Option<Addresses> {
-        let book = self.book();
-        let account = book.accounts.get(&device.0)?;
-        Some(Addresses {
-            pn: account.device_jid(device.1),
-            lid: account.device_lid(device.1),
-        })
     }
 
     /// Delivers `copy` to the linked device it names, or to every linked
@@ -349,90 +245,11 @@ impl Shared {
         }
     }
 
-    /// `device` uploaded prekeys: they are added to what it has. At its
-    /// first upload (its first login after linking) the phone owes it the
-    /// app-state key share: what that needs is returned.
-    pub fn uploaded(&self, device: &Device, keys: Keys) -> Option<ShareFor> {
-        let mut book = self.book();
-        let account = book.accounts.get_mut(&device.0)?;
-        let phone = account.device_jid(0);
-        let key = account.key.clone();
-        let linked = account.devices.get_mut(&device.1)?;
-        if let Some(had) = &mut linked.keys {
-            had.merge(keys);
-            return None;
-        }
-        linked.keys = Some(keys.clone());
-        Some(ShareFor { key, phone, keys })
-    }
-
-    /// How many one-time prekeys of `device` are left.
-    pub fn prekeys_left(&self, device: &Device) -> usize {
-        let book = self.book();
-        book.accounts
-            .get(&device.0)
-            .and_then(|a| a.devices.get(&device.1))
-            .and_then(|d| d.keys.as_ref())
-            .map_or(0, Keys::count)
-    }
-
-    /// The phone of `phone` (digits) removes every companion linked to
-    /// it: one online is told so, and later logins are refused.
-    pub fn remove_devices(&self, phone: &str) {
-        let mut book = self.book();
-        let Some(account) = book.accounts.get_mut(phone) else {
-            return;
-        };
-        let removed: Vec<u16> = account.devices.keys().copied().collect();
-        account.devices.clear();
-        for device in removed {
-            let device = (phone.to_owned(), device);
-            book.pending.remove(&device);
-            let connection = book.online.remove(&device);
-            if let Some(outbox) = connection.and_then(|c| book.connections.get(&c)) {
-                let _ = outbox.send(Push::Removed);
-            }
-        }
-    }
-
     /// Closes every client connection, as a network drop would.
     pub fn drop_connections(&self) {
         for outbox in self.book().connections.values() {
             let _ = outbox.send(Push::Close);
         }
-    }
-
-    /// Makes `phone` (digits) a WhatsApp user, as a phone with WhatsApp
-    /// installed would be; a number already known stays as it is. Gives
-    /// its LID.
-    pub fn add_contact(&self, phone: &str) -> Jid {
-        let mut book = self.book();
-        let account = book
-            .accounts
-            .entry(phone.to_owned())
-            .or_insert_with(|| Account::new(phone));
-        Jid::lid(account.lid.clone())
-    }
-
-    /// The identity key of the phone of `phone` (digits), which is made a
-    /// WhatsApp user if it was not one.
-    pub fn phone_key(&self, phone: &str) -> KeyPair {
-        self.add_contact(phone);
-        self.book().accounts[phone].key.clone()
-    }
-
-    /// What the server knows of each number a usync contact query asks
-    /// about, in the query's order.
-    pub fn asked(&self, numbers: Vec<String>) -> Vec<Asked> {
-        let book = self.book();
-        numbers
-            .into_iter()
-            .map(|written| {
-                let digits = contacts::digits(&written);
-                let lid = book.accounts.get(&digits).map(|a| a.lid.clone());
-                Asked { written, digits, lid }
-            })
-            .collect()
     }
 
     pub fn saw_chat_state(&self, state: ChatState) {
@@ -441,68 +258,5 @@ impl Shared {
 
     pub fn chat_states(&self) -> Vec<ChatState> {
         self.chat_states.lock().expect("chat states lock").clone()
-    }
-
-    /// Of `users`, those that are WhatsApp users, by the address asked,
-    /// with their linked companions.
-    pub fn known_users(&self, users: Vec<Jid>) -> Vec<Listed> {
-        let book = self.book();
-        users
-            .into_iter()
-            .filter_map(|jid| {
-                let account = book.account_of(&jid)?;
-                Some(Listed {
-                    raw_id: account.raw_id,
-                    companions: account.linked().map(|(id, _)| id).collect(),
-                    jid,
-                })
-            })
-            .collect()
-    }
-
-    /// A bundle for each device asked about that the server can serve: a
-    /// phone (device 0) of a known account, or a companion that uploaded
-    /// prekeys (one of its one-time prekeys is used up).
-    pub fn bundles_for(&self, devices: Vec<Jid>) -> Vec<Found> {
-        let mut book = self.book();
-        devices
-            .into_iter()
-            .filter_map(|jid| {
-                let phone = book.account_of(&jid)?.phone.clone();
-                let account = book.accounts.get_mut(&phone)?;
-                if jid.device == 0 {
-                    return Some(Found::Phone(jid, account.key.clone()));
-                }
-                let device = account.devices.get_mut(&jid.device)?;
-                let identity = device.signed_identity.clone();
-                Some(Found::Uploaded(device.keys.as_mut()?.bundle(jid, identity)))
-            })
-            .collect()
-    }
-
-    /// The account a phone-number or LID address belongs to, as a group
-    /// member: its phone, its LID and its linked companions.
-    pub fn member(&self, jid: &Jid) -> Option<Member> {
-        let book = self.book();
-        let account = book.account_of(jid)?;
-        Some(Member {
-            phone: account.phone.clone(),
-            lid: account.lid.clone(),
-            companions: account.linked().map(|(id, _)| id).collect(),
-        })
-    }
-
-    /// Messages to `phone` (digits) are refused with 463 from now on; the
-    /// number is made a WhatsApp user if it was not one.
-    pub fn refuse(&self, phone: &str) {
-        self.add_contact(phone);
-        self.book().refusing.insert(phone.to_owned());
-    }
-
-    /// Whether a message to `to` is refused.
-    pub fn refuses(&self, to: &Jid) -> bool {
-        let book = self.book();
-        book.account_of(to)
-            .is_some_and(|a| book.refusing.contains(&a.phone))
     }
 }
