@@ -1,10 +1,11 @@
 //! GHL workflow mode: the standard Webhook action's body, location and
 //! contact routing, and signed forwards to GHL_INBOUND_URL.
 
+pub use crate::common::provider::{deliver, provider_key, provider_key_of};
 use crate::common::receiver::Receiver;
 use crate::common::{eventually, Gateway, TestEnv};
 use base64::Engine;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::Signer;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -112,35 +113,6 @@ async fn forwards_are_signed_when_a_secret_is_set(env: TestEnv) {
     assert!(got.signed_with("whsec_test"), "signed with WEBHOOK_SECRET");
     assert!(!got.signed_with("whsec_other"));
     gw.stop().await;
-}
-
-/// A test signing key and its public key as GHL_WEBHOOK_PUBLIC_KEY takes it
-/// (SPKI DER: the RFC 8410 prefix, then the 32 key bytes; base64).
-pub fn provider_key() -> (SigningKey, String) {
-    provider_key_of(9)
-}
-
-/// Another signing key (made from `seed`) and its public key.
-pub fn provider_key_of(seed: u8) -> (SigningKey, String) {
-    let signing = SigningKey::from_bytes(&[seed; 32]);
-    let mut der = vec![
-        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-    ];
-    der.extend_from_slice(signing.verifying_key().as_bytes());
-    (signing, base64::engine::general_purpose::STANDARD.encode(der))
-}
-
-pub async fn deliver(gw: &Gateway, body: &str, signature: Option<String>) -> (StatusCode, serde_json::Value) {
-    let mut request = gw
-        .http
-        .post(gw.url("/ghl/provider/outbound"))
-        .header("content-type", "application/json");
-    if let Some(signature) = signature {
-        request = request.header("X-GHL-Signature", signature);
-    }
-    let response = request.body(body.to_owned()).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or_default())
 }
 
 async fn the_provider_delivery_url_takes_only_signed_requests_and_sends_each_part_once(env: TestEnv) {

@@ -5,6 +5,7 @@
 //! found or made, media uploaded, converted or linked.
 
 use crate::common::fake_ghl::FakeGhl;
+pub use crate::common::provider::{finish, provider_settings, signed_delivery, PROVIDER_ID};
 use crate::common::{eventually, Gateway, TestEnv};
 use crate::ghl::{deliver, provider_key};
 use base64::Engine;
@@ -27,28 +28,6 @@ crate::both_backends!(
 );
 
 pub const LOCATION: &str = "loc1";
-const PROVIDER_ID: &str = "provider-1";
-
-/// Provider mode's settings against `ghl`.
-pub fn provider_settings(ghl: &FakeGhl, public_key: String, provider: bool) -> Vec<(&'static str, String)> {
-    let mut settings = vec![
-        ("ghl-api-base", ghl.base_url()),
-        ("ghl-client-id", FakeGhl::CLIENT_ID.to_owned()),
-        ("ghl-client-secret", FakeGhl::CLIENT_SECRET.to_owned()),
-        (
-            "ghl-redirect-uri",
-            "https://gw.example/ghl/oauth/callback".to_owned(),
-        ),
-        ("secrets-key", "a test secrets key of some length".to_owned()),
-        ("ghl-webhook-public-key", public_key),
-        ("allow-private-media-urls", "true".to_owned()),
-    ];
-    if provider {
-        settings.push(("ghl-conversation-provider-id", PROVIDER_ID.to_owned()));
-    }
-    settings
-}
-
 /// A gateway in provider mode against `ghl`, with wa-01 serving LOCATION.
 pub async fn provider_gateway(env: &TestEnv, ghl: &FakeGhl, public_key: String, provider: bool) -> Gateway {
     let settings = provider_settings(ghl, public_key, provider);
@@ -72,16 +51,6 @@ async fn installed_gateway(env: &TestEnv, ghl: &FakeGhl, provider: bool) -> Gate
     let (status, page) = ghl.install(&gw, &ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     gw
-}
-
-/// Checks the fake GHL saw nothing amiss, and stops the gateway.
-pub async fn finish(gw: Gateway, ghl: &FakeGhl) {
-    assert!(
-        ghl.problems().is_empty(),
-        "the fake GHL saw: {:?}",
-        ghl.problems()
-    );
-    gw.stop().await;
 }
 
 async fn an_agency_install_gives_every_location_a_sealed_token(env: TestEnv) {
@@ -199,16 +168,6 @@ pub fn app_event(mut event: Value) -> Value {
     event["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
     event["webhookId"] = json!(uuid::Uuid::new_v4().to_string());
     event
-}
-
-/// GHL's Delivery URL request for `message`, signed with `signing`.
-pub fn signed_delivery(signing: &ed25519_dalek::SigningKey, body: &Value) -> (String, Option<String>) {
-    let text = body.to_string();
-    let signature = signing.sign(text.as_bytes()).to_bytes();
-    (
-        text,
-        Some(base64::engine::general_purpose::STANDARD.encode(signature)),
-    )
 }
 
 async fn a_delivery_that_cannot_be_sent_is_reported_failed(env: TestEnv) {

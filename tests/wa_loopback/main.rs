@@ -21,6 +21,7 @@ mod linking;
 mod logout;
 mod messages;
 mod pairing_code;
+mod provider;
 mod rich;
 mod routing;
 

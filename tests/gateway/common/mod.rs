@@ -2,6 +2,7 @@
 //! backend, and a local receiver standing in for GHL.
 
 pub mod fake_ghl;
+pub mod provider;
 pub mod receiver;
 
 use crate::support::in_process;

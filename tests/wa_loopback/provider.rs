@@ -1,0 +1,116 @@
+//! Provider mode (the GHL Conversations inbox) with the real client and a
+//! contact that is a real whatsapp-rust client, against the fake GHL API
+//! (built from GHL's documentation, strict): what the contact writes to
+//! the location's second number lands in the contact's GHL conversation;
+//! the agent's reply from the inbox is decrypted by the contact, from that
+//! same number; the contact's receipts move the reply to delivered, then
+//! read, in GHL; the contact's missed call is a message in the same
+//! conversation (a workflow can trigger on it). The whole conversation,
+//! both ways.
+
+use crate::common::eventually;
+use crate::common::fake_ghl::FakeGhl;
+use crate::common::provider::{deliver, finish, provider_key, provider_settings, signed_delivery};
+use crate::common::TestEnv;
+use crate::{link, real_gateway_with};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use wa_loopback::{Contact, LoopbackServer};
+
+const LOCATION: &str = "loc1";
+const DEFAULT: &str = "+5511900000001";
+const SECOND: &str = "+5511900000002";
+const CONTACT: &str = "+5511977770007";
+
+crate::both_backends!(a_conversation_stays_whole_between_the_inbox_and_a_real_contact);
+
+async fn a_conversation_stays_whole_between_the_inbox_and_a_real_contact(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    let ghl = FakeGhl::start().await;
+    let (signing, public) = provider_key();
+    let gw = real_gateway_with(&env, &server, &provider_settings(&ghl, public, true)).await;
+    let (contact, (), ()) = tokio::join!(
+        server.start_contact(CONTACT),
+        link(&gw, &server, "wa-01", DEFAULT),
+        link(&gw, &server, "wa-02", SECOND),
+    );
+    let contact = contact.unwrap();
+    let route = json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"] });
+    let path = format!("/api/ghl/locations/{LOCATION}");
+    assert_eq!(gw.call(Method::PUT, &path, Some(route)).await.0, StatusCode::OK);
+    let (status, page) = ghl.install(&gw, &ghl.location_install_code(LOCATION)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    let contact_id = the_contacts_message_lands_in_its_conversation(&ghl, &contact).await;
+    let message = ghl.add_outbound_message(LOCATION, &contact_id);
+    let reply = json!({ "contactId": contact_id, "locationId": LOCATION, "messageId": message,
+                        "type": "SMS", "phone": CONTACT, "message": "yes, until 6" });
+    let (text, signature) = signed_delivery(&signing, &reply);
+    let (status, answer) = deliver(&gw, &text, signature).await;
+    assert_eq!(
+        (status, &answer["success"]),
+        (StatusCode::OK, &json!(true)),
+        "{answer}"
+    );
+
+    let got = decrypted_text(&contact, "yes, until 6").await;
+    assert_eq!(format!("+{}", got.from), SECOND, "from the number it wrote to");
+    eventually("GHL hears the reply was delivered", || async {
+        ghl.statuses(&message).contains(&"delivered".to_owned())
+    })
+    .await;
+    contact.read(&got.id).await.unwrap();
+    eventually("GHL hears it was read", || async {
+        ghl.statuses(&message).last().map(String::as_str) == Some("read")
+    })
+    .await;
+
+    let call = server.ring(CONTACT, SECOND, true, None).unwrap();
+    eventually("the missed call is a message in the conversation", || async {
+        ghl.inbound_messages().iter().any(|m| {
+            m["altId"] == call.as_str()
+                && m["contactId"] == contact_id.as_str()
+                && m["message"] == "missed video call"
+        })
+    })
+    .await;
+    finish(gw, &ghl).await;
+}
+
+/// The contact writes to the second number: GHL gets it once, as an
+/// inbound message of the contact's conversation under its WhatsApp id,
+/// the contact found or made by its phone number. Gives the contact's id.
+async fn the_contacts_message_lands_in_its_conversation(ghl: &FakeGhl, contact: &Contact) -> String {
+    let written = contact.send_text(SECOND, "hi, is it open today?").await.unwrap();
+    let posted = |ghl: &FakeGhl| -> Vec<Value> {
+        let messages = ghl.inbound_messages();
+        messages
+            .into_iter()
+            .filter(|m| m["altId"] == written.as_str())
+            .collect()
+    };
+    eventually("GHL gets the contact's message", || async {
+        !posted(ghl).is_empty()
+    })
+    .await;
+    let posted = posted(ghl);
+    assert_eq!(posted.len(), 1, "once: {posted:?}");
+    assert_eq!(posted[0]["message"], "hi, is it open today?", "{posted:?}");
+    let contact_id = posted[0]["contactId"].as_str().unwrap().to_owned();
+    let found = ghl.contact(&contact_id).expect("the contact in GHL");
+    assert_eq!(found["phone"], CONTACT, "{found}");
+    contact_id
+}
+
+/// The message with `text` once the contact decrypted it.
+async fn decrypted_text(contact: &Contact, text: &str) -> wa_loopback::Received {
+    eventually("the contact decrypts the reply", || async {
+        contact.received().iter().any(|m| m.text.as_deref() == Some(text))
+    })
+    .await;
+    let received = contact.received();
+    received
+        .into_iter()
+        .find(|m| m.text.as_deref() == Some(text))
+        .unwrap()
+}
