@@ -6,13 +6,15 @@
 //! same number; the contact's receipts move the reply to delivered, then
 //! read, in GHL; the contact's missed call is a message in the same
 //! conversation (a workflow can trigger on it). The whole conversation,
-//! both ways.
+//! both ways; and a group the contact makes with that number is one GHL
+//! contact whose replies go to the group.
 
 use crate::common::eventually;
 use crate::common::fake_ghl::FakeGhl;
 use crate::common::provider::{deliver, finish, provider_key, provider_settings, signed_delivery};
-use crate::common::TestEnv;
+use crate::common::{Gateway, TestEnv};
 use crate::{link, real_gateway_with};
+use ed25519_dalek::SigningKey;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use wa_loopback::{Contact, LoopbackServer};
@@ -74,7 +76,59 @@ async fn a_conversation_stays_whole_between_the_inbox_and_a_real_contact(env: Te
         })
     })
     .await;
+    a_group_is_one_ghl_contact_and_the_inbox_answers_into_it(&ghl, &signing, &gw, &contact).await;
     finish(gw, &ghl).await;
+}
+
+/// The contact makes a group with the second number and writes in it: the
+/// group is one GHL contact, named after it and tagged as a group, whose
+/// conversation holds the message with its writer before it; the inbox's
+/// reply to that contact reaches the group, from the second number.
+async fn a_group_is_one_ghl_contact_and_the_inbox_answers_into_it(
+    ghl: &FakeGhl,
+    signing: &SigningKey,
+    gw: &Gateway,
+    contact: &Contact,
+) {
+    let group = contact.create_group("Opening hours", &[SECOND]).await.unwrap();
+    let written = contact.send_group_text(&group, "who opens today?").await.unwrap();
+    eventually("GHL gets the group's message", || async {
+        ghl.inbound_messages()
+            .iter()
+            .any(|m| m["altId"] == written.as_str())
+    })
+    .await;
+    let posted = ghl
+        .inbound_messages()
+        .into_iter()
+        .find(|m| m["altId"] == written.as_str())
+        .unwrap();
+    assert_eq!(
+        posted["message"],
+        format!("{CONTACT}: who opens today?"),
+        "{posted}"
+    );
+    let group_contact = posted["contactId"].as_str().unwrap().to_owned();
+    let made = ghl.contact(&group_contact).expect("the group's contact");
+    assert_eq!(
+        (&made["name"], &made["tags"]),
+        (&json!("Opening hours"), &json!(["whatsapp group"])),
+        "{made}"
+    );
+
+    let message = ghl.add_outbound_message(LOCATION, &group_contact);
+    let reply = json!({ "contactId": group_contact, "locationId": LOCATION, "messageId": message,
+                        "type": "SMS", "message": "I do, at 9" });
+    let (text, signature) = signed_delivery(signing, &reply);
+    let (status, answer) = deliver(gw, &text, signature).await;
+    assert_eq!(
+        (status, &answer["success"]),
+        (StatusCode::OK, &json!(true)),
+        "{answer}"
+    );
+    let got = decrypted_text(contact, "I do, at 9").await;
+    assert_eq!(got.group.as_deref(), Some(group.as_str()), "{got:?}");
+    assert_eq!(format!("+{}", got.from), SECOND, "{got:?}");
 }
 
 /// The contact writes to the second number: GHL gets it once, as an
