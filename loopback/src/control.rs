@@ -5,7 +5,9 @@
 //! decrypted, write and read messages; a number's devices are removed,
 //! connections dropped, and the counters read.
 //!
-//! `POST /scan {"qr","phone"}`, `POST /contacts {"phone"}`,
+//! `POST /scan {"qr","phone"}`, `POST /codes {"phone","code"}` (the phone
+//! types the code a client shows after asking to link to it),
+//! `POST /contacts {"phone"}`,
 //! `GET /contacts/{phone}/received` (`[{"id","from","text","timestamp"}]`),
 //! `POST /contacts/{phone}/send {"to","text"}` (`{"id"}`),
 //! `POST /contacts/{phone}/read {"id"}`, `POST /calls {"from","to",
@@ -13,7 +15,8 @@
 //! devices and ends, missed unless `answered` on the phone),
 //! `POST /accounts/{phone}/logout`, `POST /drop`, `GET /stats`. Bad input is a JSON `{"error"}` with 400
 //! (unreadable), 404 (unknown contact or message), 409 (a contact already
-//! running) or 422 (a QR code no client shows).
+//! running) or 422 (a QR code no client shows, a code that does not
+//! match).
 
 use crate::{phone_digits, Contact, LoopbackServer};
 use anyhow::Result;
@@ -70,6 +73,12 @@ struct Read {
 }
 
 #[derive(Deserialize)]
+struct Code {
+    phone: String,
+    code: String,
+}
+
+#[derive(Deserialize)]
 struct Ring {
     from: String,
     to: String,
@@ -92,6 +101,10 @@ pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, Join
         .and(state.clone())
         .and(body)
         .then(|c: Arc<Control>, b: Bytes| async move { reply(c.scan(&b)) });
+    let code = warp::path!("codes")
+        .and(state.clone())
+        .and(body)
+        .then(|c: Arc<Control>, b: Bytes| async move { reply(c.enter_code(&b).await) });
     let add = warp::path!("contacts")
         .and(state.clone())
         .and(body)
@@ -121,7 +134,8 @@ pub fn serve(server: Arc<LoopbackServer>, port: u16) -> Result<(SocketAddr, Join
     let stats = warp::path!("stats")
         .and(state)
         .map(|c: Arc<Control>| reply(ok(json!(c.server.stats()))));
-    let posts = warp::post().and(scan.or(add).unify().or(send).unify().or(read).unify());
+    let links = scan.or(code).unify();
+    let posts = warp::post().and(links.or(add).unify().or(send).unify().or(read).unify());
     let posts = posts
         .or(warp::post().and(ring.or(logout).unify().or(drop).unify()))
         .unify();
@@ -157,6 +171,15 @@ impl Control {
             .scan(&scan.qr, &scan.phone)
             .map_err(|e| refuse(StatusCode::UNPROCESSABLE_ENTITY, format!("cannot scan: {e}")))?;
         ok(json!({"scanned": true}))
+    }
+
+    async fn enter_code(&self, body: &[u8]) -> Answer {
+        let entered: Code = parse(body)?;
+        self.server
+            .enter_code(&entered.phone, &entered.code)
+            .await
+            .map_err(|e| refuse(StatusCode::UNPROCESSABLE_ENTITY, format!("cannot link: {e:#}")))?;
+        ok(json!({"linked": true}))
     }
 
     async fn add(&self, body: &[u8]) -> Answer {

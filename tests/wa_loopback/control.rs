@@ -1,5 +1,6 @@
 //! The loopback server's control API (issue #20, item 2), driven over HTTP
-//! as a demo drives the `wa-loopback` program: a gateway is linked,
+//! as a demo drives the `wa-loopback` program: a gateway is linked (by QR
+//! and, a second number, by phone code),
 //! messages go both ways and are read, a call rings and is missed,
 //! connections are dropped and the number is logged out, all through the
 //! API.
@@ -14,6 +15,8 @@ use wa_loopback::{control, LoopbackServer};
 
 const LINKED: &str = "+5511900000001";
 const CONTACT: &str = "+5511933330003";
+/// The number the second instance links by phone code.
+const BY_CODE: &str = "+5511900000009";
 
 crate::both_backends!(the_control_api_links_sends_reads_rings_drops_and_logs_out);
 
@@ -54,6 +57,7 @@ async fn the_control_api_links_sends_reads_rings_drops_and_logs_out(env: TestEnv
     };
     let gw = real_gateway(&env, &server).await;
     link_through_the_api(&gw, &api).await;
+    link_by_code_through_the_api(&gw, &api).await;
     let (status, body) = api.post("/contacts", json!({ "phone": CONTACT })).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, _) = api.post("/contacts", json!({ "phone": CONTACT })).await;
@@ -113,6 +117,26 @@ async fn the_control_api_links_sends_reads_rings_drops_and_logs_out(env: TestEnv
     assert_eq!(status, StatusCode::OK);
     gw.wait_status("wa-loop", "LOGGED_OUT").await;
     gw.stop().await;
+}
+
+/// A second instance asks for a code for its number; `POST /codes` with
+/// another code is refused, with the code the gateway showed links it.
+async fn link_by_code_through_the_api(gw: &Gateway, api: &Api) {
+    shown_qr(gw, "wa-code").await;
+    let phone = json!({ "phone": BY_CODE });
+    let (status, body) = gw.post("/api/wa/pair-code/wa-code", phone).await;
+    assert!(status.is_success(), "{status} {body}");
+    let code = body["pairCode"].as_str().unwrap().to_owned();
+    let wrong = crate::pairing_code::wrong_code(&code);
+    let (status, body) = api
+        .post("/codes", json!({ "phone": BY_CODE, "code": wrong }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = api
+        .post("/codes", json!({ "phone": BY_CODE, "code": code }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    goes_online(gw, "wa-code").await;
 }
 
 /// The instance shows a QR code; `POST /scan` links it.

@@ -40,7 +40,7 @@ async fn linked_by_code_it_goes_online_and_logs_in_again_after_a_restart(env: Te
 }
 
 /// `code` with its first character changed to another of the code alphabet.
-fn wrong_code(code: &str) -> String {
+pub(crate) fn wrong_code(code: &str) -> String {
     let first = if code.starts_with('Z') { 'Y' } else { 'Z' };
     format!("{first}{}", &code[1..])
 }
