@@ -80,20 +80,15 @@ async fn add(raw_id: String, state: AppState, body: JsonBody) -> ApiResult {
         secret: sealed_secret(&state, &body)?,
         created_at_ms: now_ms(),
     };
-    let existing = state
-        .stores
-        .webhooks
-        .webhooks_of(&record.id)
-        .await
-        .map_err(ApiError::from)?;
-    if existing.len() >= MAX_PER_INSTANCE {
+    let added = state.stores.webhooks.add_webhook(&hook, MAX_PER_INSTANCE).await;
+    if !added.map_err(ApiError::from)? {
         return Err(ApiError::conflict(
             "too_many_webhooks",
             format!("an instance may have at most {MAX_PER_INSTANCE} webhooks; remove one first"),
         )
         .into());
     }
-    save(&state, &hook, "added").await?;
+    tracing::info!(instance = %hook.instance_id, webhook = %hook.id, "webhook added");
     Ok(success(StatusCode::CREATED, json!({ "webhook": shown(&hook) })))
 }
 

@@ -51,6 +51,10 @@ impl std::fmt::Debug for InstanceWebhook {
 pub trait WebhookStore: Send + Sync {
     /// Adds the webhook, or replaces the one with its id.
     async fn save_webhook(&self, hook: &InstanceWebhook) -> StoreResult<()>;
+    /// Adds a new webhook unless its instance has `max` already, in one
+    /// step (two processes adding at once cannot pass the cap); false when
+    /// it has.
+    async fn add_webhook(&self, hook: &InstanceWebhook, max: usize) -> StoreResult<bool>;
     async fn webhook(&self, id: WebhookId) -> StoreResult<Option<InstanceWebhook>>;
     /// The instance's webhooks, oldest first.
     async fn webhooks_of(&self, instance: &InstanceId) -> StoreResult<Vec<InstanceWebhook>>;

@@ -28,6 +28,24 @@ static FORGET_INSTANCE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// KEYS: webhooks, routing generation. ARGV: instance id, webhook id, the
+/// webhook as JSON, the cap. Adds it unless the instance has the cap's
+/// number of webhooks already: 1 when added, 0 when not.
+static ADD_CAPPED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+        local all, count = redis.call('HVALS', KEYS[1]), 0
+        for _, json in ipairs(all) do
+            if cjson.decode(json).instanceId == ARGV[1] then count = count + 1 end
+        end
+        if count >= tonumber(ARGV[4]) then return 0 end
+        redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+        redis.call('INCR', KEYS[2])
+        return 1
+        "#,
+    )
+});
+
 fn decode(json: &str) -> StoreResult<InstanceWebhook> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a stored webhook: {e}")))
 }
@@ -74,6 +92,22 @@ impl WebhookStore for RedisStore {
             .incr(self.keys.routing_generation(), 1)
             .query_async::<()>(&mut conn)
             .await
+            .map_err(unavailable)
+    }
+
+    async fn add_webhook(&self, hook: &InstanceWebhook, max: usize) -> StoreResult<bool> {
+        let json = serde_json::to_string(hook).expect("plain data serialises");
+        let mut conn = self.conn().await?;
+        ADD_CAPPED
+            .key(self.keys.webhooks())
+            .key(self.keys.routing_generation())
+            .arg(hook.instance_id.as_str())
+            .arg(hook.id.to_string())
+            .arg(json)
+            .arg(max)
+            .invoke_async::<u8>(&mut conn)
+            .await
+            .map(|added| added == 1)
             .map_err(unavailable)
     }
 

@@ -61,6 +61,28 @@ impl WebhookStore for SqliteStore {
         .await
     }
 
+    async fn add_webhook(&self, hook: &InstanceWebhook, max: usize) -> StoreResult<bool> {
+        let json = serde_json::to_string(hook).expect("plain data serialises");
+        let (id, instance, created) = (
+            hook.id.to_string(),
+            hook.instance_id.to_string(),
+            hook.created_at_ms,
+        );
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        // One statement: the count and the insert cannot be split by
+        // another writer.
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO webhooks (id, instance_id, created_at, hook)
+                 SELECT ?1, ?2, ?3, ?4
+                 WHERE (SELECT COUNT(*) FROM webhooks WHERE instance_id = ?2) < ?5",
+                params![id, instance, created, json, max],
+            )
+            .map(|added| added == 1)
+        })
+        .await
+    }
+
     async fn webhook(&self, id: WebhookId) -> StoreResult<Option<InstanceWebhook>> {
         self.read(move |conn| {
             let json: Option<String> = conn

@@ -1,7 +1,8 @@
 //! The instances' own webhooks: kept, listed per instance, changed and
 //! removed (with their instance too); every write moves the routing
 //! generation on, so an inbound record chosen by the old list is refused;
-//! a hook's forward keeps the target that names its webhook.
+//! a hook's forward keeps the target that names its webhook; an
+//! instance's cap holds however many adds come at once.
 
 use super::{inbound, stores_with_wa01, wa01};
 use crate::common::TestEnv;
@@ -11,6 +12,7 @@ use wagate::store::{ForwardTarget, InboundRecord, InstanceWebhook, NewForward, R
 crate::both_backends!(
     webhooks_are_kept_per_instance_and_leave_with_their_instance,
     a_webhook_write_refuses_forwards_chosen_before_it,
+    adds_at_once_never_pass_the_cap,
 );
 
 fn hook(instance: &InstanceId, created_at_ms: i64) -> InstanceWebhook {
@@ -93,4 +95,25 @@ async fn a_webhook_write_refuses_forwards_chosen_before_it(env: TestEnv) {
     stores.webhooks.remove_webhook(added.id).await.unwrap();
     let after = stores.outbox.inbound_routing().await.unwrap();
     assert!(after.generation > now.generation && after.webhooks.is_empty());
+}
+
+/// Twelve adds for wa-01 at once against a cap of five, beside one for
+/// wa-02: exactly five of wa-01's are kept, and wa-02's does not count
+/// against it.
+async fn adds_at_once_never_pass_the_cap(env: TestEnv) {
+    let stores = stores_with_wa01(&env).await;
+    let wa02 = InstanceId::parse("wa-02").unwrap();
+    stores.webhooks.add_webhook(&hook(&wa02, 0), 5).await.unwrap();
+    let adds = (0..12).map(|n| {
+        let webhooks = stores.webhooks.clone();
+        let added = hook(&wa01(), n);
+        tokio::spawn(async move { webhooks.add_webhook(&added, 5).await.unwrap() })
+    });
+    let mut kept = 0;
+    for add in adds.collect::<Vec<_>>() {
+        kept += usize::from(add.await.unwrap());
+    }
+    assert_eq!(kept, 5, "five said added");
+    assert_eq!(stores.webhooks.webhooks_of(&wa01()).await.unwrap().len(), 5);
+    assert_eq!(stores.webhooks.webhooks_of(&wa02).await.unwrap().len(), 1);
 }
