@@ -108,9 +108,15 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
+/// whatsapp-rust logs a pairing code itself, at info, under this target
+/// (its `pair_code.rs`): kept to warnings at every level, even with
+/// RUST_LOG=debug, so the code never reaches the log.
+const PAIR_CODE_TARGET: &str = "Client/PairCode=warn";
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whatsapp_rust=warn,wacore=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,whatsapp_rust=warn,wacore=warn"))
+        .add_directive(PAIR_CODE_TARGET.parse().expect("a valid log directive"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().init(),

@@ -11,7 +11,7 @@ use crate::common::{TestEnv, KEY};
 use crate::support::api::Api;
 use crate::support::eventually_within;
 use crate::support::process::{GatewayProcess, Launch};
-use crate::{FRESH_LINK_LIMIT, LINK_LIMIT, PINNED_VERSION};
+use crate::{FRESH_LINK_LIMIT, LINK_LIMIT};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -29,20 +29,13 @@ crate::both_backends!(killed_mid_burst_every_accepted_message_reaches_the_contac
 /// before each text spreads the burst over two seconds, so the kill lands
 /// inside it.
 fn gateway(env: &TestEnv, server: &LoopbackServer) -> GatewayProcess {
-    let mut vars = vec![
-        ("API_KEY", KEY.to_owned()),
-        ("WA_BACKEND", "whatsapp".to_owned()),
-        ("WA_WS_URL", server.ws_url()),
-        ("WA_VERSION", PINNED_VERSION.to_owned()),
+    let mut vars = crate::child_settings(env, server);
+    vars.extend([
         ("TEXT_DELAY_MS", "100".to_owned()),
         ("TEXT_DELAY_MS_MAX", "100".to_owned()),
         ("SEND_RETRY_BASE_MS", "50".to_owned()),
         ("LEASE_MS", "1500".to_owned()),
-    ];
-    if !env.prefix().is_empty() {
-        vars.push(("REDIS_URL", crate::common::redis_url()));
-        vars.push(("REDIS_PREFIX", env.prefix()));
-    }
+    ]);
     Launch::binary(env.dir.path()).vars(vars).spawn()
 }
 

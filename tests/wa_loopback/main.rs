@@ -163,3 +163,19 @@ pub async fn forwarded_where(receiver: &Receiver, matches: impl Fn(&Value) -> bo
     assert_eq!(forwarded.len(), 1, "once: {forwarded:?}");
     forwarded.into_iter().next().unwrap()
 }
+
+/// The settings of a gateway binary run as a child process on the real
+/// backend against `server`, with the test's store.
+pub fn child_settings(env: &TestEnv, server: &LoopbackServer) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("API_KEY", common::KEY.to_owned()),
+        ("WA_BACKEND", "whatsapp".to_owned()),
+        ("WA_WS_URL", server.ws_url()),
+        ("WA_VERSION", PINNED_VERSION.to_owned()),
+    ];
+    if !env.prefix().is_empty() {
+        vars.push(("REDIS_URL", common::redis_url()));
+        vars.push(("REDIS_PREFIX", env.prefix()));
+    }
+    vars
+}

@@ -1,11 +1,17 @@
 //! Linking by phone-number code through the gateway's API, against the
 //! loopback server, whose phone types the code the gateway shows.
 
-use crate::common::TestEnv;
-use crate::{goes_online, real_gateway, restarted_gateway, shown_qr};
+use crate::common::{TestEnv, KEY};
+use crate::support::api::Api;
+use crate::support::eventually_within;
+use crate::support::process::Launch;
+use crate::{child_settings, goes_online, real_gateway, restarted_gateway, shown_qr, FRESH_LINK_LIMIT};
 use wa_loopback::LoopbackServer;
 
-crate::both_backends!(linked_by_code_it_goes_online_and_logs_in_again_after_a_restart);
+crate::both_backends!(
+    linked_by_code_it_goes_online_and_logs_in_again_after_a_restart,
+    the_code_never_reaches_the_log,
+);
 
 const PHONE: &str = "+5511900000001";
 
@@ -43,4 +49,48 @@ async fn linked_by_code_it_goes_online_and_logs_in_again_after_a_restart(env: Te
 pub(crate) fn wrong_code(code: &str) -> String {
     let first = if code.starts_with('Z') { 'Y' } else { 'Z' };
     format!("{first}{}", &code[1..])
+}
+
+/// The gateway binary, logging at debug level (RUST_LOG=debug), links by
+/// code: whatsapp-rust logs the code itself at info, yet no line of the
+/// process's output carries it, while its debug lines are there.
+async fn the_code_never_reaches_the_log(env: TestEnv) {
+    let server = LoopbackServer::start().await.unwrap();
+    let log_path = env.dir.path().join("gateway.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut vars = child_settings(&env, &server);
+    vars.push(("RUST_LOG", "debug".to_owned()));
+    let process = Launch::binary(env.dir.path()).vars(vars).log_to(log).spawn();
+    let api = Api::answering(&process.base_url(), KEY).await;
+    let (status, body) = api
+        .post("/api/instances", serde_json::json!({ "instanceId": "wa-log" }))
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let code = eventually_code(&api).await;
+    server.enter_code(PHONE, &code).await.unwrap();
+    eventually_within("the instance goes ONLINE", FRESH_LINK_LIMIT, || async {
+        api.get("/api/wa/status/wa-log").await.1["detailedStatus"] == "ONLINE"
+    })
+    .await;
+    drop(process);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logged.contains("Client/PairCode"),
+        "whatsapp-rust's pairing lines are logged"
+    );
+    assert!(logged.contains("DEBUG"), "at debug level");
+    assert!(!logged.contains(&code), "the code {code} is in the log");
+}
+
+/// The code the gateway shows for `PHONE`, once the instance shows a QR
+/// code (it can then be linked either way).
+async fn eventually_code(api: &Api) -> String {
+    eventually_within("the instance shows a QR", FRESH_LINK_LIMIT, || async {
+        api.get("/api/wa/qr/wa-log").await.1["code"].is_string()
+    })
+    .await;
+    let phone = serde_json::json!({ "phone": PHONE });
+    let (status, body) = api.post("/api/wa/pair-code/wa-log", phone).await;
+    assert!(status.is_success(), "{status} {body}");
+    body["pairCode"].as_str().unwrap().to_owned()
 }
