@@ -5,9 +5,10 @@
 //! contact goes to the group, from the number that is in it.
 
 use crate::common::fake_ghl::FakeGhl;
+use crate::common::provider::inbox_reply;
 use crate::common::{eventually, Gateway, TestEnv};
-use crate::ghl::{deliver, provider_key};
-use crate::ghl_provider::{finish, provider_gateway, signed_delivery, LOCATION};
+use crate::ghl::provider_key;
+use crate::ghl_provider::{finish, provider_gateway, LOCATION};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -69,16 +70,8 @@ async fn a_group_is_one_ghl_contact_and_replies_go_to_the_group(env: TestEnv) {
     );
 
     // GHL's Delivery URL request for a contact without a phone.
-    let message = ghl.add_outbound_message(LOCATION, &contact_id);
-    let reply = json!({ "contactId": contact_id, "locationId": LOCATION, "messageId": message,
-                        "type": "SMS", "message": "on my way" });
-    let (text, signature) = signed_delivery(&signing, &reply);
-    let (status, answer) = deliver(&gw, &text, signature).await;
-    assert_eq!(
-        (status, &answer["success"]),
-        (StatusCode::OK, &json!(true)),
-        "{answer}"
-    );
+    let to = (LOCATION, contact_id.as_str());
+    let message = inbox_reply(&gw, &ghl, &signing, to, "on my way", json!({})).await;
     eventually("the reply reaches the group", || async {
         let sent = gw.sim_sent("wa-01").await;
         sent.iter()

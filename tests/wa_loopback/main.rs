@@ -179,3 +179,24 @@ pub fn child_settings(env: &TestEnv, server: &LoopbackServer) -> Vec<(&'static s
     }
     vars
 }
+
+/// The location the multi-number tests route, its default number (wa-01)
+/// and its second one (wa-02).
+pub const LOCATION: &str = "loc1";
+pub const DEFAULT: &str = "+5511900000001";
+pub const SECOND: &str = "+5511900000002";
+
+/// Links wa-01 as `DEFAULT` and wa-02 as `SECOND`, routes `LOCATION` to
+/// both (wa-01 its default), and starts a contact for `contact`.
+pub async fn two_numbers_and_a_contact(gw: &Gateway, server: &LoopbackServer, contact: &str) -> Contact {
+    let (contact, (), ()) = tokio::join!(
+        server.start_contact(contact),
+        link(gw, server, "wa-01", DEFAULT),
+        link(gw, server, "wa-02", SECOND),
+    );
+    let route = serde_json::json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"] });
+    let path = format!("/api/ghl/locations/{LOCATION}");
+    let (status, body) = gw.call(reqwest::Method::PUT, &path, Some(route)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    contact.unwrap()
+}

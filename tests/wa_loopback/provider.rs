@@ -11,17 +11,14 @@
 
 use crate::common::eventually;
 use crate::common::fake_ghl::FakeGhl;
-use crate::common::provider::{deliver, finish, provider_key, provider_settings, signed_delivery};
+use crate::common::provider::{finish, inbox_reply, provider_key, provider_settings};
 use crate::common::{Gateway, TestEnv};
-use crate::{link, real_gateway_with};
+use crate::{real_gateway_with, two_numbers_and_a_contact, LOCATION, SECOND};
 use ed25519_dalek::SigningKey;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wa_loopback::{Contact, LoopbackServer};
 
-const LOCATION: &str = "loc1";
-const DEFAULT: &str = "+5511900000001";
-const SECOND: &str = "+5511900000002";
 const CONTACT: &str = "+5511977770007";
 
 crate::both_backends!(a_conversation_stays_whole_between_the_inbox_and_a_real_contact);
@@ -31,29 +28,14 @@ async fn a_conversation_stays_whole_between_the_inbox_and_a_real_contact(env: Te
     let ghl = FakeGhl::start().await;
     let (signing, public) = provider_key();
     let gw = real_gateway_with(&env, &server, &provider_settings(&ghl, public, true)).await;
-    let (contact, (), ()) = tokio::join!(
-        server.start_contact(CONTACT),
-        link(&gw, &server, "wa-01", DEFAULT),
-        link(&gw, &server, "wa-02", SECOND),
-    );
-    let contact = contact.unwrap();
-    let route = json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"] });
-    let path = format!("/api/ghl/locations/{LOCATION}");
-    assert_eq!(gw.call(Method::PUT, &path, Some(route)).await.0, StatusCode::OK);
+    let contact = two_numbers_and_a_contact(&gw, &server, CONTACT).await;
     let (status, page) = ghl.install(&gw, &ghl.location_install_code(LOCATION)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
 
     let contact_id = the_contacts_message_lands_in_its_conversation(&ghl, &contact).await;
-    let message = ghl.add_outbound_message(LOCATION, &contact_id);
-    let reply = json!({ "contactId": contact_id, "locationId": LOCATION, "messageId": message,
-                        "type": "SMS", "phone": CONTACT, "message": "yes, until 6" });
-    let (text, signature) = signed_delivery(&signing, &reply);
-    let (status, answer) = deliver(&gw, &text, signature).await;
-    assert_eq!(
-        (status, &answer["success"]),
-        (StatusCode::OK, &json!(true)),
-        "{answer}"
-    );
+    let to = (LOCATION, contact_id.as_str());
+    let phone = json!({ "phone": CONTACT });
+    let message = inbox_reply(&gw, &ghl, &signing, to, "yes, until 6", phone).await;
 
     let got = decrypted_text(&contact, "yes, until 6").await;
     assert_eq!(format!("+{}", got.from), SECOND, "from the number it wrote to");
@@ -116,16 +98,8 @@ async fn a_group_is_one_ghl_contact_and_the_inbox_answers_into_it(
         "{made}"
     );
 
-    let message = ghl.add_outbound_message(LOCATION, &group_contact);
-    let reply = json!({ "contactId": group_contact, "locationId": LOCATION, "messageId": message,
-                        "type": "SMS", "message": "I do, at 9" });
-    let (text, signature) = signed_delivery(signing, &reply);
-    let (status, answer) = deliver(gw, &text, signature).await;
-    assert_eq!(
-        (status, &answer["success"]),
-        (StatusCode::OK, &json!(true)),
-        "{answer}"
-    );
+    let to = (LOCATION, group_contact.as_str());
+    inbox_reply(gw, ghl, signing, to, "I do, at 9", json!({})).await;
     let got = decrypted_text(contact, "I do, at 9").await;
     assert_eq!(got.group.as_deref(), Some(group.as_str()), "{got:?}");
     assert_eq!(format!("+{}", got.from), SECOND, "{got:?}");

@@ -4,13 +4,11 @@
 //! from the location's next number once that one is logged out.
 
 use crate::common::{eventually, Gateway, TestEnv};
-use crate::{decrypted, link, real_gateway};
-use reqwest::{Method, StatusCode};
+use crate::{decrypted, real_gateway, two_numbers_and_a_contact, DEFAULT, LOCATION, SECOND};
+use reqwest::StatusCode;
 use serde_json::json;
 use wa_loopback::{Contact, LoopbackServer};
 
-const DEFAULT: &str = "+5511900000001";
-const SECOND: &str = "+5511900000002";
 const CONTACT: &str = "+5511977770007";
 
 crate::both_backends!(a_reply_goes_from_the_number_the_contact_wrote_to_until_it_is_lost);
@@ -18,15 +16,7 @@ crate::both_backends!(a_reply_goes_from_the_number_the_contact_wrote_to_until_it
 async fn a_reply_goes_from_the_number_the_contact_wrote_to_until_it_is_lost(env: TestEnv) {
     let server = LoopbackServer::start().await.unwrap();
     let gw = real_gateway(&env, &server).await;
-    let (contact, (), ()) = tokio::join!(
-        server.start_contact(CONTACT),
-        link(&gw, &server, "wa-01", DEFAULT),
-        link(&gw, &server, "wa-02", SECOND),
-    );
-    let contact = contact.unwrap();
-    let route = json!({ "defaultInstanceId": "wa-01", "instanceIds": ["wa-02"] });
-    let (status, body) = gw.call(Method::PUT, "/api/ghl/locations/loc1", Some(route)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let contact = two_numbers_and_a_contact(&gw, &server, CONTACT).await;
 
     let written = contact.send_text(SECOND, "hi, number two").await.unwrap();
     eventually("the gateway has the contact's message", || async {
@@ -43,9 +33,9 @@ async fn a_reply_goes_from_the_number_the_contact_wrote_to_until_it_is_lost(env:
     gw.stop().await;
 }
 
-/// A GHL workflow's send to the contact, for location `loc1`.
+/// A GHL workflow's send to the contact, for `LOCATION`.
 async fn workflow_send(gw: &Gateway, text: &str) -> String {
-    let body = json!({ "locationId": "loc1", "phone": CONTACT, "message": text });
+    let body = json!({ "locationId": LOCATION, "phone": CONTACT, "message": text });
     let (status, reply) = gw.post("/api/ghl/outbound", body).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reply}");
     reply["id"].as_str().unwrap().to_owned()

@@ -1,6 +1,6 @@
 //! GHL's side of provider mode, shared by the test crates: the key GHL
 //! signs its webhooks and Delivery URL requests with, a signed request,
-//! sending it to the gateway, the settings of a provider gateway against
+//! sending it to the gateway, an agent's reply from the inbox, the settings of a provider gateway against
 //! the fake GHL API, and the check that the fake saw nothing amiss.
 
 use super::fake_ghl::FakeGhl;
@@ -8,7 +8,7 @@ use super::Gateway;
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The conversation provider id the gateway is given.
 pub const PROVIDER_ID: &str = "provider-1";
@@ -82,4 +82,32 @@ pub async fn finish(gw: Gateway, ghl: &FakeGhl) {
         ghl.problems()
     );
     gw.stop().await;
+}
+
+/// An agent's reply from the Conversations inbox: GHL's signed Delivery
+/// URL request (`type: "SMS"`) for a new outbound message of `contact_id`
+/// in `location`, with `more` fields (such as the contact's `phone`), which
+/// the gateway must take. Gives GHL's message id.
+pub async fn inbox_reply(
+    gw: &Gateway,
+    ghl: &FakeGhl,
+    signing: &SigningKey,
+    (location, contact_id): (&str, &str),
+    text: &str,
+    more: Value,
+) -> String {
+    let message = ghl.add_outbound_message(location, contact_id);
+    let mut reply = json!({ "contactId": contact_id, "locationId": location, "messageId": message,
+                            "type": "SMS", "message": text });
+    if let (Some(reply), Some(more)) = (reply.as_object_mut(), more.as_object()) {
+        reply.extend(more.clone());
+    }
+    let (body, signature) = signed_delivery(signing, &reply);
+    let (status, answer) = deliver(gw, &body, signature).await;
+    assert_eq!(
+        (status, &answer["success"]),
+        (StatusCode::OK, &json!(true)),
+        "{answer}"
+    );
+    message
 }
