@@ -10,6 +10,7 @@ mod groups;
 mod mapping;
 mod numbers;
 mod outgoing;
+mod pump;
 mod rich;
 mod session;
 #[cfg(test)]

@@ -1,34 +1,27 @@
-//! One running whatsapp-rust client for one instance: the bot task, the
-//! event pump that turns library events into [`WaEvent`]s (downloading
-//! inbound media on the way), and the [`WaSession`] operations on top.
+//! One running whatsapp-rust client for one instance: the bot task, its
+//! event pump (`pump.rs`), and the [`WaSession`] operations on top.
 
 use super::acks::{self, AckWaiters};
 use super::groups::{self, GroupSubjects};
-use super::mapping::{map_batch, map_event, CallBook, Incoming, PollBook};
 use super::numbers::NumberDirectory;
-use super::{outgoing, rich};
+use super::{outgoing, pump, rich};
 use crate::domain::{Phone, Recipient};
 use crate::wa::media::voice::VoiceMaker;
 use crate::wa::media::MediaFetcher;
-use crate::wa::{
-    ChatPresence, GroupSummary, InboundMedia, InboundMessage, MediaSource, OutgoingMessage, SendError,
-    WaError, WaEvent, WaSession,
-};
+use crate::wa::{ChatPresence, GroupSummary, OutgoingMessage, SendError, WaError, WaEvent, WaSession};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use whatsapp_rust::async_channel::Receiver;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::pair_code::PairCodeOptions;
-use whatsapp_rust::types::events::{ChannelEventHandler, Event, Subscription};
+use whatsapp_rust::types::events::{ChannelEventHandler, Subscription};
 use whatsapp_rust::{Client, Jid, SendOptions};
 
 /// Time a graceful stop may take before the client task is aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 const SOCKET_WAIT: Duration = Duration::from_secs(30);
 
 pub(super) struct RealSession {
@@ -56,7 +49,7 @@ impl RealSession {
         let subscription = client.subscribe_handler(handler);
         let acks = Arc::new(AckWaiters::default());
         let groups = Arc::new(GroupSubjects::default());
-        let pump = tokio::spawn(pump(
+        let pump = tokio::spawn(pump::pump(
             receiver,
             client.clone(),
             events,
@@ -77,94 +70,6 @@ impl RealSession {
             groups,
         }
     }
-}
-
-/// Forwards library events in order until the session ends or the receiver
-/// of `events` is gone.
-async fn pump(
-    receiver: Receiver<Arc<Event>>,
-    client: Arc<Client>,
-    events: mpsc::Sender<WaEvent>,
-    max_media: u64,
-    acks: Arc<AckWaiters>,
-    groups: Arc<GroupSubjects>,
-) {
-    let mut calls = CallBook::default();
-    let mut polls = PollBook::default();
-    while let Ok(event) = receiver.recv().await {
-        if let Some(missed) = calls.observe(&event) {
-            tracing::debug!(id = %missed.id, "missed WhatsApp call");
-            if events.send(WaEvent::Inbound(Box::new(missed))).await.is_err() {
-                return;
-            }
-        } else if let Event::ServerAck(ack) = &*event {
-            acks.acked(&ack.id, ack.error.clone());
-        } else if let Event::Messages(batch) = &*event {
-            let votes = polls.read_batch(batch);
-            for incoming in map_batch(batch) {
-                let mut message = with_media(&client, incoming, max_media).await;
-                if let Some(vote) = &mut message.details.poll_vote {
-                    vote.options = votes.get(&message.id).cloned();
-                }
-                if let Some(group) = &mut message.group {
-                    group.subject = groups.subject(&client, &group.id).await;
-                }
-                tracing::debug!(id = %message.id, kind = %message.kind, "inbound WhatsApp message");
-                if events.send(WaEvent::Inbound(Box::new(message))).await.is_err() {
-                    return;
-                }
-            }
-        } else if let Some(mapped) = map_event(&event, || client.pn()) {
-            log_event(&mapped);
-            if events.send(mapped).await.is_err() {
-                return;
-            }
-        }
-    }
-}
-
-fn log_event(event: &WaEvent) {
-    match event {
-        WaEvent::Connected { .. } => tracing::info!("WhatsApp connected"),
-        WaEvent::Disconnected { reason, will_retry } => {
-            tracing::info!(%reason, will_retry, "WhatsApp disconnected")
-        }
-        WaEvent::LoggedOut { reason } => tracing::warn!(%reason, "WhatsApp logged out"),
-        WaEvent::TemporaryBan { reason, .. } => tracing::warn!(%reason, "WhatsApp temporary ban"),
-        WaEvent::StreamReplaced => tracing::warn!("another client took over this WhatsApp session"),
-        WaEvent::ClientOutdated => tracing::error!("WhatsApp refused this client version as outdated"),
-        WaEvent::Receipt { message_ids, kind } => {
-            tracing::debug!(?kind, count = message_ids.len(), "receipt")
-        }
-        WaEvent::Qr { .. } | WaEvent::QrExhausted | WaEvent::PairCode { .. } => {
-            tracing::debug!("pairing update")
-        }
-        WaEvent::Inbound(_) => {}
-    }
-}
-
-/// Downloads the message's media; on failure the message still goes on,
-/// without it (its text and caption are worth more than nothing).
-async fn with_media(client: &Client, incoming: Incoming, max_bytes: u64) -> InboundMessage {
-    let Incoming { mut message, media } = incoming;
-    let Some(pending) = media else { return message };
-    if pending.source.file_length().is_some_and(|len| len > max_bytes) {
-        tracing::warn!(id = %message.id, max_bytes, "inbound media is over the size limit; passed on without it");
-        return message;
-    }
-    match tokio::time::timeout(DOWNLOAD_TIMEOUT, client.download(pending.source.as_ref())).await {
-        Ok(Ok(bytes)) if bytes.len() as u64 <= max_bytes => {
-            let source = MediaSource::Bytes(bytes.into());
-            message.media = Some(InboundMedia {
-                mime_type: pending.mime_type,
-                source,
-            });
-        }
-        Ok(Ok(_)) => tracing::warn!(id = %message.id, max_bytes, "inbound media is over the size limit"),
-        Ok(Err(err)) => tracing::warn!(id = %message.id, error = %err, "could not download inbound media"),
-        Err(_) => tracing::warn!(id = %message.id, "downloading inbound media timed out"),
-    }
-    message
 }
 
 impl RealSession {
