@@ -282,20 +282,11 @@ async fn send_and_watch_ticks(browser: &Session) {
         .type_into("#send-form input[name=message]", "Hello from the panel")
         .await;
     browser.click("#send-form button[type=submit]").await;
-    let error = browser
-        .wait_for(
-            "a bad number is explained in words",
-            "const e = document.getElementById('error'); return !e.hidden && e.textContent.trim();",
-        )
-        .await;
-    let error = error.as_str().unwrap();
+    let error = browser.shown_error("a bad number is explained in words").await;
     assert!(!error.contains('{') && error.contains("number"), "{error}");
 
     browser
-        .run("document.querySelector('#send-form input[name=to]').value = ''")
-        .await;
-    browser
-        .type_into("#send-form input[name=to]", "+5511999999999")
+        .retype("#send-form input[name=to]", "+5511999999999")
         .await;
     browser.click("#send-form button[type=submit]").await;
     let mut seen: Vec<String> = Vec::new();
@@ -333,18 +324,10 @@ async fn manage_webhooks(browser: &Session, http: &reqwest::Client, gateway: Soc
         .type_into("#webhook-form input[name=url]", "ftp://hooks.example.com/wa")
         .await;
     browser.click("#webhook-form button[type=submit]").await;
-    let error = browser
-        .wait_for(
-            "a refused URL is explained",
-            "const e = document.getElementById('error'); return !e.hidden && e.textContent.trim();",
-        )
-        .await;
-    assert!(error.as_str().unwrap().contains("http or https"), "{error}");
+    let error = browser.shown_error("a refused URL is explained").await;
+    assert!(error.contains("http or https"), "{error}");
     browser
-        .run("document.querySelector('#webhook-form input[name=url]').value = ''")
-        .await;
-    browser
-        .type_into("#webhook-form input[name=url]", "https://hooks.example.com/wa")
+        .retype("#webhook-form input[name=url]", "https://hooks.example.com/wa")
         .await;
     browser.click("#webhook-form input[value=statuses]").await;
     browser

@@ -106,7 +106,9 @@ async fn change(raw_id: String, raw_hook: String, state: AppState, body: JsonBod
     } else if let Some(sealed) = sealed_secret(&state, &body)? {
         hook.secret = Some(sealed);
     }
-    save(&state, &hook, "changed").await?;
+    let saved = state.stores.webhooks.save_webhook(&hook).await;
+    saved.map_err(ApiError::from)?;
+    tracing::info!(instance = %hook.instance_id, webhook = %hook.id, "webhook changed");
     ok(json!({ "webhook": shown(&hook) }))
 }
 
@@ -121,13 +123,6 @@ async fn remove(raw_id: String, raw_hook: String, state: AppState) -> ApiResult 
         .map_err(ApiError::from)?;
     tracing::info!(instance = %record.id, webhook = %hook.id, "webhook removed");
     ok(json!({ "removed": hook.id }))
-}
-
-/// Stores the webhook, and says so in the log (never its URL or secret).
-async fn save(state: &AppState, hook: &InstanceWebhook, what: &str) -> Result<(), ApiError> {
-    state.stores.webhooks.save_webhook(hook).await?;
-    tracing::info!(instance = %hook.instance_id, webhook = %hook.id, "webhook {what}");
-    Ok(())
 }
 
 /// The instance's webhook with the id in the path.

@@ -10,7 +10,7 @@ use crate::cluster::Fleet;
 use crate::config::{Settings, WaBackendKind};
 use crate::ghl::provider_parts::{status_reporter, GhlProvider};
 use crate::ghl::routing::RoutingCache;
-use crate::hooks::{HookDelivery, StateHooks, StatusHooks};
+use crate::hooks::{HookDelivery, HookForwards, StateHooks, StatusHooks};
 use crate::inbound::media_store::MediaStore;
 use crate::inbound::{handoff, Deliveries, Forwarder, Intake, WebhookDelivery, WebhookSigner};
 use crate::live::MessageEvents;
@@ -74,10 +74,8 @@ impl Parts {
         let forwarder_wakeup = Arc::new(Notify::new());
         let reporter = Arc::new(status_reporter(&stores, forwarder_wakeup.clone()));
         let status_hooks = Arc::new(StatusHooks {
-            webhooks: stores.webhooks.clone(),
-            outbox: stores.outbox.clone(),
+            forwards: hook_forwards(&stores, &forwarder_wakeup),
             log: stores.log.clone(),
-            wakeup: forwarder_wakeup.clone(),
         });
         let stores = &stores.observed(vec![message_events, reporter, status_hooks]);
         let ghl = Arc::new(GhlProvider::build(
@@ -178,9 +176,7 @@ impl Parts {
     /// Where instances' state changes become forwards to their webhooks.
     pub fn state_hooks(&self) -> StateHooks {
         StateHooks {
-            webhooks: self.stores.webhooks.clone(),
-            outbox: self.stores.outbox.clone(),
-            wakeup: self.forwarder_wakeup.clone(),
+            forwards: hook_forwards(&self.stores, &self.forwarder_wakeup),
         }
     }
 
@@ -261,5 +257,14 @@ fn backend(settings: &Settings) -> (Arc<dyn WaBackend>, Option<Arc<SimNetwork>>)
             };
             (Arc::new(real), None)
         }
+    }
+}
+
+/// Where the forwards to instances' own webhooks go.
+fn hook_forwards(stores: &Stores, wakeup: &Arc<Notify>) -> HookForwards {
+    HookForwards {
+        webhooks: stores.webhooks.clone(),
+        outbox: stores.outbox.clone(),
+        wakeup: wakeup.clone(),
     }
 }

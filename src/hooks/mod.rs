@@ -10,6 +10,8 @@
 //!   status change of an outbound message;
 //! - `states`: follows each running instance's state and adds a forward
 //!   for each change;
+//! - `forwards`: adds an event's forwards for the webhooks that take it
+//!   (for `statuses` and `states`);
 //! - `delivery`: POSTs a forward to its webhook as the webhook is now;
 //! - `address`: which URLs a webhook may have.
 
@@ -17,10 +19,12 @@ pub mod address;
 mod body;
 mod choice;
 mod delivery;
+mod forwards;
 mod states;
 mod statuses;
 
 pub use choice::message_forwards;
 pub use delivery::HookDelivery;
+pub use forwards::HookForwards;
 pub use states::{follow_states, StateHooks};
 pub use statuses::StatusHooks;

@@ -7,8 +7,9 @@
 //! it does not follow yet.
 
 use super::body;
+use super::forwards::HookForwards;
 use crate::domain::{HookEvent, InstanceId};
-use crate::store::{ForwardTarget, NewForward, Outbox, StoreResult, WebhookStore};
+use crate::store::{InstanceWebhook, StoreResult};
 use crate::support::clock::now_ms;
 use crate::wa::actor::InstanceView;
 use crate::wa::manager::{SessionHandle, SessionManager};
@@ -16,16 +17,13 @@ use crate::wa::InstanceStatus;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Where state changes are stored as forwards.
 #[derive(Clone)]
 pub struct StateHooks {
-    pub webhooks: Arc<dyn WebhookStore>,
-    pub outbox: Arc<dyn Outbox>,
-    pub wakeup: Arc<Notify>,
+    pub forwards: HookForwards,
 }
 
 /// Follows every session of `sessions` until `stop`.
@@ -90,22 +88,11 @@ async fn follow(
 impl StateHooks {
     async fn add_forwards(&self, instance: &InstanceId, view: &InstanceView) -> StoreResult<()> {
         let at_ms = now_ms();
-        let mut added = false;
-        for hook in self.webhooks.webhooks_of(instance).await? {
-            if !hook.wants(HookEvent::Instance) {
-                continue;
-            }
+        let made = |hook: &InstanceWebhook| {
             let id = uuid::Uuid::new_v4().to_string();
-            let forward = NewForward {
-                body: body::instance(instance, view, at_ms, &id, hook.id),
-                target: ForwardTarget::Hook(hook.id),
-                id,
-            };
-            added |= self.outbox.add_forward(instance, "", forward).await?;
-        }
-        if added {
-            self.wakeup.notify_one();
-        }
-        Ok(())
+            let body = body::instance(instance, view, at_ms, &id, hook.id);
+            (id, body)
+        };
+        self.forwards.add(instance, "", HookEvent::Instance, made).await
     }
 }

@@ -5,21 +5,17 @@
 //! twice is forwarded once.
 
 use super::body::{self, StatusChange};
+use super::forwards::HookForwards;
 use crate::domain::{HookEvent, InstanceId, MessageStatus};
-use crate::store::{
-    ForwardTarget, MessageLog, MessageObserver, Moved, NewForward, Outbox, StoreResult, WebhookStore,
-};
+use crate::store::{InstanceWebhook, MessageLog, MessageObserver, Moved, StoreResult};
 use crate::support::clock::now_ms;
 use async_trait::async_trait;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 pub struct StatusHooks {
-    pub webhooks: Arc<dyn WebhookStore>,
-    pub outbox: Arc<dyn Outbox>,
+    pub forwards: HookForwards,
     /// Reads the error of messages failed in bulk.
     pub log: Arc<dyn MessageLog>,
-    pub wakeup: Arc<Notify>,
 }
 
 /// The statuses a webhook hears: WhatsApp's own, not the gateway's queue.
@@ -41,31 +37,14 @@ impl StatusHooks {
     }
 
     async fn add_forwards(&self, change: &StatusChange<'_>) -> StoreResult<()> {
-        let mut added = false;
-        for hook in self.webhooks.webhooks_of(change.instance).await? {
-            if !hook.wants(HookEvent::Statuses) {
-                continue;
-            }
-            let id = format!(
-                "hook:{}:{}:{}",
-                hook.id,
-                change.message_id,
-                change.status.as_str()
-            );
-            let forward = NewForward {
-                body: body::status(change, &id, hook.id),
-                target: ForwardTarget::Hook(hook.id),
-                id,
-            };
-            added |= self
-                .outbox
-                .add_forward(change.instance, change.message_id, forward)
-                .await?;
-        }
-        if added {
-            self.wakeup.notify_one();
-        }
-        Ok(())
+        let made = |hook: &InstanceWebhook| {
+            let status = change.status.as_str();
+            let id = format!("hook:{}:{}:{status}", hook.id, change.message_id);
+            let body = body::status(change, &id, hook.id);
+            (id, body)
+        };
+        let (instance, chat) = (change.instance, change.message_id);
+        self.forwards.add(instance, chat, HookEvent::Statuses, made).await
     }
 }
 

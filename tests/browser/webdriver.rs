@@ -187,6 +187,22 @@ impl Session {
             .await;
     }
 
+    /// Empties the field at `css`, then types `text` into it.
+    pub async fn retype(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.post(&format!("/element/{element}/clear"), json!({})).await;
+        self.post(&format!("/element/{element}/value"), json!({ "text": text }))
+            .await;
+    }
+
+    /// Waits until the panel's error line shows (`what` says why one is
+    /// expected); gives its text.
+    pub async fn shown_error(&self, what: &str) -> String {
+        let script = "const e = document.getElementById('error'); return !e.hidden && e.textContent.trim();";
+        let error = self.wait_for(what, script).await;
+        error.as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
         self.post(&format!("/element/{element}/click"), json!({})).await;

@@ -212,13 +212,8 @@ async fn after_the_last_try_a_hook_forward_is_a_dead_letter(env: TestEnv) {
     let gw = gateway(&env, &[("forward-max-attempts", "3".into())]).await;
     let hook = add_hook(&gw, "wa-01", json!({ "url": receiver.url() })).await;
     inbound(&gw, "doomed").await;
-    eventually("the forward is dead", || async {
-        gw.get("/api/forwards?status=dead").await.1["count"] == 1
-    })
-    .await;
+    let forward = gw.the_dead_forward().await;
     assert_eq!(receiver.attempts(), 3);
-    let (_, dead) = gw.get("/api/forwards?status=dead").await;
-    let forward = &dead["forwards"][0];
     assert_eq!(forward["target"], format!("hook:{hook}"));
     assert!(forward["lastError"].as_str().unwrap().contains("500"));
     assert_eq!(forward["payload"]["text"], "doomed");
@@ -239,13 +234,9 @@ async fn a_removed_hooks_pending_forward_becomes_a_dead_letter_without_a_try(env
     eventually("a failed try", || async { receiver.attempts() >= 1 }).await;
     let path = format!("/api/instances/wa-01/webhooks/{hook}");
     assert_eq!(gw.call(Method::DELETE, &path, None).await.0, StatusCode::OK);
-    eventually("the forward is dead", || async {
-        gw.get("/api/forwards?status=dead").await.1["count"] == 1
-    })
-    .await;
+    let forward = gw.the_dead_forward().await;
     let tries = receiver.attempts();
-    let (_, dead) = gw.get("/api/forwards?status=dead").await;
-    assert_eq!(dead["forwards"][0]["lastError"], "the webhook was removed");
+    assert_eq!(forward["lastError"], "the webhook was removed");
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(receiver.attempts(), tries, "no try after the removal");
     inbound(&gw, "after the removal").await;

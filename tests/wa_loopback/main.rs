@@ -133,11 +133,16 @@ pub async fn linked_pair(
 
 /// The message `id` once the contact decrypted it.
 pub async fn decrypted(contact: &Contact, id: &str) -> Received {
+    decrypted_where(contact, |m| m.id == id).await
+}
+
+/// The first message the contact decrypted that `matches`, once there is one.
+pub async fn decrypted_where(contact: &Contact, matches: impl Fn(&Received) -> bool) -> Received {
     common::eventually("the contact decrypts the message", || async {
-        contact.received().iter().any(|m| m.id == id)
+        contact.received().iter().any(&matches)
     })
     .await;
-    contact.received().into_iter().find(|m| m.id == id).unwrap()
+    contact.received().into_iter().find(|m| matches(m)).unwrap()
 }
 
 /// The webhook body of inbound message `id`, once it came, checking that

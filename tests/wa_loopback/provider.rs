@@ -13,7 +13,7 @@ use crate::common::eventually;
 use crate::common::fake_ghl::FakeGhl;
 use crate::common::provider::{finish, inbox_reply, provider_key, provider_settings};
 use crate::common::{Gateway, TestEnv};
-use crate::{real_gateway_with, two_numbers_and_a_contact, LOCATION, SECOND};
+use crate::{decrypted_where, real_gateway_with, two_numbers_and_a_contact, LOCATION, SECOND};
 use ed25519_dalek::SigningKey;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -37,7 +37,7 @@ async fn a_conversation_stays_whole_between_the_inbox_and_a_real_contact(env: Te
     let phone = json!({ "phone": CONTACT });
     let message = inbox_reply(&gw, &ghl, &signing, to, "yes, until 6", phone).await;
 
-    let got = decrypted_text(&contact, "yes, until 6").await;
+    let got = decrypted_where(&contact, |m| m.text.as_deref() == Some("yes, until 6")).await;
     assert_eq!(format!("+{}", got.from), SECOND, "from the number it wrote to");
     eventually("GHL hears the reply was delivered", || async {
         ghl.statuses(&message).contains(&"delivered".to_owned())
@@ -100,7 +100,7 @@ async fn a_group_is_one_ghl_contact_and_the_inbox_answers_into_it(
 
     let to = (LOCATION, group_contact.as_str());
     inbox_reply(gw, ghl, signing, to, "I do, at 9", json!({})).await;
-    let got = decrypted_text(contact, "I do, at 9").await;
+    let got = decrypted_where(contact, |m| m.text.as_deref() == Some("I do, at 9")).await;
     assert_eq!(got.group.as_deref(), Some(group.as_str()), "{got:?}");
     assert_eq!(format!("+{}", got.from), SECOND, "{got:?}");
 }
@@ -128,17 +128,4 @@ async fn the_contacts_message_lands_in_its_conversation(ghl: &FakeGhl, contact: 
     let found = ghl.contact(&contact_id).expect("the contact in GHL");
     assert_eq!(found["phone"], CONTACT, "{found}");
     contact_id
-}
-
-/// The message with `text` once the contact decrypted it.
-async fn decrypted_text(contact: &Contact, text: &str) -> wa_loopback::Received {
-    eventually("the contact decrypts the reply", || async {
-        contact.received().iter().any(|m| m.text.as_deref() == Some(text))
-    })
-    .await;
-    let received = contact.received();
-    received
-        .into_iter()
-        .find(|m| m.text.as_deref() == Some(text))
-        .unwrap()
 }

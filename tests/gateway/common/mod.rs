@@ -194,6 +194,16 @@ impl Gateway {
         .await;
     }
 
+    /// The one dead forward (`GET /api/forwards?status=dead`), once there
+    /// is one.
+    pub async fn the_dead_forward(&self) -> Value {
+        eventually("the forward is dead", || async {
+            self.get("/api/forwards?status=dead").await.1["count"] == 1
+        })
+        .await;
+        self.get("/api/forwards?status=dead").await.1["forwards"][0].clone()
+    }
+
     /// The Prometheus text `/metrics` serves (no METRICS_TOKEN set).
     pub async fn metrics(&self) -> String {
         let response = self.http.get(self.url("/metrics")).send().await.unwrap();
