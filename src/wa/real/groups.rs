@@ -47,17 +47,13 @@ impl GroupSubjects {
             return Some(subject.clone());
         }
         let jid = Jid::group(group.user());
-        match tokio::time::timeout(QUERY_WAIT, client.groups().get_metadata(&jid)).await {
-            Ok(Ok(meta)) => {
-                self.lock().insert(group.clone(), meta.subject.clone());
-                Some(meta.subject)
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(%group, error = %e, "could not read the group's subject");
-                None
-            }
-            Err(_) => None,
-        }
+        let meta = answer(
+            client.groups().get_metadata(&jid),
+            &format!("the subject of group {group}"),
+        )
+        .await?;
+        self.lock().insert(group.clone(), meta.subject.clone());
+        Some(meta.subject)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<GroupId, String>> {
@@ -75,10 +71,20 @@ pub(super) async fn member_lids(client: &Client, message: &OutgoingMessage, to: 
     if to.server != Server::Group || !names_a_message {
         return None;
     }
-    match tokio::time::timeout(QUERY_WAIT, client.groups().query_info(to)).await {
-        Ok(Ok(info)) => GroupLids::of(info, client.lid()),
+    let info = answer(client.groups().query_info(to), "how the group names its members").await?;
+    GroupLids::of(info, client.lid())
+}
+
+/// WhatsApp's answer to a group query, if it came in time; an error is
+/// logged as not reading `what` (the caller goes on without it).
+async fn answer<T, E: std::fmt::Display>(
+    asked: impl std::future::Future<Output = Result<T, E>>,
+    what: &str,
+) -> Option<T> {
+    match tokio::time::timeout(QUERY_WAIT, asked).await {
+        Ok(Ok(answer)) => Some(answer),
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "could not read how the group names its members");
+            tracing::warn!(error = %e, "could not read {what}");
             None
         }
         Err(_) => None,
